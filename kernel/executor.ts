@@ -1,0 +1,117 @@
+/**
+ * Adapter over tslab's executor: compiles and runs TypeScript cells, and turns
+ * what tslab hands to its console (the last expression's value, thrown errors,
+ * compiler diagnostics) into structured results for the kernel.
+ */
+import { inspect } from "util";
+import { createConverter, isCompleteCode } from "tslab/dist/converter";
+import { createExecutor, Executor } from "tslab/dist/executor";
+import { printQuickInfo } from "tslab/dist/inspect";
+
+/** Content of a Jupyter `error` message. */
+export interface ErrorContent {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** How a cell ended. */
+export type CellOutcome = { ok: true } | { ok: false; error: ErrorContent };
+
+/** Completion candidates for a cursor position. */
+export interface Completion {
+  matches: string[];
+  cursorStart: number;
+  cursorEnd: number;
+}
+
+const INTERNAL_FRAME =
+  /node:internal|node:vm|node:async_hooks|[\\/]tslab[\\/]dist[\\/]|[\\/]dist[\\/]kernel[\\/]|^\s*at new Promise \(<anonymous>\)$/;
+
+/** Builds error content for a thrown value, keeping only frames of user code and libraries. */
+export function errorContent(thrown: unknown): ErrorContent {
+  if (thrown instanceof Error) {
+    const interrupted =
+      (thrown as NodeJS.ErrnoException).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" ||
+      thrown.message === "Interrupted asynchronously";
+    const ename = interrupted ? "Interrupted" : thrown.name || "Error";
+    const frames = (thrown.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line) && !INTERNAL_FRAME.test(line));
+    return { ename, evalue: thrown.message, traceback: [`${ename}: ${thrown.message}`, ...frames] };
+  }
+  const evalue = inspect(thrown);
+  return { ename: "Error", evalue, traceback: [`Uncaught ${evalue}`] };
+}
+
+/** Runs TypeScript cells through tslab. One cell at a time. */
+export class TsExecutor {
+  private readonly executor: Executor;
+  private errors: unknown[] = [];
+  private diagnostics: string[] = [];
+
+  /** `onResult` receives each cell's last-expression value (non-null values only, as tslab reports them). */
+  constructor(rootDir: string, onResult: (value: unknown) => void) {
+    const node = createConverter({ isJS: false, isBrowser: false });
+    const browser = createConverter({ isJS: false, isBrowser: true });
+    const converters = { node, browser, close: () => (node.close(), browser.close()) };
+    this.executor = createExecutor(rootDir, converters, {
+      log: (value: unknown) => onResult(value),
+      error: (first: unknown, ...rest: unknown[]) => {
+        if (typeof first === "string" && first.includes("%") && rest.length > 0) {
+          // tslab reports compiler diagnostics as ("%s%d:%d - %s", file, line, column, message).
+          const [file, line, column, message] = rest as [string, number, number, string];
+          this.diagnostics.push(`${file}${line}:${column} - ${message}`);
+        } else {
+          this.errors.push(first);
+        }
+      },
+    });
+  }
+
+  /** Executes one cell; resolves once it (and its top-level awaits) finished. */
+  async run(code: string): Promise<CellOutcome> {
+    this.errors = [];
+    this.diagnostics = [];
+    let succeeded: boolean;
+    try {
+      succeeded = await this.executor.execute(code);
+    } catch (err) {
+      return { ok: false, error: errorContent(err) };
+    }
+    if (this.diagnostics.length > 0) {
+      const evalue = this.diagnostics.join("\n");
+      return { ok: false, error: { ename: "CompileError", evalue, traceback: ["CompileError:", ...this.diagnostics] } };
+    }
+    if (!succeeded || this.errors.length > 0) {
+      return { ok: false, error: errorContent(this.errors[0] ?? new Error("cell failed")) };
+    }
+    return { ok: true };
+  }
+
+  /** Interrupts a cell that is awaiting (synchronous code is stopped by SIGINT itself). */
+  interrupt(): void {
+    this.executor.interrupt();
+  }
+
+  /** Completion candidates at `cursor` (a character offset). */
+  complete(code: string, cursor: number): Completion {
+    const info = this.executor.complete(code, cursor);
+    return { matches: info.candidates, cursorStart: info.start, cursorEnd: info.end };
+  }
+
+  /** Type information for the symbol at `cursor`, as plain text ("" if none). */
+  inspect(code: string, cursor: number): string {
+    const info = this.executor.inspect(code, cursor);
+    return info ? printQuickInfo(info) : "";
+  }
+
+  /** Whether `code` is a complete cell, and the indent for a continuation line. */
+  isComplete(code: string): { status: "complete" | "incomplete"; indent: string } {
+    const result = isCompleteCode(code);
+    return { status: result.completed ? "complete" : "incomplete", indent: result.indent ?? "" };
+  }
+
+  /** Releases the compiler's resources. */
+  close(): void {
+    this.executor.close();
+  }
+}
