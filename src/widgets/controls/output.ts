@@ -1,0 +1,57 @@
+/**
+ * Output (@jupyter-widgets/output 1.0.0): a widget that shows captured outputs.
+ * While `msg_id` is set, the frontend captures every output whose parent is
+ * that message into this widget.
+ */
+import { kernelHost } from "../host";
+import { Widget } from "../widget";
+import { controlState, DOMWidgetOptions } from "./base";
+
+/** A Jupyter output as stored in the Output widget's `outputs`. */
+export type OutputRecord = Record<string, unknown>;
+
+/** Shows outputs captured from the kernel. */
+export class Output extends Widget {
+  declare msgId: string;
+  declare outputs: OutputRecord[];
+
+  constructor(options: DOMWidgetOptions = {}) {
+    super(controlState("Output", options));
+  }
+
+  /**
+   * Runs `fn` with its console output and displays captured here. Captures
+   * everything published for the current request while `fn` (or its promise) runs.
+   */
+  capture<T>(fn: () => T): T {
+    const requestId = kernelHost().currentRequestId();
+    if (!requestId) return fn();
+    const previous = this.msgId;
+    this.msgId = requestId;
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.msgId = previous;
+      throw err;
+    }
+    if (result instanceof Promise) return result.finally(() => (this.msgId = previous)) as T;
+    this.msgId = previous;
+    return result;
+  }
+
+  /** Appends text to the widget as stdout. */
+  appendStdout(text: string): void {
+    this.outputs = [...this.outputs, { output_type: "stream", name: "stdout", text }];
+  }
+
+  /** Appends text to the widget as stderr. */
+  appendStderr(text: string): void {
+    this.outputs = [...this.outputs, { output_type: "stream", name: "stderr", text }];
+  }
+
+  /** Removes all outputs. */
+  clear(): void {
+    this.outputs = [];
+  }
+}
