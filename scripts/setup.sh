@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up tslens on this machine; safe to re-run (finished steps are skipped).
+#   1. npm dependencies (npm ci)            3. .venv with JupyterLab 4, Notebook 7, ipywidgets 8, nbclient, nbconvert
+#   2. TypeScript build (dist/)             4. the "tslens" kernelspec, registered inside .venv
+# With --for-tests it also installs Debian's chromium for the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for_tests=0
+[ "${1:-}" = "--for-tests" ] && for_tests=1
+python=${PYTHON:-python3}
+say() { echo "[tslens setup] $*"; }
+
+stamp=node_modules/.tslens-npm-ci
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund
+  touch "$stamp"
+fi
+
+say "building TypeScript"
+npx tsc -p tsconfig.json
+
+venv_stamp=.venv/.tslens-requirements
+if [ ! -x .venv/bin/jupyter ] || [ ! -f "$venv_stamp" ] || [ requirements-jupyter.txt -nt "$venv_stamp" ]; then
+  say "creating .venv with Jupyter ($("$python" --version))"
+  "$python" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-jupyter.txt
+  touch "$venv_stamp"
+fi
+
+node bin/tslens.js install --prefix .venv >/dev/null
+say "kernelspec: $(.venv/bin/jupyter kernelspec list | grep -E '^\s*tslens\s' | xargs)"
+
+if [ "$for_tests" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "the browser tests need /usr/bin/chromium: install Debian's chromium package (sudo apt-get install chromium)"
+    exit 1
+  fi
+fi
+say "done"
