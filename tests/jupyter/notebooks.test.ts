@@ -1,0 +1,90 @@
+/**
+ * Every example notebook in notebooks/ runs to the end on the tslens kernel with
+ * nbclient (as `jupyter nbconvert --execute` would), stores its widget state for
+ * static views, and exports to HTML with the widget scripts.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO_ROOT, venvBin } from "../support/paths";
+
+interface NotebookSummary {
+  path: string;
+  error: string | null;
+  error_outputs: unknown[];
+  widget_views: string[];
+  texts: string[];
+  widget_state: {
+    version_major?: number;
+    version_minor?: number;
+    state?: Record<string, { model_name: string; state: Record<string, unknown> }>;
+  };
+  html_has_state_script: boolean;
+  html_view_scripts: number;
+}
+
+describe("example notebooks under nbclient", function () {
+  this.timeout(600_000);
+  const notebooks = fs
+    .readdirSync(path.join(REPO_ROOT, "notebooks"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => path.join(REPO_ROOT, "notebooks", f));
+  let summaries: NotebookSummary[];
+
+  before(function () {
+    assert.ok(notebooks.length > 0, "notebooks/ has no notebooks");
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-notebooks-"));
+    const stdout = execFileSync(
+      venvBin("python"),
+      [path.join(REPO_ROOT, "tests", "jupyter", "run_notebooks.py"), outDir, ...notebooks],
+      {
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: 590_000,
+      },
+    );
+    summaries = JSON.parse(stdout);
+  });
+
+  it("runs every notebook without errors", function () {
+    for (const s of summaries) {
+      assert.equal(s.error, null, `${s.path}: ${s.error}`);
+      assert.deepEqual(s.error_outputs, [], `${s.path} has error outputs`);
+    }
+  });
+
+  it("stores widget state (version 2.0) with every displayed model and _model_name on each", function () {
+    for (const s of summaries) {
+      if (s.widget_views.length === 0) continue;
+      assert.equal(s.widget_state.version_major, 2, s.path);
+      assert.equal(s.widget_state.version_minor, 0, s.path);
+      const state = s.widget_state.state ?? {};
+      for (const id of s.widget_views) assert.ok(state[id], `${s.path}: displayed model ${id} missing from saved state`);
+      for (const [id, model] of Object.entries(state)) {
+        assert.equal(typeof model.state._model_name, "string", `${s.path}: model ${id} lacks _model_name`);
+        assert.equal(model.model_name, model.state._model_name);
+      }
+    }
+  });
+
+  it("exports to HTML with the widget state and one view script per widget output", function () {
+    for (const s of summaries) {
+      if (s.widget_views.length === 0) continue;
+      assert.ok(s.html_has_state_script, `${s.path}: no widget-state script in HTML`);
+      assert.equal(s.html_view_scripts, s.widget_views.length, s.path);
+    }
+  });
+
+  it("01-widgets: kernel-side changes are saved, e.g. the slider set to 5 by the last cell", function () {
+    const s = summaries.find((x) => x.path.endsWith("01-widgets.ipynb"));
+    assert.ok(s, "01-widgets.ipynb missing");
+    const sliders = Object.values(s.widget_state.state ?? {}).filter((m) => m.model_name === "IntSliderModel");
+    assert.equal(sliders.length, 1);
+    assert.equal(sliders[0].state.value, 5);
+    assert.ok(s.texts.includes("5"), `last cell should print 5, got ${JSON.stringify(s.texts)}`);
+    const html = Object.values(s.widget_state.state ?? {}).find((m) => m.model_name === "HTMLModel");
+    assert.equal(html?.state.value, "<b>layer 5, head 0</b>");
+  });
+});
