@@ -42,6 +42,22 @@ export function errorContent(thrown: unknown): ErrorContent {
   return { ename: "Error", evalue, traceback: [`Uncaught ${evalue}`] };
 }
 
+/** A display_data / update_display_data content as tslab's `display` API produces it. */
+export interface TslabDisplay {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient: Record<string, unknown>;
+}
+
+/**
+ * Routes tslab's own display API (`import * as tslab from "tslab"; tslab.display.html(...)`)
+ * to `publish`, so notebooks written for tslab keep working here.
+ */
+export function bridgeTslabDisplay(publish: (content: TslabDisplay, update: boolean) => void): void {
+  const protocol = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+  protocol.lastWriteDisplayData = publish;
+}
+
 /** Runs TypeScript cells through tslab. One cell at a time. */
 export class TsExecutor {
   private readonly executor: Executor;

@@ -15,7 +15,7 @@ import type { ConnectionInfo } from "./connection";
 import { address } from "./connection";
 import { CellState, runInContext } from "./context";
 import { toMimeBundle } from "./display";
-import { TsExecutor } from "./executor";
+import { bridgeTslabDisplay, TsExecutor } from "./executor";
 import { createHost, installHost } from "./host";
 import { IOPub } from "./iopub";
 import { log } from "./log";
@@ -81,6 +81,9 @@ export class Kernel {
     installTypeResolution(process.cwd());
     this.executor = new TsExecutor(process.cwd(), (value) => this.publishResult(value));
     installHost(createHost(this.iopub, this.comms, () => this.runningCell));
+    bridgeTslabDisplay(
+      (content, update) => void this.iopub.publish(update ? "update_display_data" : "display_data", { ...content }),
+    );
     this.handlers = {
       kernel_info_request: (m, c) => this.reply(c, m, "kernel_info_reply", this.kernelInfo()),
       execute_request: (m) => this.execute(m),

@@ -95,6 +95,19 @@ describe("jupyter_client acceptance scenario", function () {
     assert.equal(plainResult(report.after_interrupts), "14");
   });
 
+  it("keeps tslab's own display API working (display_data and update_display_data)", function () {
+    const shown = (report.tslab_display.iopub as Observed[]).filter((m) => m.msg_type.endsWith("display_data"));
+    assert.deepEqual(
+      shown.map((m) => [m.msg_type, m.content.data]),
+      [
+        ["display_data", { "text/html": "<b>x</b>" }],
+        ["display_data", { "text/plain": "a" }],
+        ["update_display_data", { "text/plain": "b" }],
+      ],
+    );
+    assert.equal(shown[1].content.transient.display_id, shown[2].content.transient.display_id);
+  });
+
   it("uses one kernel session id on every message", function () {
     const sessions = new Set<string>();
     for (const key of ["slider_cell", "value_after_update", "after"])

@@ -89,6 +89,7 @@ def main():
                 reply = kc.get_shell_msg(timeout=30)
             report[name] = reply["content"]
         report["after_interrupts"] = execute(kc, "s.value * 2")
+        report["tslab_display"] = execute(kc, 'import * as tslab from "tslab"; tslab.display.html("<b>x</b>"); const d = tslab.newDisplay(); d.text("a"); d.text("b")')
     finally:
         km.shutdown_kernel(now=False)
     json.dump(report, sys.stdout)
