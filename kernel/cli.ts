@@ -37,7 +37,13 @@ function lab(args: string[]): void {
   const venvBin = path.join(PACKAGE_ROOT, ".venv", "bin");
   const jupyter = path.join(venvBin, "jupyter");
   if (!fs.existsSync(jupyter)) throw new Error(`${jupyter} not found: run "npm run setup" first`);
-  const child = spawn(jupyter, ["lab", `--notebook-dir=${path.join(PACKAGE_ROOT, "notebooks")}`, ...args], {
+  const defaults = [
+    `--notebook-dir=${path.join(PACKAGE_ROOT, "notebooks")}`,
+    "--MappingKernelManager.default_kernel_name=tslens",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
+  ];
+  const child = spawn(jupyter, ["lab", ...defaults, ...args], {
     stdio: "inherit",
     env: { ...process.env, PATH: `${venvBin}${path.delimiter}${process.env.PATH ?? ""}`, VIRTUAL_ENV: path.dirname(venvBin) },
   });
