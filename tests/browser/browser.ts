@@ -45,7 +45,8 @@ export class TestBrowser {
   }
 
   static async launch(): Promise<TestBrowser> {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run \`bash scripts/setup.sh --for-tests\` (installs Debian's chromium)`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} not found: run \`bash scripts/setup.sh --for-tests\` (installs Debian's chromium)`);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true, timeout: 60_000 });
     try {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });

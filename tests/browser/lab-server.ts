@@ -72,7 +72,10 @@ function kernelPids(pid: number): number[] {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       // Fields after the parenthesised command name: state ppid pgrp ...
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === pid || fs.readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(`JPY_PARENT_PID=${pid}`)) {
+      if (
+        Number(fields[1]) === pid ||
+        fs.readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(`JPY_PARENT_PID=${pid}`)
+      ) {
         children.push(Number(entry));
       }
     } catch {
@@ -208,7 +211,12 @@ export class LabServer {
           const res = await server.get("/api/status");
           return res.status === 200 ? res : undefined;
         },
-        { timeoutMs: STARTUP_TIMEOUT_MS, intervalMs: 250, what: `jupyter lab answering ${server.baseUrl}/api/status`, stopOn: () => server.exitInfo !== undefined },
+        {
+          timeoutMs: STARTUP_TIMEOUT_MS,
+          intervalMs: 250,
+          what: `jupyter lab answering ${server.baseUrl}/api/status`,
+          stopOn: () => server.exitInfo !== undefined,
+        },
       );
     } catch (err) {
       const tail = server.logTail();

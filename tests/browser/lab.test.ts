@@ -53,7 +53,9 @@ describe("JupyterLab in a browser: tslens widgets", function () {
     for (const f of fs.readdirSync(ARTIFACTS)) if (/^lab-.*\.(png|log)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
     const started = Date.now();
     server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, "lab-server.log") });
-    console.log(`      jupyter lab up on port ${server.port} in ${Date.now() - started} ms (log: tests/artifacts/lab-server.log)`);
+    console.log(
+      `      jupyter lab up on port ${server.port} in ${Date.now() - started} ms (log: tests/artifacts/lab-server.log)`,
+    );
     browser = await TestBrowser.launch();
     nb = new LabNotebook(browser.page);
   });
@@ -82,7 +84,10 @@ describe("JupyterLab in a browser: tslens widgets", function () {
     this.timeout(60_000);
     if (browser) {
       const file = path.join(ARTIFACTS, "lab-browser-console.log");
-      fs.writeFileSync(file, [...browser.console, ...browser.blockedRequests.map((u) => `[blocked request] ${u}`)].join("\n") + "\n");
+      fs.writeFileSync(
+        file,
+        [...browser.console, ...browser.blockedRequests.map((u) => `[blocked request] ${u}`)].join("\n") + "\n",
+      );
       console.log(`      browser console: ${path.relative(process.cwd(), file)} (${browser.problems.length} errors/warnings)`);
     }
     await browser?.close();
@@ -147,7 +152,8 @@ describe("JupyterLab in a browser: tslens widgets", function () {
     const line = nb.output(1).getByText(`${HELLO} 8`);
     await line.first().waitFor({ state: "visible", timeout: 5_000 });
     assert.equal(await line.count(), 1, "the click printed exactly one line");
-    for (const n of [0, 2]) assert.ok(!(await nb.outputText(n)).includes(HELLO), `the click's output also appeared in cell ${n + 1}`);
+    for (const n of [0, 2])
+      assert.ok(!(await nb.outputText(n)).includes(HELLO), `the click's output also appeared in cell ${n + 1}`);
     await screenshot("clicked");
 
     // ... and not (only) in JupyterLab's log console, where outputs no cell claims go.
@@ -179,7 +185,9 @@ describe("JupyterLab in a browser: tslens widgets", function () {
     const errors = browser!.problems.filter((p) => !p.startsWith("[warning]"));
     assert.deepEqual(errors, [], "browser console errors / uncaught exceptions");
     assert.deepEqual(browser!.blockedRequests, [], "requests to hosts other than 127.0.0.1");
-    const bad = server!.log.split("\n").filter((l) => /^\[tslens kernel\] (WARN|ERROR)\b|^\[E |Traceback \(most recent call last\)/.test(l));
+    const bad = server!.log
+      .split("\n")
+      .filter((l) => /^\[tslens kernel\] (WARN|ERROR)\b|^\[E |Traceback \(most recent call last\)/.test(l));
     assert.deepEqual(bad, [], "kernel warnings/errors or server errors in the jupyter lab log");
   });
 

@@ -90,7 +90,8 @@ export class LabNotebook {
   async describeOutputs(): Promise<string> {
     const count = await this.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Notebook-cell").count();
     const parts: string[] = [];
-    for (let i = 0; i < count; i++) parts.push(`cell ${i + 1}: ${JSON.stringify(await this.outputText(i).catch((e: Error) => `<${e.message}>`))}`);
+    for (let i = 0; i < count; i++)
+      parts.push(`cell ${i + 1}: ${JSON.stringify(await this.outputText(i).catch((e: Error) => `<${e.message}>`))}`);
     return parts.join("; ") || "(no cells in the DOM)";
   }
 
@@ -107,7 +108,9 @@ export class LabNotebook {
         sessionReady: panel?.sessionContext?.isReady ?? false,
         mode: panel?.content?.mode ?? null,
         activeCellIndex: panel?.content?.activeCellIndex ?? null,
-        executionCounts: panel?.content ? panel.content.widgets.map((c) => (c.model.type === "code" ? (c.model.executionCount ?? null) : null)) : [],
+        executionCounts: panel?.content
+          ? panel.content.widgets.map((c) => (c.model.type === "code" ? (c.model.executionCount ?? null) : null))
+          : [],
       };
     });
   }
@@ -131,7 +134,12 @@ export class LabNotebook {
           ? s
           : undefined;
       },
-      { what: `notebook ${notebookPath} open with an idle ${kernelName} kernel`, timeoutMs, intervalMs: 250, describe: () => this.describe() },
+      {
+        what: `notebook ${notebookPath} open with an idle ${kernelName} kernel`,
+        timeoutMs,
+        intervalMs: 250,
+        describe: () => this.describe(),
+      },
     );
   }
 
@@ -159,7 +167,11 @@ export class LabNotebook {
         });
         return done && s.kernel?.status === "idle" ? s : undefined;
       },
-      { what: `cells executed (execution counts at least ${JSON.stringify(minCounts)}) and the kernel idle`, timeoutMs, describe: () => this.describe() },
+      {
+        what: `cells executed (execution counts at least ${JSON.stringify(minCounts)}) and the kernel idle`,
+        timeoutMs,
+        describe: () => this.describe(),
+      },
     );
   }
 

@@ -16,7 +16,10 @@ export interface EventuallyOptions {
  * that value. A probe that throws counts as "not yet"; its last error goes into
  * the timeout message.
  */
-export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, options: EventuallyOptions): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: EventuallyOptions,
+): Promise<T> {
   const { what, timeoutMs = 30_000, intervalMs = 200 } = options;
   const start = Date.now();
   const deadline = start + timeoutMs;
@@ -33,7 +36,10 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   const elapsed = Date.now() - start;
-  let message = elapsed >= timeoutMs ? `timed out after ${timeoutMs} ms waiting for ${what}` : `gave up after ${elapsed} ms waiting for ${what}`;
+  let message =
+    elapsed >= timeoutMs
+      ? `timed out after ${timeoutMs} ms waiting for ${what}`
+      : `gave up after ${elapsed} ms waiting for ${what}`;
   if (lastError !== undefined) message += `\n  last error: ${(lastError as Error)?.message ?? String(lastError)}`;
   if (options.describe) {
     try {
