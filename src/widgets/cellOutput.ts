@@ -45,15 +45,23 @@ export function runCapturing<T>(sink: OutputSink | undefined, fn: () => T): T {
   const host = kernelHost();
   const requestId = host.currentRequestId();
   if (!sink || host.currentCell() || !requestId) return fn();
-  sink.setMsgId(requestId);
+  return withMsgId((id) => sink.setMsgId(id), requestId, "", fn);
+}
+
+/**
+ * Runs `fn` with an Output's msg_id set to `requestId` (so the frontend captures that
+ * request's output), and sets it to `after` once `fn` — or the promise it returns — settles.
+ */
+export function withMsgId<T>(setMsgId: (msgId: string) => void, requestId: string, after: string, fn: () => T): T {
+  setMsgId(requestId);
   let result: T;
   try {
     result = fn();
   } catch (err) {
-    sink.setMsgId("");
+    setMsgId(after);
     throw err;
   }
-  if (result instanceof Promise) return result.finally(() => sink.setMsgId("")) as T;
-  sink.setMsgId("");
+  if (result instanceof Promise) return result.finally(() => setMsgId(after)) as T;
+  setMsgId(after);
   return result;
 }

@@ -3,7 +3,7 @@
  * validation, references, binary values, callback output capture.
  */
 import { strict as assert } from "assert";
-import { Button, Dropdown, HBox, IntSlider, Text, Widget, camelName, wireName } from "../../src";
+import { Button, Dropdown, HBox, IntSlider, Output, Text, Widget, camelName, wireName } from "../../src";
 import { putBuffers, removeBuffers } from "../../src/widgets/buffers";
 import recorded from "../../src/widgets/controls/defaults.json";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";
@@ -234,6 +234,36 @@ describe("widgets (fake host)", function () {
       (m) => m.kind === "msg" && (m.data.state as Record<string, unknown> | undefined)?.msg_id !== undefined,
     );
     assert.deepEqual(outputs, []);
+  });
+
+  it("Output.capture points msg_id at the current request while fn (or its promise) runs", async function () {
+    const out = new Output();
+    host.requestId = "req-1";
+    const value = out.capture(() => {
+      assert.equal(out.msgId, "req-1");
+      return 42;
+    });
+    assert.equal(value, 42);
+    assert.equal(out.msgId, "");
+    host.requestId = "req-2";
+    let release!: () => void;
+    const pending = out.capture(() => new Promise<void>((r) => (release = r)));
+    assert.equal(out.msgId, "req-2");
+    release();
+    await pending;
+    assert.equal(out.msgId, "");
+    assert.throws(
+      () =>
+        out.capture(() => {
+          throw new Error("inside");
+        }),
+      /inside/,
+    );
+    assert.equal(out.msgId, "");
+    assert.deepEqual(
+      host.messages(out.modelId).map((m) => (m.data.state as Record<string, unknown>).msg_id),
+      ["req-1", "", "req-2", "", "req-2", ""],
+    );
   });
 
   it("closes: comm_close sent, registry entry removed, further use rejected", function () {

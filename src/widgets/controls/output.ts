@@ -3,6 +3,7 @@
  * While `msg_id` is set, the frontend captures every output whose parent is
  * that message into this widget.
  */
+import { withMsgId } from "../cellOutput";
 import { kernelHost } from "../host";
 import { Widget } from "../widget";
 import { controlState, DOMWidgetOptions } from "./base";
@@ -26,18 +27,7 @@ export class Output extends Widget {
   capture<T>(fn: () => T): T {
     const requestId = kernelHost().currentRequestId();
     if (!requestId) return fn();
-    const previous = this.msgId;
-    this.msgId = requestId;
-    let result: T;
-    try {
-      result = fn();
-    } catch (err) {
-      this.msgId = previous;
-      throw err;
-    }
-    if (result instanceof Promise) return result.finally(() => (this.msgId = previous)) as T;
-    this.msgId = previous;
-    return result;
+    return withMsgId((id) => (this.msgId = id), requestId, this.msgId, fn);
   }
 
   /** Appends text to the widget as stdout. */
