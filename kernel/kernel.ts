@@ -56,6 +56,8 @@ export class Kernel {
   private runningCell: CellState | undefined;
   private readonly executeQueue: JupyterMessage[] = [];
   private executing = false;
+  /** Set by a failed cell with stop_on_error: abort what is queued once its idle is out. */
+  private abortQueued = false;
   private commChain: Promise<void> = Promise.resolve();
   private readonly handlers: Record<string, Handler>;
   private restoreStdio: (() => void) | undefined;
@@ -224,7 +226,12 @@ export class Kernel {
   private async drainExecuteQueue(): Promise<void> {
     this.executing = true;
     try {
-      for (let msg = this.executeQueue.shift(); msg; msg = this.executeQueue.shift()) await this.handle(msg, "shell");
+      for (let msg = this.executeQueue.shift(); msg; msg = this.executeQueue.shift()) {
+        this.abortQueued = false;
+        await this.handle(msg, "shell");
+        // After the failed cell's idle, as ipykernel does: the queued cells are answered "aborted".
+        if (this.abortQueued) await this.abortQueuedExecutes();
+      }
     } finally {
       this.executing = false;
     }
@@ -266,7 +273,7 @@ export class Kernel {
     }
     await this.iopub.publish("error", { ...outcome.error });
     await this.reply("shell", msg, "execute_reply", { status: "error", execution_count: count, ...outcome.error });
-    if (msg.content.stop_on_error !== false) await this.abortQueuedExecutes();
+    if (msg.content.stop_on_error !== false) this.abortQueued = true;
   }
 
   /** Publishes a cell's last-expression value: execute_result, or display_data for a widget. */

@@ -6,7 +6,7 @@
  * The signature is an HMAC over exactly the four JSON frames; buffers are raw bytes,
  * neither signed nor JSON-encoded. An empty key means "unsigned".
  */
-import { createHmac, timingSafeEqual } from "crypto";
+import { createHmac, getHashes, timingSafeEqual } from "crypto";
 
 export const DELIMITER = "<IDS|MSG>";
 
@@ -47,10 +47,11 @@ export class Signer {
   /** `scheme` is the connection file's `signature_scheme`, e.g. "hmac-sha256". */
   constructor(key: string, scheme = "hmac-sha256") {
     this.key = Buffer.from(key, "utf8");
-    if (!scheme.startsWith("hmac-")) {
-      throw new WireError(`unsupported signature_scheme "${scheme}" (expected hmac-<digest>)`);
+    const digest = scheme.startsWith("hmac-") ? scheme.slice("hmac-".length) : "";
+    if (!getHashes().includes(digest)) {
+      throw new WireError(`unsupported signature_scheme "${scheme}" (expected hmac-<digest>, e.g. hmac-sha256)`);
     }
-    this.algorithm = scheme.slice("hmac-".length);
+    this.algorithm = digest;
   }
 
   /** True when messages are signed at all (non-empty key). */

@@ -306,8 +306,7 @@ export class Widget {
   /** Echoes received values back (echo_update), parented to the frontend's message. */
   private echo(received: Record<string, unknown>): void {
     if (process.env.JUPYTER_WIDGETS_ECHO === "0") return;
-    const state = { ...received };
-    for (const key of this.noEcho) delete state[key];
+    const state = Object.fromEntries(Object.entries(received).filter(([key]) => key in this.state && !this.noEcho.has(key)));
     if (Object.keys(state).length === 0) return;
     const wire = removeBuffers(state);
     this.comm.send({ method: "echo_update", state: wire.state, buffer_paths: wire.bufferPaths }, wire.buffers);
