@@ -88,6 +88,19 @@ describe("widgets (fake host)", function () {
     );
   });
 
+  it("neither echoes nor applies properties the widget does not have, and says so", async function () {
+    const s = new IntSlider({ value: 3, max: 10 });
+    const { stderr } = await captureStderr(() =>
+      host.comms.get(s.modelId)!.receive({ method: "update", state: { value: 4, nope: 1 }, buffer_paths: [] }),
+    );
+    assert.match(stderr, /IntSlider: frontend sent unknown property "nope"; ignored/);
+    assert.equal(s.value, 4);
+    assert.deepEqual(
+      host.messages(s.modelId).map((m) => m.data),
+      [{ method: "echo_update", state: { value: 4 }, buffer_paths: [] }],
+    );
+  });
+
   it("sends a coerced value back when validation changes what the frontend sent", async function () {
     const s = new IntSlider({ value: 3, max: 10 });
     await host.comms.get(s.modelId)!.receive({ method: "update", state: { value: 42 }, buffer_paths: [] });
