@@ -4,6 +4,8 @@
  * process group, with every Jupyter directory (config, data, runtime, user
  * settings, workspaces) in a temp dir so it neither reads nor writes the
  * user's state, and with news and update checks off so it stays offline.
+ * The same server serves Notebook 7's UI (/notebooks/<path>), with the same
+ * user settings and window.jupyterapp exposed too.
  */
 import { ChildProcess, spawn } from "child_process";
 import { randomBytes } from "crypto";
@@ -180,6 +182,7 @@ export class LabServer {
       `--IdentityProvider.token=${token}`,
       `--ServerApp.root_dir=${options.rootDir}`,
       "--LabApp.expose_app_in_browser=True",
+      "--JupyterNotebookApp.expose_app_in_browser=True",
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
       `--LabApp.user_settings_dir=${dirs.settings}`,
       `--LabApp.workspaces_dir=${dirs.workspaces}`,
@@ -190,6 +193,9 @@ export class LabServer {
       JUPYTER_CONFIG_DIR: dirs.config,
       JUPYTER_DATA_DIR: dirs.data,
       JUPYTER_RUNTIME_DIR: dirs.runtime,
+      // Defaults of Notebook 7's settings and workspaces dirs (JupyterLab's are set by the flags above).
+      JUPYTERLAB_SETTINGS_DIR: dirs.settings,
+      JUPYTERLAB_WORKSPACES_DIR: dirs.workspaces,
       PYTHONUNBUFFERED: "1",
     };
     // Only .venv's own directories (kernelspecs, lab app) besides the temp ones above.

@@ -6,6 +6,10 @@
  * prints the slider's kernel-side value, and a `s.value` cell; runs them all;
  * moves the slider to 8 through its readout; clicks the button; and checks the
  * callback's output lands inside the button's cell and that the kernel sees 8.
+ * Then saves the notebook and reloads the page with the kernel alive: the
+ * widgets must come back from the kernel through the ipywidgets control comm
+ * (`jupyter.widget.control`: request_states → update_states; checked on the
+ * page's kernel websocket), and the restored button must still print into its cell.
  *
  * Screenshots go to tests/artifacts/ (gitignored), with the server log.
  */
@@ -14,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TestBrowser } from "./browser";
+import { describeWire, kernelWire, recordKernelWire, WireMessage } from "./kernel-wire";
 import { LabServer, REPO_ROOT } from "./lab-server";
 import { LabNotebook, writeNotebook } from "./notebook";
 import { eventually } from "./wait";
@@ -21,6 +26,14 @@ import { eventually } from "./wait";
 const ARTIFACTS = path.join(REPO_ROOT, "tests", "artifacts");
 const NOTEBOOK = "widgets.ipynb";
 const HELLO = "hello from the kernel, value =";
+const CONTROL_TARGET = "jupyter.widget.control";
+const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+
+/** The parts of a saved .ipynb the test reads. */
+interface SavedNotebook {
+  metadata: Record<string, unknown>;
+  cells: { outputs: { data?: Record<string, unknown> }[] }[];
+}
 
 const CELLS = [
   'import { IntSlider, Button } from "tslens";\nconst s = new IntSlider({ value: 3, min: 0, max: 10, description: "n" });\ns',
@@ -38,6 +51,7 @@ describe("JupyterLab in a browser: tslens widgets", function () {
   let nb: LabNotebook;
   let failed = false;
   let shot = 0;
+  let kernelBeforeReload: string | undefined;
 
   /** Saves a screenshot named after the step and prints its path. */
   async function screenshot(step: string): Promise<void> {
@@ -125,22 +139,7 @@ describe("JupyterLab in a browser: tslens widgets", function () {
   });
 
   it("sets the slider to 8 through its editable readout", async function () {
-    const readout = nb.output(0).locator(".widget-readout").first();
-    await readout.click();
-    await page().keyboard.press("ControlOrMeta+a");
-    await page().keyboard.type("8");
-    await page().keyboard.press("Enter");
-    await eventually(async () => (await readout.innerText()).trim() === "8", {
-      what: "the slider readout to show 8",
-      timeoutMs: 10_000,
-      describe: async () => `readout ${JSON.stringify(await readout.innerText())}`,
-    });
-    const handle = nb.output(0).locator(".noUi-handle").first();
-    await eventually(async () => (await handle.getAttribute("aria-valuenow"))?.startsWith("8") === true, {
-      what: "the slider handle to move to 8",
-      timeoutMs: 10_000,
-      describe: async () => `aria-valuenow ${await handle.getAttribute("aria-valuenow")}`,
-    });
+    await nb.setSliderThroughReadout(0, 8);
     await screenshot("slider-8");
   });
 
@@ -167,18 +166,103 @@ describe("JupyterLab in a browser: tslens widgets", function () {
   });
 
   it("re-running the s.value cell shows 8", async function () {
-    const before = (await nb.state()).executionCounts[2] ?? 0;
-    // Select the third cell through the UI (its input prompt; command mode) and run it with Shift+Enter.
-    await nb.cell(2).locator(".jp-InputPrompt").click();
-    await eventually(async () => (await nb.state()).activeCellIndex === 2, {
-      what: "cell 3 to be the active cell",
-      timeoutMs: 5_000,
-      describe: () => nb.describe(),
-    });
-    await page().keyboard.press("Shift+Enter");
-    await nb.waitForExecuted([null, null, before + 1], 30_000);
+    await nb.runCellFromUi(2, 30_000);
     await nb.waitForOutput(2, (t) => /^(\[\d+\]:\s*)?8$/.test(t), 'is "8"', 15_000);
     await screenshot("reran-value");
+  });
+
+  it("saves the notebook: the widget views are in the file, the widget state is not", async function () {
+    kernelBeforeReload = (await nb.state()).kernel?.id;
+    assert.ok(kernelBeforeReload, "the notebook has a kernel");
+    await nb.command("docmanager:save");
+    await eventually(async () => (await nb.state()).dirty === false, {
+      what: "the notebook to be saved (not dirty)",
+      timeoutMs: 15_000,
+      describe: () => nb.describe(),
+    });
+    const saved = JSON.parse(fs.readFileSync(path.join(tmpDir, NOTEBOOK), "utf8")) as SavedNotebook;
+    for (const n of [0, 1]) {
+      const mimeTypes = saved.cells[n].outputs.flatMap((o) => Object.keys(o.data ?? {}));
+      assert.ok(mimeTypes.includes(WIDGET_VIEW_MIME), `saved cell ${n + 1} has no widget view output: ${mimeTypes.join(", ")}`);
+    }
+    // jupyterlab-manager's saveState is off: after a reload, the models can only come from the kernel.
+    assert.equal(saved.metadata.widgets, undefined, "the notebook metadata has no saved widget state");
+  });
+
+  it("reloading the page with the kernel alive restores the widgets from the kernel over the control comm", async function () {
+    await recordKernelWire(page());
+    const started = Date.now();
+    await page().reload({ waitUntil: "domcontentloaded", timeout: 60_000 });
+    const readout = nb.sliderReadout(0);
+    await eventually(async () => (await readout.isVisible()) && (await readout.innerText()).trim() === "8", {
+      what: "the restored slider in cell 1, its readout showing 8",
+      timeoutMs: 60_000,
+      intervalMs: 50,
+      describe: () => nb.describe(),
+    });
+    const restoreMs = Date.now() - started;
+
+    const state = await nb.waitForIdleKernel(NOTEBOOK, "tslens", 30_000);
+    assert.equal(state.kernel?.id, kernelBeforeReload, "the reloaded page is connected to the same (live) kernel");
+
+    // The frontend asked the kernel for every widget state on the control comm, and the kernel answered.
+    const wire = await kernelWire(page());
+    const why = () => `slider restored ${restoreMs} ms after the reload; kernel messages of the page:\n${describeWire(wire)}`;
+    const opened = wire.filter((m) => m.dir === "send" && m.msgType === "comm_open" && m.targetName === CONTROL_TARGET);
+    assert.ok(opened.length > 0, `the page opened no ${CONTROL_TARGET} comm\n${why()}`);
+    const controlComms = new Set(opened.map((m) => m.commId));
+    const onControl = (m: WireMessage, dir: string, method: string) =>
+      m.dir === dir && m.msgType === "comm_msg" && controlComms.has(m.commId) && m.method === method;
+    const request = wire.find((m) => onControl(m, "send", "request_states"));
+    assert.ok(request, `the page sent no request_states\n${why()}`);
+    const reply = wire.find((m) => onControl(m, "recv", "update_states"));
+    assert.ok(reply, `the kernel sent no update_states on the control comm\n${why()}`);
+    const models = Object.values(reply.models ?? {});
+    for (const model of ["IntSliderModel", "ButtonModel", "OutputModel"])
+      assert.ok(models.includes(model), `update_states has no ${model}: ${JSON.stringify(reply.models)}`);
+    // ... so the frontend did not take its fallback (taken after CONTROL_COMM_TIMEOUT = 4 s without an
+    // answer): comm_info_request for jupyter.widget, then request_state on every widget comm.
+    const fallback = wire.filter(
+      (m) =>
+        m.dir === "send" &&
+        ((m.msgType === "comm_info_request" && m.targetName === "jupyter.widget") ||
+          (m.msgType === "comm_msg" && m.method === "request_state")),
+    );
+    assert.deepEqual(fallback, [], `the widget manager fell back to per-widget request_state\n${why()}`);
+    console.log(
+      `      reload -> restored slider showing 8: ${restoreMs} ms ` +
+        `(page: control comm opened at ${opened[0].t.toFixed(0)} ms, update_states with ${models.length} models ` +
+        `${(reply.t - request.t).toFixed(0)} ms after request_states)`,
+    );
+
+    await nb.output(1).getByRole("button", { name: "Say hello" }).waitFor({ state: "visible", timeout: 10_000 });
+    const all = await nb.text();
+    assert.ok(
+      !all.includes("Error displaying widget"),
+      `a widget failed to display after the reload:\n${await nb.describeOutputs()}`,
+    );
+    await screenshot("reloaded");
+  });
+
+  it("clicking the restored button prints a new line inside its cell", async function () {
+    // Consecutive prints share one stream output (one <pre>), so count the lines in the text.
+    const helloLines = async () => (await nb.outputText(1)).split("\n").filter((l) => l.trim() === `${HELLO} 8`).length;
+    const restored = await helloLines();
+    // The Output widget's captured line is part of its model state, which the kernel restores too.
+    assert.equal(
+      restored,
+      1,
+      `the restored Output widget shows the line printed before the reload:\n${await nb.describeOutputs()}`,
+    );
+    await nb.output(1).getByRole("button", { name: "Say hello" }).click();
+    await eventually(async () => (await helloLines()) === restored + 1, {
+      what: `a new "${HELLO} 8" line in cell 2 (had ${restored})`,
+      timeoutMs: 30_000,
+      describe: () => nb.describeOutputs(),
+    });
+    for (const n of [0, 2])
+      assert.ok(!(await nb.outputText(n)).includes(HELLO), `the click's output also appeared in cell ${n + 1}`);
+    await screenshot("reloaded-clicked");
   });
 
   it("the page, the server and the kernel logged no errors; nothing left 127.0.0.1", function () {

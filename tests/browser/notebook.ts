@@ -35,6 +35,7 @@ export function writeNotebook(file: string, cells: string[]): string {
 
 // The parts of JupyterLab's objects the page functions below touch (structural, browser side).
 interface LabKernel {
+  id: string;
   name: string;
   status: string;
   connectionStatus: string;
@@ -43,11 +44,12 @@ interface LabCell {
   model: { type: string; executionCount?: number | null };
 }
 interface LabNotebookPanel {
-  context?: { path: string };
+  context?: { path: string; model?: { dirty: boolean } };
   sessionContext?: { isReady: boolean; session?: { kernel?: LabKernel | null } | null };
   content?: { widgets: readonly LabCell[]; activeCellIndex: number; mode: string };
 }
 interface LabApp {
+  name: string;
   commands: { execute(id: string, args?: Record<string, unknown>): Promise<unknown>; hasCommand(id: string): boolean };
   shell: { currentWidget: LabNotebookPanel | null };
   started: Promise<void>;
@@ -57,8 +59,12 @@ interface LabApp {
 /** A snapshot of the open notebook, as JupyterLab sees it. */
 export interface NotebookState {
   appExposed: boolean;
+  /** The application's name ("JupyterLab", "Jupyter Notebook"). */
+  appName: string | null;
   path: string | null;
-  kernel: { name: string; status: string; connectionStatus: string } | null;
+  /** Whether the notebook has unsaved changes. */
+  dirty: boolean | null;
+  kernel: { id: string; name: string; status: string; connectionStatus: string } | null;
   sessionReady: boolean;
   mode: string | null;
   activeCellIndex: number | null;
@@ -103,8 +109,12 @@ export class LabNotebook {
       const kernel = panel?.sessionContext?.session?.kernel ?? null;
       return {
         appExposed: app !== undefined,
+        appName: app?.name ?? null,
         path: panel?.context?.path ?? null,
-        kernel: kernel ? { name: kernel.name, status: kernel.status, connectionStatus: kernel.connectionStatus } : null,
+        dirty: panel?.context?.model?.dirty ?? null,
+        kernel: kernel
+          ? { id: kernel.id, name: kernel.name, status: kernel.status, connectionStatus: kernel.connectionStatus }
+          : null,
         sessionReady: panel?.sessionContext?.isReady ?? false,
         mode: panel?.content?.mode ?? null,
         activeCellIndex: panel?.content?.activeCellIndex ?? null,
@@ -173,6 +183,63 @@ export class LabNotebook {
         describe: () => this.describe(),
       },
     );
+  }
+
+  /** The readout (editable value) of the first slider in the n-th cell's output. */
+  sliderReadout(n: number): Locator {
+    return this.output(n).locator(".widget-readout").first();
+  }
+
+  /** Types `value` into the n-th cell's slider readout and waits until the readout and the handle show it. */
+  async setSliderThroughReadout(n: number, value: number): Promise<void> {
+    const readout = this.sliderReadout(n);
+    await readout.click();
+    await this.page.keyboard.press("ControlOrMeta+a");
+    await this.page.keyboard.type(String(value));
+    await this.page.keyboard.press("Enter");
+    await eventually(async () => (await readout.innerText()).trim() === String(value), {
+      what: `the slider readout in cell ${n + 1} to show ${value}`,
+      timeoutMs: 10_000,
+      describe: async () => `readout ${JSON.stringify(await readout.innerText())}`,
+    });
+    const handle = this.output(n).locator(".noUi-handle").first();
+    await eventually(async () => (await handle.getAttribute("aria-valuenow"))?.startsWith(String(value)) === true, {
+      what: `the slider handle in cell ${n + 1} to move to ${value}`,
+      timeoutMs: 10_000,
+      describe: async () => `aria-valuenow ${await handle.getAttribute("aria-valuenow")}`,
+    });
+  }
+
+  /**
+   * Runs the n-th cell through the UI: selects it by its input prompt (command
+   * mode) and presses Shift+Enter; waits until its execution count went up.
+   */
+  async runCellFromUi(n: number, timeoutMs: number): Promise<NotebookState> {
+    const before = await this.state();
+    await this.cell(n).locator(".jp-InputPrompt").click();
+    await eventually(async () => (await this.state()).activeCellIndex === n, {
+      what: `cell ${n + 1} to be the active cell`,
+      timeoutMs: 5_000,
+      describe: () => this.describe(),
+    });
+    await this.page.keyboard.press("Shift+Enter");
+    const min = (before.executionCounts[n] ?? 0) + 1;
+    return eventually(
+      async () => {
+        const s = await this.state();
+        return (s.executionCounts[n] ?? 0) >= min && s.kernel?.status === "idle" ? s : undefined;
+      },
+      {
+        what: `cell ${n + 1} executed (execution count at least ${min}) and the kernel idle`,
+        timeoutMs,
+        describe: () => this.describe(),
+      },
+    );
+  }
+
+  /** The whole notebook's rendered text (inputs and outputs). */
+  text(): Promise<string> {
+    return this.page.locator(".jp-NotebookPanel .jp-Notebook").innerText({ timeout: 5_000 });
   }
 
   /** Waits until the n-th cell's output text satisfies `test`; returns the text. */

@@ -1,0 +1,160 @@
+/**
+ * Smoke test of the tslens widgets in Notebook 7 (served by the same `jupyter
+ * lab` server at /notebooks/<path>) in a real browser.
+ *
+ * Opens a notebook with an IntSlider cell and a `s.value` cell, runs them all,
+ * checks the slider renders with readout 4, moves it to 6 through its readout,
+ * and re-runs the `s.value` cell to check the kernel sees 6.
+ *
+ * Screenshots go to tests/artifacts/ (gitignored), with the server log.
+ */
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { TestBrowser } from "./browser";
+import { LabServer, REPO_ROOT } from "./lab-server";
+import { LabNotebook, writeNotebook } from "./notebook";
+
+const ARTIFACTS = path.join(REPO_ROOT, "tests", "artifacts");
+const PREFIX = "nb7";
+const NOTEBOOK = "slider.ipynb";
+
+/**
+ * Notebook 7.6's own startup error, not tslens's: while plugins load, its
+ * shortcuts plugin reads `plugins[...].schema` from the settings registry before
+ * the entry exists (next to its "Settings failed to load ... has no transformers
+ * yet" warnings, cf. jupyter/notebook#7062). A plain `jupyter notebook` server
+ * shows it on /tree with no notebook open and no tslens kernel running.
+ */
+function isKnownNotebook7Error(problem: string): boolean {
+  const [first, frame] = problem.split("\n");
+  return (
+    first === "[pageerror] TypeError: Cannot read properties of undefined (reading 'schema')" &&
+    /\/static\/notebook\/notebook_core\.[0-9a-f]+\.js/.test(frame ?? "")
+  );
+}
+
+const CELLS = [
+  'import { IntSlider } from "tslens";\nconst s = new IntSlider({ value: 4, min: 0, max: 10, description: "k" });\ns',
+  "s.value",
+];
+
+describe("Notebook 7 in a browser: tslens widgets (smoke test)", function () {
+  this.timeout(300_000);
+  this.slow(60_000);
+
+  let tmpDir: string;
+  let server: LabServer | undefined;
+  let browser: TestBrowser | undefined;
+  let nb: LabNotebook;
+  let failed = false;
+  let shot = 0;
+
+  /** Saves a screenshot named after the step and prints its path. */
+  async function screenshot(step: string): Promise<void> {
+    if (!browser) return;
+    const file = await browser.screenshot(ARTIFACTS, `${PREFIX}-${String(++shot).padStart(2, "0")}-${step}`);
+    if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
+  }
+
+  before(async function () {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-nb7-"));
+    writeNotebook(path.join(tmpDir, NOTEBOOK), CELLS);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const ours = new RegExp(`^${PREFIX}-.*\\.(png|log)$`);
+    for (const f of fs.readdirSync(ARTIFACTS)) if (ours.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+    const started = Date.now();
+    server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, `${PREFIX}-server.log`) });
+    console.log(
+      `      jupyter lab up on port ${server.port} in ${Date.now() - started} ms (log: tests/artifacts/${PREFIX}-server.log)`,
+    );
+    browser = await TestBrowser.launch();
+    nb = new LabNotebook(browser.page);
+  });
+
+  beforeEach(function () {
+    // The steps build on each other: after a failure, the rest can only fail for the same reason.
+    if (failed) this.skip();
+  });
+
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state !== "failed") return;
+    failed = true;
+    await screenshot("FAILED");
+    const details = [
+      `--- notebook state ---\n${await nb?.describe().catch((e: Error) => `<${e.message}>`)}`,
+      `--- browser console errors/warnings (tail) ---\n${browser?.problemsTail() ?? "(no browser)"}`,
+      `--- requests blocked (off 127.0.0.1) ---\n${browser?.blockedRequests.join("\n") || "(none)"}`,
+      `--- jupyter server log (tail) ---\n${server?.logTail(60) ?? "(no server)"}`,
+    ].join("\n");
+    if (test.err) test.err.message += `\n${details}`;
+    else console.log(details);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (browser) {
+      const file = path.join(ARTIFACTS, `${PREFIX}-browser-console.log`);
+      fs.writeFileSync(
+        file,
+        [...browser.console, ...browser.blockedRequests.map((u) => `[blocked request] ${u}`)].join("\n") + "\n",
+      );
+      console.log(`      browser console: ${path.relative(process.cwd(), file)} (${browser.problems.length} errors/warnings)`);
+    }
+    await browser?.close();
+    await server?.stop();
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  });
+
+  it("opens /notebooks/<path> in Notebook 7 with an idle tslens kernel", async function () {
+    await page().goto(server!.url(`/notebooks/${NOTEBOOK}`), { waitUntil: "domcontentloaded", timeout: 60_000 });
+    await page().locator(".jp-NotebookPanel .jp-Notebook-cell").first().waitFor({ state: "visible", timeout: 90_000 });
+    const state = await nb.waitForIdleKernel(NOTEBOOK, "tslens", 90_000);
+    assert.equal(state.appName, "Jupyter Notebook", "the page is Notebook 7's UI (not JupyterLab's)");
+    assert.equal(state.executionCounts.length, 2, "the notebook has 2 cells");
+    await screenshot("opened");
+  });
+
+  it("runs all cells: the slider renders with readout 4, s.value is 4", async function () {
+    const ok = await nb.command("notebook:run-all-cells");
+    const state = await nb.waitForExecuted([null, null], 60_000);
+    assert.equal(ok, true, `notebook:run-all-cells reported a failure; state: ${JSON.stringify(state)}`);
+
+    await nb.output(0).locator(".widget-slider, .widget-hslider").first().waitFor({ state: "visible", timeout: 30_000 });
+    await nb.output(0).locator(".noUi-handle").first().waitFor({ state: "visible", timeout: 10_000 });
+    assert.equal((await nb.sliderReadout(0).innerText()).trim(), "4", "the slider's readout shows 4");
+    assert.match(await nb.output(0).locator(".widget-label").first().innerText(), /^k$/, "the slider's description is k");
+    await nb.waitForOutput(1, (t) => /^(\[\d+\]:\s*)?4$/.test(t), 'is "4"', 30_000);
+
+    const all = await nb.text();
+    assert.ok(!all.includes("Error displaying widget"), `a widget failed to display:\n${await nb.describeOutputs()}`);
+    await screenshot("ran-all");
+  });
+
+  it("sets the slider to 6 through its readout; re-running s.value shows 6", async function () {
+    await nb.setSliderThroughReadout(0, 6);
+    await nb.runCellFromUi(1, 30_000);
+    await nb.waitForOutput(1, (t) => /^(\[\d+\]:\s*)?6$/.test(t), 'is "6"', 15_000);
+    await screenshot("slider-6");
+  });
+
+  it("the page, the server and the kernel logged no errors; nothing left 127.0.0.1", function () {
+    const notWarnings = browser!.problems.filter((p) => !p.startsWith("[warning]"));
+    const known = notWarnings.filter(isKnownNotebook7Error);
+    if (known.length > 0)
+      console.log(`      ignored ${known.length} known Notebook 7 startup error(s) (see isKnownNotebook7Error)`);
+    const errors = notWarnings.filter((p) => !isKnownNotebook7Error(p));
+    assert.deepEqual(errors, [], "browser console errors / uncaught exceptions");
+    assert.deepEqual(browser!.blockedRequests, [], "requests to hosts other than 127.0.0.1");
+    const bad = server!.log
+      .split("\n")
+      .filter((l) => /^\[tslens kernel\] (WARN|ERROR)\b|^\[E |Traceback \(most recent call last\)/.test(l));
+    assert.deepEqual(bad, [], "kernel warnings/errors or server errors in the jupyter server log");
+  });
+
+  function page() {
+    return browser!.page;
+  }
+});
