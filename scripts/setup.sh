@@ -13,7 +13,7 @@ say() { echo "[tslens setup] $*"; }
 stamp=node_modules/.tslens-npm-ci
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund
+  npm ci --ignore-scripts --no-audit --no-fund
   touch "$stamp"
 fi
 
