@@ -2,7 +2,19 @@
  * tslens: look inside transformer language models from TypeScript notebooks.
  *
  *   import * as lens from "tslens";
+ *   const model = await lens.loadModel("path/to/hf-folder");
+ *   const { logits, cache } = model.runWithCache("The cat sat. The cat");
  */
 export * from "./widgets";
 export { MIME_BUNDLE_KEY } from "../kernel/host-api";
 export type { MimeBundle } from "../kernel/host-api";
+export { loadModel } from "./model/loadModel";
+export type { LoadModelOptions } from "./model/loadModel";
+export { HookedTransformer } from "./model/hookedTransformer";
+export type { ModelInput, TokenOptions, RunWithCacheOptions, RunWithHooksOptions } from "./model/hookedTransformer";
+export { processWeights } from "./model/processWeights";
+export type { HookFn, HookInfo, HookTarget } from "./model/hooks";
+export { ActivationCache } from "./cache/activationCache";
+export type { TransformerConfig } from "./loading/config";
+export { backend, backendInfo, initBackend, tf } from "./tensor";
+export { Tokenizer } from "./tokenizer";

@@ -1,0 +1,268 @@
+/**
+ * TransformerConfig: the model description every stage shares (TransformerLens's
+ * HookedTransformerConfig in camelCase), and its construction from a Hugging
+ * Face config.json or a tslens-native config.
+ */
+
+/** Activation functions the MLP supports. */
+export type ActFn = "gelu_new" | "gelu" | "gelu_fast" | "silu" | "relu";
+
+/** Normalisation of a block's inputs: LN / RMS (with weights), LNPre / RMSPre (folded), or none. */
+export type NormalizationType = "LN" | "LNPre" | "RMS" | "RMSPre" | null;
+
+/** Everything the forward pass needs to know about a model. */
+export interface TransformerConfig {
+  nLayers: number;
+  nHeads: number;
+  dModel: number;
+  dHead: number;
+  dMlp: number;
+  dVocab: number;
+  /** Rows of the unembedding (≥ dVocab for padded vocabularies). */
+  dVocabOut: number;
+  nCtx: number;
+  actFn: ActFn;
+  normalizationType: NormalizationType;
+  /** "standard" adds W_pos to the residual stream; "rotary" rotates q and k. */
+  positionalEmbeddingType: "standard" | "rotary";
+  attnOnly: boolean;
+  /** KV heads for grouped-query attention; null when every head has its own K/V. */
+  nKeyValueHeads: number | null;
+  rotaryDim: number;
+  rotaryBase: number;
+  /** Rotary pairing: false = halves (GPT-NeoX, Llama), true = adjacent pairs (GPT-J). */
+  rotaryAdjacentPairs: boolean;
+  /** Attention and MLP both read resid_pre (GPT-NeoX / Pythia); no resid_mid. */
+  parallelAttnMlp: boolean;
+  gatedMlp: boolean;
+  eps: number;
+  /** Divide attention scores by sqrt(dHead). */
+  useAttnScale: boolean;
+  /** Whether toTokens prepends BOS by default (TransformerLens: false for GPT-NeoX). */
+  defaultPrependBos: boolean;
+  /** The Hugging Face architecture or "tslens" for native models. */
+  originalArchitecture: string;
+  /** Gated hook points (off by default, as in TransformerLens). */
+  useAttnResult: boolean;
+  useSplitQkvInput: boolean;
+}
+
+/** A config.json we cannot turn into a TransformerConfig; the message names the file and field. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function num(config: Json, source: string, ...keys: string[]): number {
+  for (const key of keys) {
+    const value = key.split(".").reduce<unknown>((o, k) => (o as Json | undefined)?.[k], config);
+    if (value !== undefined && value !== null) {
+      if (typeof value !== "number" || !Number.isFinite(value))
+        throw new ConfigError(`${source}: ${key} must be a number, got ${JSON.stringify(value)}`);
+      return value;
+    }
+  }
+  throw new ConfigError(`${source}: missing ${keys.join(" / ")}`);
+}
+
+function optional(config: Json, key: string): unknown {
+  return key.split(".").reduce<unknown>((o, k) => (o as Json | undefined)?.[k], config) ?? undefined;
+}
+
+function actFn(value: unknown, source: string): ActFn {
+  const known: Record<string, ActFn> = {
+    gelu_new: "gelu_new",
+    gelu_pytorch_tanh: "gelu_new",
+    gelu: "gelu",
+    gelu_fast: "gelu_fast",
+    silu: "silu",
+    swish: "silu",
+    relu: "relu",
+  };
+  const fn = typeof value === "string" ? known[value] : undefined;
+  if (!fn)
+    throw new ConfigError(
+      `${source}: unsupported activation function ${JSON.stringify(value)} (supported: ${Object.keys(known).join(", ")})`,
+    );
+  return fn;
+}
+
+function positiveInts(cfg: TransformerConfig, source: string): TransformerConfig {
+  for (const key of ["nLayers", "nHeads", "dModel", "dHead", "dMlp", "dVocab", "nCtx"] as const) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] <= 0)
+      throw new ConfigError(`${source}: ${key} must be a positive integer, got ${cfg[key]}`);
+  }
+  if (cfg.nKeyValueHeads !== null && cfg.nHeads % cfg.nKeyValueHeads !== 0) {
+    throw new ConfigError(`${source}: num_key_value_heads ${cfg.nKeyValueHeads} must divide num_attention_heads ${cfg.nHeads}`);
+  }
+  return cfg;
+}
+
+const BASE = {
+  attnOnly: false,
+  nKeyValueHeads: null,
+  rotaryDim: 0,
+  rotaryBase: 10000,
+  rotaryAdjacentPairs: false,
+  parallelAttnMlp: false,
+  gatedMlp: false,
+  useAttnScale: true,
+  defaultPrependBos: true,
+  useAttnResult: false,
+  useSplitQkvInput: false,
+} as const;
+
+function fromGpt2(c: Json, source: string): TransformerConfig {
+  const dModel = num(c, source, "n_embd");
+  const nHeads = num(c, source, "n_head");
+  const dVocab = num(c, source, "vocab_size");
+  return {
+    ...BASE,
+    nLayers: num(c, source, "n_layer"),
+    nHeads,
+    dModel,
+    dHead: dModel / nHeads,
+    dMlp: (optional(c, "n_inner") as number | undefined) ?? 4 * dModel,
+    dVocab,
+    dVocabOut: dVocab,
+    nCtx: num(c, source, "n_positions", "n_ctx"),
+    actFn: actFn(c.activation_function ?? "gelu_new", source),
+    normalizationType: "LN",
+    positionalEmbeddingType: "standard",
+    eps: num(c, source, "layer_norm_epsilon"),
+    originalArchitecture: "GPT2LMHeadModel",
+  };
+}
+
+function fromNeox(c: Json, source: string): TransformerConfig {
+  const dModel = num(c, source, "hidden_size");
+  const nHeads = num(c, source, "num_attention_heads");
+  const dHead = dModel / nHeads;
+  const pct = num(c, source, "rotary_pct", "rope_parameters.partial_rotary_factor", "partial_rotary_factor");
+  const dVocab = num(c, source, "vocab_size");
+  return {
+    ...BASE,
+    nLayers: num(c, source, "num_hidden_layers"),
+    nHeads,
+    dModel,
+    dHead,
+    dMlp: num(c, source, "intermediate_size"),
+    dVocab,
+    dVocabOut: dVocab,
+    nCtx: num(c, source, "max_position_embeddings"),
+    actFn: actFn(c.hidden_act ?? "gelu", source),
+    normalizationType: "LN",
+    positionalEmbeddingType: "rotary",
+    rotaryDim: Math.round(pct * dHead),
+    rotaryBase: num(c, source, "rotary_emb_base", "rope_theta", "rope_parameters.rope_theta"),
+    parallelAttnMlp: optional(c, "use_parallel_residual") !== false,
+    eps: num(c, source, "layer_norm_eps"),
+    defaultPrependBos: false,
+    originalArchitecture: "GPTNeoXForCausalLM",
+  };
+}
+
+function fromLlama(c: Json, source: string): TransformerConfig {
+  const dModel = num(c, source, "hidden_size");
+  const nHeads = num(c, source, "num_attention_heads");
+  const dHead = (optional(c, "head_dim") as number | undefined) ?? dModel / nHeads;
+  const nKv = (optional(c, "num_key_value_heads") as number | undefined) ?? nHeads;
+  const scaling = optional(c, "rope_scaling") as Json | undefined;
+  const ropeType = scaling?.rope_type ?? scaling?.type ?? (optional(c, "rope_parameters.rope_type") as string | undefined);
+  if (ropeType !== undefined && ropeType !== "default") {
+    throw new ConfigError(`${source}: rope scaling "${String(ropeType)}" is not supported yet (only plain RoPE)`);
+  }
+  if (optional(c, "attention_bias") === true || optional(c, "mlp_bias") === true) {
+    throw new ConfigError(`${source}: Llama models with attention_bias or mlp_bias are not supported yet`);
+  }
+  const dVocab = num(c, source, "vocab_size");
+  return {
+    ...BASE,
+    nLayers: num(c, source, "num_hidden_layers"),
+    nHeads,
+    dModel,
+    dHead,
+    dMlp: num(c, source, "intermediate_size"),
+    dVocab,
+    dVocabOut: dVocab,
+    nCtx: num(c, source, "max_position_embeddings"),
+    actFn: actFn(c.hidden_act ?? "silu", source),
+    normalizationType: "RMS",
+    positionalEmbeddingType: "rotary",
+    nKeyValueHeads: nKv === nHeads ? null : nKv,
+    rotaryDim: dHead,
+    rotaryBase: num(c, source, "rope_theta", "rope_parameters.rope_theta"),
+    gatedMlp: true,
+    eps: num(c, source, "rms_norm_eps"),
+    originalArchitecture: "LlamaForCausalLM",
+  };
+}
+
+/**
+ * A tslens-native config: TransformerLens-style fields (snake_case or camelCase),
+ * marked by `"tslens_format": 1`. Used for models without a Hugging Face class.
+ */
+function fromNative(c: Json, source: string): TransformerConfig {
+  const pick = (snake: string) => c[snake] ?? c[snake.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase())];
+  const get = (snake: string, fallback?: unknown) => pick(snake) ?? fallback;
+  const must = (snake: string) => {
+    const v = get(snake);
+    if (typeof v !== "number") throw new ConfigError(`${source}: missing or non-numeric ${snake}`);
+    return v;
+  };
+  const dModel = must("d_model");
+  const nHeads = must("n_heads");
+  const dVocab = must("d_vocab");
+  const attnOnly = get("attn_only", false) === true;
+  const posType = get("positional_embedding_type", "standard");
+  if (posType !== "standard" && posType !== "rotary")
+    throw new ConfigError(`${source}: unsupported positional_embedding_type ${JSON.stringify(posType)}`);
+  const norm = get("normalization_type", "LN");
+  if (!["LN", "LNPre", "RMS", "RMSPre", null].includes(norm as string | null)) {
+    throw new ConfigError(`${source}: unsupported normalization_type ${JSON.stringify(norm)}`);
+  }
+  return {
+    ...BASE,
+    nLayers: must("n_layers"),
+    nHeads,
+    dModel,
+    dHead: (get("d_head") as number | undefined) ?? dModel / nHeads,
+    dMlp: attnOnly ? ((get("d_mlp") as number | undefined) ?? 4 * dModel) : must("d_mlp"),
+    dVocab,
+    dVocabOut: (get("d_vocab_out") as number | undefined) ?? dVocab,
+    nCtx: must("n_ctx"),
+    actFn: actFn(get("act_fn", "gelu_new"), source),
+    normalizationType: norm as NormalizationType,
+    positionalEmbeddingType: posType,
+    attnOnly,
+    rotaryDim: (get("rotary_dim") as number | undefined) ?? 0,
+    rotaryBase: (get("rotary_base") as number | undefined) ?? 10000,
+    eps: (get("eps") as number | undefined) ?? 1e-5,
+    defaultPrependBos: get("default_prepend_bos", true) !== false,
+    originalArchitecture: "tslens",
+  };
+}
+
+/** Builds a TransformerConfig from a parsed config.json; `source` (a path) names it in errors. */
+export function configFromJson(json: unknown, source: string): TransformerConfig {
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new ConfigError(`${source}: config is not a JSON object`);
+  const c = json as Json;
+  if (c.tslens_format !== undefined) return positiveInts(fromNative(c, source), source);
+  const makers: Record<string, (c: Json, s: string) => TransformerConfig> = {
+    gpt2: fromGpt2,
+    gpt_neox: fromNeox,
+    llama: fromLlama,
+  };
+  const maker = typeof c.model_type === "string" ? makers[c.model_type] : undefined;
+  if (!maker) {
+    throw new ConfigError(
+      `${source}: unknown model_type ${JSON.stringify(c.model_type)} (supported: ${Object.keys(makers).join(", ")}, or a tslens-native config)`,
+    );
+  }
+  return positiveInts(maker(c, source), source);
+}

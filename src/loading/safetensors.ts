@@ -1,0 +1,202 @@
+/**
+ * Strict safetensors reader.
+ *
+ * Layout: 8-byte little-endian header length N, N bytes of JSON header
+ * ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {...}}),
+ * then the data region; offsets are relative to the start of the data region.
+ *
+ * The header is validated completely before any tensor is read (length within
+ * the file, JSON object, known dtypes, integer shapes, offsets in range, sizes
+ * matching shapes, no overlaps). Tensors are read one at a time from disk, so a
+ * file is never held in memory whole; F32, F16 and BF16 become Float32Array.
+ */
+import { promises as fs } from "fs";
+
+/** Bytes per element of each safetensors dtype. */
+const DTYPE_BYTES: Record<string, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
+const FLOAT_DTYPES = new Set(["F32", "F16", "BF16"]);
+/** Headers above this size are refused (the format's own reference limit is 100 MB). */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+/** One tensor's entry in the header. */
+export interface TensorEntry {
+  dtype: string;
+  shape: number[];
+  /** Absolute byte range in the file. */
+  begin: number;
+  end: number;
+}
+
+/** A malformed file or an unreadable tensor; the message names the file (and tensor). */
+export class SafetensorsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SafetensorsError";
+  }
+}
+
+/** Converts IEEE half-precision bits to a number. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** Decodes little-endian float bytes of `dtype` into a new Float32Array. */
+export function decodeFloats(bytes: Uint8Array, dtype: string): Float32Array {
+  const count = bytes.byteLength / DTYPE_BYTES[dtype];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(count);
+  if (dtype === "F32") {
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+  } else if (dtype === "F16") {
+    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+  } else if (dtype === "BF16") {
+    const word = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) word[i] = view.getUint16(i * 2, true) << 16;
+  } else {
+    throw new SafetensorsError(`dtype ${dtype} cannot be read as floating point`);
+  }
+  return out;
+}
+
+/** An open safetensors file whose header has been validated. */
+export class SafetensorsFile {
+  private constructor(
+    readonly path: string,
+    readonly tensors: ReadonlyMap<string, TensorEntry>,
+    readonly metadata: Record<string, string>,
+    private readonly handle: fs.FileHandle,
+  ) {}
+
+  /** Opens `path` and validates its header; throws SafetensorsError naming the problem. */
+  static async open(path: string): Promise<SafetensorsFile> {
+    const handle = await fs.open(path, "r").catch((err: Error) => {
+      throw new SafetensorsError(`cannot open ${path}: ${err.message}`);
+    });
+    try {
+      const { tensors, metadata } = await readHeader(path, handle);
+      return new SafetensorsFile(path, tensors, metadata, handle);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  /** Tensor names in file order. */
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
+  /** Reads one floating-point tensor as fp32 values. */
+  async readFloat32(name: string): Promise<{ shape: number[]; values: Float32Array }> {
+    const entry = this.tensors.get(name);
+    if (!entry) throw new SafetensorsError(`${this.path}: no tensor named "${name}"`);
+    if (!FLOAT_DTYPES.has(entry.dtype)) {
+      throw new SafetensorsError(`${this.path}: tensor "${name}" has dtype ${entry.dtype}; weights must be F32, F16 or BF16`);
+    }
+    const bytes = new Uint8Array(entry.end - entry.begin);
+    const { bytesRead } = await this.handle.read(bytes, 0, bytes.byteLength, entry.begin);
+    if (bytesRead !== bytes.byteLength) {
+      throw new SafetensorsError(`${this.path}: tensor "${name}" is truncated (read ${bytesRead} of ${bytes.byteLength} bytes)`);
+    }
+    return { shape: entry.shape, values: decodeFloats(bytes, entry.dtype) };
+  }
+
+  /** Reads one integer tensor (I32, or I64 within ±2^53) as an Int32Array, e.g. token ids. */
+  async readInt32(name: string): Promise<{ shape: number[]; values: Int32Array }> {
+    const entry = this.tensors.get(name);
+    if (!entry) throw new SafetensorsError(`${this.path}: no tensor named "${name}"`);
+    if (entry.dtype !== "I32" && entry.dtype !== "I64")
+      throw new SafetensorsError(`${this.path}: tensor "${name}" has dtype ${entry.dtype}, not I32/I64`);
+    const bytes = Buffer.alloc(entry.end - entry.begin);
+    const { bytesRead } = await this.handle.read(bytes, 0, bytes.byteLength, entry.begin);
+    if (bytesRead !== bytes.byteLength) throw new SafetensorsError(`${this.path}: tensor "${name}" is truncated`);
+    const count = bytes.byteLength / DTYPE_BYTES[entry.dtype];
+    const values = new Int32Array(count);
+    for (let i = 0; i < count; i++)
+      values[i] = entry.dtype === "I32" ? bytes.readInt32LE(i * 4) : Number(bytes.readBigInt64LE(i * 8));
+    return { shape: entry.shape, values };
+  }
+
+  /** Releases the file handle. */
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+async function readHeader(
+  path: string,
+  handle: fs.FileHandle,
+): Promise<{ tensors: Map<string, TensorEntry>; metadata: Record<string, string> }> {
+  const fail = (why: string): never => {
+    throw new SafetensorsError(`${path}: ${why}`);
+  };
+  const { size } = await handle.stat();
+  if (size < 8) fail(`file is ${size} bytes, too short for the 8-byte header length`);
+  const lengthBytes = Buffer.alloc(8);
+  await handle.read(lengthBytes, 0, 8, 0);
+  const headerLength = lengthBytes.readBigUInt64LE(0);
+  if (headerLength > BigInt(size - 8)) fail(`header length ${headerLength} runs past the end of the file (${size} bytes)`);
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds ${MAX_HEADER_BYTES} bytes`);
+  const headerBytes = Buffer.alloc(Number(headerLength));
+  await handle.read(headerBytes, 0, headerBytes.byteLength, 8);
+  let header: unknown;
+  try {
+    header = JSON.parse(headerBytes.toString("utf8"));
+  } catch (err) {
+    fail(`header is not valid JSON (${(err as Error).message})`);
+  }
+  if (header === null || typeof header !== "object" || Array.isArray(header)) fail("header is not a JSON object");
+  const dataStart = 8 + Number(headerLength);
+  const dataSize = size - dataStart;
+  const tensors = new Map<string, TensorEntry>();
+  let metadata: Record<string, string> = {};
+  const ranges: [number, number, string][] = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      metadata = (raw ?? {}) as Record<string, string>;
+      continue;
+    }
+    const entry = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (entry === null || typeof entry !== "object") fail(`entry "${name}" is not an object`);
+    const { dtype, shape, data_offsets: offsets } = entry;
+    if (typeof dtype !== "string" || !(dtype in DTYPE_BYTES)) fail(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end < begin) fail(`tensor "${name}" has data_offsets [${begin}, ${end}] that end before they begin`);
+    if (end > dataSize) fail(`tensor "${name}" has data_offsets [${begin}, ${end}] past the end of the data (${dataSize} bytes)`);
+    const expected = (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype as string];
+    if (end - begin !== expected) {
+      fail(`tensor "${name}" has ${end - begin} bytes but its shape ${JSON.stringify(shape)} of ${dtype} needs ${expected}`);
+    }
+    ranges.push([begin, end, name]);
+    tensors.set(name, { dtype: dtype as string, shape: shape as number[], begin: dataStart + begin, end: dataStart + end });
+  }
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (let i = 1; i < ranges.length; i++) {
+    const [prevBegin, prevEnd, prevName] = ranges[i - 1];
+    const [begin, , name] = ranges[i];
+    if (begin < prevEnd && prevEnd > prevBegin) fail(`tensors "${prevName}" and "${name}" overlap in the data region`);
+  }
+  return { tensors, metadata };
+}

@@ -1,0 +1,91 @@
+/**
+ * Attention: heads move information between positions.
+ *   q, k, v = x·W_{Q,K,V} + b → hook_q / hook_k / hook_v      [batch, pos, heads, d_head]
+ *   (rotary) q, k rotated → hook_rot_q / hook_rot_k
+ *   scores = q·kᵀ / sqrt(d_head), causal mask → −inf → hook_attn_scores   [batch, heads, query, key]
+ *   pattern = softmax(scores) → hook_pattern
+ *   z = pattern·v → hook_z                                       [batch, pos, heads, d_head]
+ *   out = Σ_h z_h·W_O[h] + b_O  (per head: hook_result, when enabled)
+ * Grouped-query attention: query head h reads KV head floor(h / (heads / kvHeads)).
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../../tensor";
+import type { HookContext } from "../hooks";
+import { linear } from "./mlp";
+import { applyRotary } from "./rotary";
+
+/** One block's attention weights, fused for matrix multiplication. */
+export interface AttentionWeights {
+  Wq: Tensor; // [d_model, heads·d_head]
+  bq: Tensor; // [heads·d_head]
+  Wk: Tensor; // [d_model, kvHeads·d_head]
+  bk: Tensor; // [kvHeads·d_head]
+  Wv: Tensor; // [d_model, kvHeads·d_head]
+  bv: Tensor; // [kvHeads·d_head]
+  W_O: Tensor; // [heads, d_head, d_model]
+  Wo: Tensor; // [heads·d_head, d_model]
+  b_O: Tensor; // [d_model]
+}
+
+/** Shapes and options attention needs. */
+export interface AttentionOptions {
+  nHeads: number;
+  nKvHeads: number;
+  dHead: number;
+  useAttnScale: boolean;
+  useAttnResult: boolean;
+  /** cos/sin tables and rotaryDim when the model is rotary. */
+  rotary?: { cos: Tensor; sin: Tensor; dim: number; adjacent: boolean };
+  /** [1, 1, query, key] boolean mask of allowed positions. */
+  mask: Tensor;
+}
+
+/** Repeats KV heads so each query head has its own: [b, p, kv, e] → [b, p, heads, e]. */
+function repeatKv(x: Tensor, heads: number): Tensor {
+  const kv = x.shape[2]!;
+  if (kv === heads) return x;
+  const groups = heads / kv;
+  return tf.gather(
+    x,
+    Array.from({ length: heads }, (_, h) => Math.floor(h / groups)),
+    2,
+  );
+}
+
+/** Attention of block `name` ("blocks.0") on the normalised input x [batch, pos, d_model]. */
+export function attention(ctx: HookContext, name: string, x: Tensor, w: AttentionWeights, o: AttentionOptions): Tensor {
+  const [batch, pos] = x.shape;
+  const a = `${name}.attn`;
+  let q = ctx.point(`${a}.hook_q`, linear(x, w.Wq, w.bq).reshape([batch, pos, o.nHeads, o.dHead]));
+  let k = ctx.point(`${a}.hook_k`, linear(x, w.Wk, w.bk).reshape([batch, pos, o.nKvHeads, o.dHead]));
+  const v = ctx.point(`${a}.hook_v`, linear(x, w.Wv, w.bv).reshape([batch, pos, o.nKvHeads, o.dHead]));
+  if (o.rotary) {
+    const { cos, sin, dim, adjacent } = o.rotary;
+    q = ctx.point(`${a}.hook_rot_q`, applyRotary(q, cos, sin, dim, adjacent));
+    k = ctx.point(`${a}.hook_rot_k`, applyRotary(k, cos, sin, dim, adjacent));
+  }
+  const qh = q.transpose([0, 2, 1, 3]); // [b, heads, query, e]
+  const kh = repeatKv(k, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
+  const vh = repeatKv(v, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
+  let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
+  if (o.useAttnScale) scores = scores.div(Math.sqrt(o.dHead));
+  scores = ctx.point(`${a}.hook_attn_scores`, tf.where(o.mask, scores, tf.fill(scores.shape, -Infinity)));
+  const pattern = ctx.point(`${a}.hook_pattern`, tf.softmax(scores)); // rows of a causal mask are never fully masked
+  const z = ctx.point(`${a}.hook_z`, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
+  if (o.useAttnResult) {
+    const perHead = tf.matMul(z.transpose([2, 0, 1, 3]).reshape([o.nHeads, batch * pos, o.dHead]), w.W_O); // [heads, b·p, d]
+    const result = ctx.point(`${a}.hook_result`, perHead.reshape([o.nHeads, batch, pos, -1]).transpose([1, 2, 0, 3]));
+    return result.sum(2).add(w.b_O);
+  }
+  return linear(z.reshape([batch, pos, o.nHeads * o.dHead]), w.Wo, w.b_O); // [b, pos, d_model]
+}
+
+/** Causal mask [1, 1, pos, pos]: key ≤ query. */
+export function causalMask(pos: number): Tensor {
+  return tf.tidy(() =>
+    tf.linalg
+      .bandPart(tf.ones([pos, pos]), -1, 0)
+      .cast("bool")
+      .reshape([1, 1, pos, pos]),
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * The MLP, inside one position:
+ *   standard: pre = x·W_in + b_in → hook_pre;  post = act(pre) → hook_post;  out = post·W_out + b_out
+ *   gated (SwiGLU): pre = x·W_gate → hook_pre;  lin = x·W_in → hook_pre_linear;  post = act(pre)·lin + b_in → hook_post
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../../tensor";
+import type { ActFn } from "../../loading/config";
+import type { HookContext } from "../hooks";
+
+/** The MLP weights of one block (TransformerLens layouts). */
+export interface MlpWeights {
+  W_in: Tensor; // [d_model, d_mlp]
+  b_in: Tensor; // [d_mlp]
+  W_out: Tensor; // [d_mlp, d_model]
+  b_out: Tensor; // [d_model]
+  W_gate?: Tensor; // [d_model, d_mlp]
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** Applies an activation function elementwise. */
+export function activate(fn: ActFn, x: Tensor): Tensor {
+  switch (fn) {
+    case "gelu_new":
+    case "gelu_fast":
+      return x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));
+    case "gelu":
+      return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
+    case "silu":
+      return x.mul(x.sigmoid());
+    case "relu":
+      return x.relu();
+  }
+}
+
+/** Multiplies x [batch, pos, a] by W [a, c] → [batch, pos, c]. */
+export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  const [batch, pos, a] = x.shape;
+  const y = tf.matMul(x.reshape([batch * pos, a]), w).reshape([batch, pos, w.shape[1]!]);
+  return b ? y.add(b) : y;
+}
+
+/** The MLP of block `name` ("blocks.0") on x [batch, pos, d_model]; returns [batch, pos, d_model] before hook_mlp_out. */
+export function mlp(ctx: HookContext, name: string, x: Tensor, w: MlpWeights, act: ActFn): Tensor {
+  let post: Tensor;
+  if (w.W_gate) {
+    const pre = ctx.point(`${name}.mlp.hook_pre`, linear(x, w.W_gate)); // [b, p, d_mlp]
+    const lin = ctx.point(`${name}.mlp.hook_pre_linear`, linear(x, w.W_in)); // [b, p, d_mlp]
+    post = ctx.point(`${name}.mlp.hook_post`, activate(act, pre).mul(lin).add(w.b_in));
+  } else {
+    const pre = ctx.point(`${name}.mlp.hook_pre`, linear(x, w.W_in, w.b_in)); // [b, p, d_mlp]
+    post = ctx.point(`${name}.mlp.hook_post`, activate(act, pre));
+  }
+  return linear(post, w.W_out, w.b_out); // [b, p, d_model]
+}

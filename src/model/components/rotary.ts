@@ -1,0 +1,40 @@
+/**
+ * Rotary position embeddings: the first `rotaryDim` features of q and k rotate
+ * by angle pos / base^(2i/rotaryDim); the rest pass through. "Halves" pairing
+ * (GPT-NeoX, Llama) pairs i with i + rotaryDim/2; "adjacent" pairs 2i with 2i+1.
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../../tensor";
+
+/** cos and sin tables [1, pos, 1, rotaryDim] for positions offset … offset+pos-1. */
+export function rotaryTables(pos: number, rotaryDim: number, base: number, adjacent: boolean, offset = 0): [Tensor, Tensor] {
+  return tf.tidy(() => {
+    const half = rotaryDim / 2;
+    const invFreq = tf.tensor1d(Array.from({ length: half }, (_, i) => 1 / base ** ((2 * i) / rotaryDim)));
+    const positions = tf.range(offset, offset + pos, 1, "float32");
+    const angles = tf.outerProduct(positions, invFreq); // [pos, half]
+    const full = adjacent
+      ? angles.expandDims(2).tile([1, 1, 2]).reshape([pos, rotaryDim]) // (θ0, θ0, θ1, θ1, …)
+      : tf.concat([angles, angles], 1); // (θ0 … θ_{h−1}, θ0 … θ_{h−1})
+    const shaped = full.reshape([1, pos, 1, rotaryDim]);
+    return [shaped.cos(), shaped.sin()];
+  }) as [Tensor, Tensor];
+}
+
+/** Rotates x [batch, pos, heads, d_head] with tables from rotaryTables. */
+export function applyRotary(x: Tensor, cos: Tensor, sin: Tensor, rotaryDim: number, adjacent: boolean): Tensor {
+  const dHead = x.shape[3]!;
+  const rot = x.slice([0, 0, 0, 0], [-1, -1, -1, rotaryDim]);
+  let rotated: Tensor;
+  if (adjacent) {
+    const [b, p, h] = x.shape;
+    const pairs = rot.reshape([b, p, h, rotaryDim / 2, 2]);
+    const [even, odd] = tf.split(pairs, 2, 4);
+    rotated = tf.concat([odd.neg(), even], 4).reshape([b, p, h, rotaryDim]);
+  } else {
+    const [first, second] = tf.split(rot, 2, 3);
+    rotated = tf.concat([second.neg(), first], 3);
+  }
+  const out = rot.mul(cos).add(rotated.mul(sin));
+  return rotaryDim === dHead ? out : tf.concat([out, x.slice([0, 0, 0, rotaryDim], [-1, -1, -1, dHead - rotaryDim])], 3);
+}

@@ -1,0 +1,87 @@
+/**
+ * The forward pass, block by block, as TransformerLens's HookedTransformer runs it:
+ *
+ *   resid = W_E[tokens] (+ W_pos)                       hook_embed, hook_pos_embed
+ *   for each block:
+ *     resid_pre                                          blocks.l.hook_resid_pre
+ *     attn_out = Attn(ln1(resid_pre))                    blocks.l.hook_attn_out
+ *     sequential: resid_mid = resid_pre + attn_out;  mlp_out = MLP(ln2(resid_mid))
+ *     parallel:   mlp_out = MLP(ln2(resid_pre))
+ *     resid_post = resid_pre + attn_out + mlp_out        blocks.l.hook_resid_post
+ *   logits = ln_final(resid)·W_U + b_U
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../tensor";
+import type { TransformerConfig } from "../loading/config";
+import { attention, AttentionWeights, causalMask } from "./components/attention";
+import { linear, mlp, MlpWeights } from "./components/mlp";
+import { normalize } from "./components/norm";
+import { rotaryTables } from "./components/rotary";
+import type { HookContext } from "./hooks";
+
+/** Parameters of one block, ready for the forward pass. */
+export interface BlockWeights {
+  ln1: { w?: Tensor; b?: Tensor };
+  ln2: { w?: Tensor; b?: Tensor };
+  attn: AttentionWeights;
+  mlp?: MlpWeights;
+}
+
+/** All parameters the forward pass reads. */
+export interface ModelWeights {
+  W_E: Tensor; // [d_vocab, d_model]
+  W_pos?: Tensor; // [n_ctx, d_model]
+  blocks: BlockWeights[];
+  lnFinal: { w?: Tensor; b?: Tensor };
+  W_U: Tensor; // [d_model, d_vocab_out]
+  b_U: Tensor; // [d_vocab_out]
+}
+
+/**
+ * Runs tokens [batch, pos] (int32) through the model; returns logits [batch, pos, d_vocab_out],
+ * or the residual stream before `stopAtLayer` when given. Call inside tf.tidy.
+ */
+export function forward(cfg: TransformerConfig, w: ModelWeights, ctx: HookContext, tokens: Tensor, stopAtLayer?: number): Tensor {
+  const [batch, pos] = tokens.shape;
+  let resid = ctx.point("hook_embed", tf.gather(w.W_E, tokens)); // [b, p, d_model]
+  if (cfg.positionalEmbeddingType === "standard") {
+    const posEmbed = w.W_pos!.slice([0, 0], [pos, cfg.dModel]).expandDims(0).tile([batch, 1, 1]); // [b, p, d_model]
+    resid = resid.add(ctx.point("hook_pos_embed", posEmbed));
+  }
+  const mask = causalMask(pos);
+  const rotary =
+    cfg.positionalEmbeddingType === "rotary"
+      ? (() => {
+          const [cos, sin] = rotaryTables(pos, cfg.rotaryDim, cfg.rotaryBase, cfg.rotaryAdjacentPairs);
+          return { cos, sin, dim: cfg.rotaryDim, adjacent: cfg.rotaryAdjacentPairs };
+        })()
+      : undefined;
+  const attnOptions = {
+    nHeads: cfg.nHeads,
+    nKvHeads: cfg.nKeyValueHeads ?? cfg.nHeads,
+    dHead: cfg.dHead,
+    useAttnScale: cfg.useAttnScale,
+    useAttnResult: cfg.useAttnResult,
+    rotary,
+    mask,
+  };
+  const layers = stopAtLayer === undefined ? cfg.nLayers : stopAtLayer;
+  for (let l = 0; l < layers; l++) {
+    const name = `blocks.${l}`;
+    const block = w.blocks[l];
+    const residPre = ctx.point(`${name}.hook_resid_pre`, resid);
+    const attnIn = normalize(ctx, `${name}.ln1`, residPre, cfg.normalizationType, cfg.eps, block.ln1.w, block.ln1.b);
+    const attnOut = ctx.point(`${name}.hook_attn_out`, attention(ctx, name, attnIn, block.attn, attnOptions));
+    if (cfg.attnOnly) {
+      resid = ctx.point(`${name}.hook_resid_post`, residPre.add(attnOut));
+      continue;
+    }
+    const mlpInput = cfg.parallelAttnMlp ? residPre : ctx.point(`${name}.hook_resid_mid`, residPre.add(attnOut));
+    const mlpIn = normalize(ctx, `${name}.ln2`, mlpInput, cfg.normalizationType, cfg.eps, block.ln2.w, block.ln2.b);
+    const mlpOut = ctx.point(`${name}.hook_mlp_out`, mlp(ctx, name, mlpIn, block.mlp!, cfg.actFn));
+    resid = ctx.point(`${name}.hook_resid_post`, cfg.parallelAttnMlp ? residPre.add(attnOut).add(mlpOut) : mlpInput.add(mlpOut));
+  }
+  if (stopAtLayer !== undefined) return resid;
+  const normalized = normalize(ctx, "ln_final", resid, cfg.normalizationType, cfg.eps, w.lnFinal.w, w.lnFinal.b);
+  return linear(normalized, w.W_U, w.b_U); // [b, p, d_vocab_out]
+}

@@ -1,0 +1,368 @@
+/**
+ * HookedTransformer: a transformer whose every activation has a
+ * TransformerLens-named hook point. Load one with `loadModel`.
+ *
+ *   const { logits, cache } = model.runWithCache("The cat sat", { namesFilter: (n) => n.endsWith("hook_pattern") });
+ *   cache.get("blocks.1.attn.hook_pattern"); // [batch, head, query, key]
+ *   cache.dispose(); logits.dispose();
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { ActivationCache } from "../cache/activationCache";
+import type { TransformerConfig } from "../loading/config";
+import type { Params } from "../loading/keymaps/types";
+import { tf } from "../tensor";
+import type { Tokenizer } from "../tokenizer";
+import { BlockWeights, forward, ModelWeights } from "./forward";
+import { HookContext, HookFn, hookNames, HookTarget, unknownHookError } from "./hooks";
+
+/** What the model accepts as input: text, a batch of texts, or token ids [batch, pos]. */
+export type ModelInput = string | string[] | Tensor | number[][];
+
+/** Options of toTokens. */
+export interface TokenOptions {
+  /** Prepend the BOS token (default: cfg.defaultPrependBos, as TransformerLens). */
+  prependBos?: boolean;
+  /** Cut sequences to nCtx instead of failing (default false). */
+  truncate?: boolean;
+}
+
+/** Options of runWithCache. */
+export interface RunWithCacheOptions extends TokenOptions {
+  /** Which hook points to keep (default: all). A name, a list of names, or a predicate. */
+  namesFilter?: string | string[] | ((name: string) => boolean);
+  /** Run only blocks 0 … stopAtLayer−1; `logits` is then the residual stream [batch, pos, d_model]. */
+  stopAtLayer?: number;
+  /** Forward hooks to run as well. */
+  fwdHooks?: [HookTarget, HookFn][];
+}
+
+/** Options of runWithHooks. */
+export interface RunWithHooksOptions extends TokenOptions {
+  fwdHooks: [HookTarget, HookFn][];
+  stopAtLayer?: number;
+}
+
+const STACKED = ["W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O"] as const;
+const STACKED_MLP = ["W_in", "W_out", "b_in", "b_out", "W_gate"] as const;
+
+/** A transformer with TransformerLens hook points. */
+export class HookedTransformer {
+  private weights: ModelWeights | undefined;
+  private fused: Tensor[] = [];
+  private readonly names: string[];
+  private disposed = false;
+
+  /** Takes ownership of `params` (TransformerLens names and layouts). */
+  constructor(
+    readonly cfg: TransformerConfig,
+    private readonly params: Params,
+    readonly tokenizer?: Tokenizer,
+  ) {
+    this.names = hookNames(cfg);
+  }
+
+  /** Every hook point name, in forward order. */
+  hookNames(): string[] {
+    return [...this.names];
+  }
+
+  /** A parameter by TransformerLens name, e.g. "blocks.0.attn.W_Q" (owned by the model: do not dispose). */
+  param(name: string): Tensor {
+    this.checkAlive();
+    const t = this.params.get(name);
+    if (!t) throw unknownHookError(name, [...this.params.keys()]);
+    return t;
+  }
+
+  /** Names of all parameters. */
+  paramNames(): string[] {
+    return [...this.params.keys()];
+  }
+
+  /** Replaces parameters (e.g. after weight processing); disposes the old tensors. */
+  setParams(updates: Map<string, Tensor>): void {
+    this.checkAlive();
+    for (const [name, tensor] of updates) {
+      const old = this.params.get(name);
+      if (old && old !== tensor) old.dispose();
+      this.params.set(name, tensor);
+    }
+    this.dropFused();
+  }
+
+  /** Removes parameters (e.g. LayerNorm weights folded away) and disposes them. */
+  deleteParams(names: string[]): void {
+    this.checkAlive();
+    for (const name of names) {
+      this.params.get(name)?.dispose();
+      this.params.delete(name);
+    }
+    this.dropFused();
+  }
+
+  private tokenizerOrThrow(): Tokenizer {
+    if (!this.tokenizer) throw new Error("this model was loaded without a tokenizer: pass token ids instead of text");
+    return this.tokenizer;
+  }
+
+  /** Token ids of `input` as int32 [batch, pos]; BOS prepended by default as TransformerLens does. */
+  toTokens(input: string | string[], options: TokenOptions = {}): Tensor {
+    const ids = this.tokenIds(input, options);
+    return tf.tensor2d(ids, [ids.length, ids[0].length], "int32");
+  }
+
+  private tokenIds(input: string | string[], options: TokenOptions): number[][] {
+    const tokenizer = this.tokenizerOrThrow();
+    const texts = typeof input === "string" ? [input] : input;
+    if (texts.length === 0) throw new Error("toTokens needs at least one text");
+    const prependBos = options.prependBos ?? this.cfg.defaultPrependBos;
+    const { ids } = tokenizer.encodeBatch(texts, { prependBos });
+    for (const [i, row] of ids.entries()) {
+      if (row.length === 0) throw new Error(`text ${i} is empty: it has no tokens (and prependBos is false)`);
+      if (row.length > this.cfg.nCtx) {
+        if (!options.truncate)
+          throw new Error(`text ${i} has ${row.length} tokens, longer than the model's context nCtx = ${this.cfg.nCtx}`);
+        ids[i] = row.slice(0, this.cfg.nCtx);
+      }
+    }
+    return ids;
+  }
+
+  /** The text of each token of `input` (a text, or the ids of one sequence). */
+  toStrTokens(input: string | number[] | Tensor, options: TokenOptions = {}): string[] {
+    const tokenizer = this.tokenizerOrThrow();
+    let ids: number[];
+    if (typeof input === "string") ids = this.tokenIds(input, options)[0];
+    else if (Array.isArray(input)) ids = input;
+    else {
+      if (input.shape.length === 2 && input.shape[0] !== 1)
+        throw new Error(`toStrTokens takes one sequence, got a batch of ${input.shape[0]}`);
+      ids = Array.from(input.dataSync());
+    }
+    return tokenizer.tokenStrings(ids);
+  }
+
+  /** Decodes token ids (one sequence) to text. */
+  toString(tokens: number[] | Tensor): string {
+    const ids = Array.isArray(tokens) ? tokens : Array.from(tokens.dataSync());
+    return this.tokenizerOrThrow().decode(ids);
+  }
+
+  /** Validated int32 tokens [batch, pos] for any input; `owned` says whether the caller must dispose it. */
+  private tokensOf(input: ModelInput, options: TokenOptions): { tokens: Tensor; owned: boolean } {
+    let tokens: Tensor;
+    let owned = true;
+    if (typeof input === "string" || (Array.isArray(input) && (input.length === 0 || typeof input[0] === "string"))) {
+      tokens = this.toTokens(input as string | string[], options);
+    } else if (Array.isArray(input)) {
+      const rows = input as number[][];
+      if (rows.some((r) => r.length !== rows[0].length)) throw new Error("token rows must all have the same length");
+      tokens = tf.tensor2d(rows, [rows.length, rows[0].length], "int32");
+    } else {
+      tokens = input;
+      owned = false;
+    }
+    const fail = (why: string): never => {
+      if (owned) tokens.dispose();
+      throw new Error(why);
+    };
+    if (tokens.rank === 1) {
+      tokens = owned ? tokens : tokens.expandDims(0);
+      if (!owned) owned = true;
+    }
+    if (tokens.rank !== 2) fail(`tokens must be [batch, pos], got shape [${tokens.shape}]`);
+    const [, pos] = tokens.shape;
+    if (pos === 0) fail("the prompt is empty: no tokens to run");
+    if (pos > this.cfg.nCtx) fail(`the prompt has ${pos} tokens, longer than the model's context nCtx = ${this.cfg.nCtx}`);
+    const values = tokens.dataSync();
+    for (const id of values) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.cfg.dVocab)
+        fail(`token id ${id} is outside the vocabulary [0, ${this.cfg.dVocab})`);
+    }
+    if (tokens.dtype !== "int32") {
+      const cast = tokens.cast("int32");
+      if (owned) tokens.dispose();
+      return { tokens: cast, owned: true };
+    }
+    return { tokens, owned };
+  }
+
+  private checkHooks(hooks: [HookTarget, HookFn][]): void {
+    for (const [target] of hooks) {
+      if (typeof target !== "string" || this.names.includes(target)) continue;
+      const gated: Record<string, string> = {
+        hook_result: "useAttnResult",
+        hook_q_input: "useSplitQkvInput",
+        hook_k_input: "useSplitQkvInput",
+        hook_v_input: "useSplitQkvInput",
+      };
+      const flag = Object.entries(gated).find(([suffix]) => target.endsWith(suffix))?.[1];
+      if (flag && /^blocks\.\d+\./.test(target))
+        throw new Error(`hook point "${target}" is off: set model.cfg.${flag} = true first`);
+      throw unknownHookError(target, this.names);
+    }
+  }
+
+  private run(
+    input: ModelInput,
+    options: TokenOptions,
+    ctx: HookContext,
+    stopAtLayer?: number,
+  ): { out: Tensor; cache: Record<string, Tensor> } {
+    this.checkAlive();
+    if (stopAtLayer !== undefined && (!Number.isInteger(stopAtLayer) || stopAtLayer < 0 || stopAtLayer > this.cfg.nLayers)) {
+      throw new Error(`stopAtLayer must be an integer in 0…${this.cfg.nLayers}, got ${stopAtLayer}`);
+    }
+    const weights = this.compiled();
+    const { tokens, owned } = this.tokensOf(input, options);
+    try {
+      return tf.tidy(() => {
+        const out = forward(this.cfg, weights, ctx, tokens, stopAtLayer);
+        return { out, cache: ctx.cache };
+      });
+    } finally {
+      if (owned) tokens.dispose();
+    }
+  }
+
+  /** Logits [batch, pos, d_vocab] for `input` (caller disposes). */
+  forward(input: ModelInput, options: TokenOptions = {}): Tensor {
+    return this.run(input, options, new HookContext()).out;
+  }
+
+  /** Runs with forward hooks; they apply to this call only, even if one throws. Returns logits (caller disposes). */
+  runWithHooks(input: ModelInput, options: RunWithHooksOptions): Tensor {
+    this.checkHooks(options.fwdHooks);
+    return this.run(input, options, new HookContext(options.fwdHooks), options.stopAtLayer).out;
+  }
+
+  /** Runs and keeps activations: `{ logits, cache }`; dispose both when done. */
+  runWithCache(input: ModelInput, options: RunWithCacheOptions = {}): { logits: Tensor; cache: ActivationCache } {
+    const filter = options.namesFilter;
+    const wanted =
+      filter === undefined
+        ? () => true
+        : typeof filter === "function"
+          ? filter
+          : ((list: string[]) => {
+              for (const n of list) if (!this.names.includes(n)) throw unknownHookError(n, this.names);
+              return (n: string) => list.includes(n);
+            })(typeof filter === "string" ? [filter] : filter);
+    const hooks = options.fwdHooks ?? [];
+    this.checkHooks(hooks);
+    const { out, cache } = this.run(input, options, new HookContext(hooks, wanted), options.stopAtLayer);
+    return { logits: out, cache: new ActivationCache(cache, this.names) };
+  }
+
+  /** Per-layer parameters stacked on a new leading layer axis, e.g. W_Q [n_layers, heads, d_model, d_head] (caller disposes). */
+  stacked(name: (typeof STACKED)[number] | (typeof STACKED_MLP)[number]): Tensor {
+    const component = (STACKED as readonly string[]).includes(name) ? "attn" : "mlp";
+    const perLayer = Array.from({ length: this.cfg.nLayers }, (_, l) => this.layerParam(l, component, name));
+    return tf.stack(perLayer);
+  }
+
+  /** One layer's parameter, expanding grouped K/V to every head as TransformerLens's W_K / W_V do. */
+  private layerParam(l: number, component: string, name: string): Tensor {
+    const direct = this.params.get(`blocks.${l}.${component}.${name}`);
+    if (direct) return direct;
+    const grouped = this.params.get(`blocks.${l}.${component}._${name}`);
+    if (!grouped) throw new Error(`this model has no ${component}.${name}`);
+    const groups = this.cfg.nHeads / grouped.shape[0];
+    return tf.gather(
+      grouped,
+      Array.from({ length: this.cfg.nHeads }, (_, h) => Math.floor(h / groups)),
+      0,
+    );
+  }
+
+  /** Token embedding W_E [d_vocab, d_model] (owned by the model). */
+  get W_E(): Tensor {
+    return this.param("embed.W_E");
+  }
+
+  /** Position embedding W_pos [n_ctx, d_model] (owned by the model; absent for rotary models). */
+  get W_pos(): Tensor {
+    return this.param("pos_embed.W_pos");
+  }
+
+  /** Unembedding W_U [d_model, d_vocab] (owned by the model). */
+  get W_U(): Tensor {
+    return this.param("unembed.W_U");
+  }
+
+  /** Unembedding bias b_U [d_vocab] (owned by the model). */
+  get b_U(): Tensor {
+    return this.param("unembed.b_U");
+  }
+
+  /** The fused weights the forward pass reads, built on first use after a weight change. */
+  private compiled(): ModelWeights {
+    if (this.weights) return this.weights;
+    const { cfg } = this;
+    const p = (name: string) => this.params.get(name);
+    const fused: Tensor[] = [];
+    const keep = (t: Tensor) => (fused.push(t), t);
+    const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;
+    const blocks: BlockWeights[] = tf.tidy(() =>
+      Array.from({ length: cfg.nLayers }, (_, l) => {
+        const b = `blocks.${l}.`;
+        const kv = (n: string) => p(`${b}attn.${n}`) ?? p(`${b}attn._${n}`)!;
+        const flat = (w: Tensor, heads: number) => keep(tf.keep(w.transpose([1, 0, 2]).reshape([cfg.dModel, heads * cfg.dHead])));
+        const flatBias = (t: Tensor) => keep(tf.keep(t.reshape([-1])));
+        return {
+          ln1: { w: p(`${b}ln1.w`), b: p(`${b}ln1.b`) },
+          ln2: { w: p(`${b}ln2.w`), b: p(`${b}ln2.b`) },
+          attn: {
+            Wq: flat(p(`${b}attn.W_Q`)!, cfg.nHeads),
+            bq: flatBias(p(`${b}attn.b_Q`)!),
+            Wk: flat(kv("W_K"), kvHeads),
+            bk: flatBias(kv("b_K")),
+            Wv: flat(kv("W_V"), kvHeads),
+            bv: flatBias(kv("b_V")),
+            W_O: p(`${b}attn.W_O`)!,
+            Wo: keep(tf.keep(p(`${b}attn.W_O`)!.reshape([cfg.nHeads * cfg.dHead, cfg.dModel]))),
+            b_O: p(`${b}attn.b_O`)!,
+          },
+          mlp: cfg.attnOnly
+            ? undefined
+            : {
+                W_in: p(`${b}mlp.W_in`)!,
+                b_in: p(`${b}mlp.b_in`)!,
+                W_out: p(`${b}mlp.W_out`)!,
+                b_out: p(`${b}mlp.b_out`)!,
+                W_gate: p(`${b}mlp.W_gate`),
+              },
+        };
+      }),
+    );
+    this.fused = fused;
+    this.weights = {
+      W_E: p("embed.W_E")!,
+      W_pos: p("pos_embed.W_pos"),
+      blocks,
+      lnFinal: { w: p("ln_final.w"), b: p("ln_final.b") },
+      W_U: p("unembed.W_U")!,
+      b_U: p("unembed.b_U")!,
+    };
+    return this.weights;
+  }
+
+  private dropFused(): void {
+    tf.dispose(this.fused);
+    this.fused = [];
+    this.weights = undefined;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error("this model was disposed");
+  }
+
+  /** Frees every parameter. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.dropFused();
+    tf.dispose([...this.params.values()]);
+    this.params.clear();
+    this.disposed = true;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Hook points: every activation worth seeing passes through `ctx.point(name, x)`,
+ * which runs the forward hooks registered for that name (a hook may return a
+ * replacement tensor) and then stores the result in the cache when asked to.
+ * Names and shapes are TransformerLens's, verbatim.
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import type { TransformerConfig } from "../loading/config";
+
+/** What a hook function receives besides the activation. */
+export interface HookInfo {
+  /** The hook point's name, e.g. "blocks.0.attn.hook_pattern". */
+  name: string;
+}
+
+/** A forward hook: return a tensor to replace the activation, or nothing to keep it. */
+export type HookFn = (activation: Tensor, hook: HookInfo) => Tensor | void;
+
+/** A hook target: one hook point name, or a predicate over names. */
+export type HookTarget = string | ((name: string) => boolean);
+
+/** Per-forward state: hooks to run and, for runWithCache, what to keep. */
+export class HookContext {
+  /** Activations kept for the cache (name → tensor). */
+  readonly cache: Record<string, Tensor> = {};
+
+  constructor(
+    private readonly hooks: [HookTarget, HookFn][] = [],
+    private readonly cacheFilter?: (name: string) => boolean,
+  ) {}
+
+  /** Passes activation `x` through hook point `name`. */
+  point(name: string, x: Tensor): Tensor {
+    for (const [target, fn] of this.hooks) {
+      if (typeof target === "string" ? target !== name : !target(name)) continue;
+      const replaced = fn(x, { name });
+      if (replaced !== undefined && replaced !== null) {
+        if (replaced.shape.join() !== x.shape.join()) {
+          throw new Error(`hook on ${name} returned shape [${replaced.shape}] but the activation has shape [${x.shape}]`);
+        }
+        x = replaced;
+      }
+    }
+    if (this.cacheFilter?.(name)) this.cache[name] = x;
+    return x;
+  }
+}
+
+/** Every hook point name a model with `cfg` has, in forward order (gated ones only when enabled). */
+export function hookNames(cfg: TransformerConfig): string[] {
+  const names = ["hook_embed"];
+  if (cfg.positionalEmbeddingType === "standard") names.push("hook_pos_embed");
+  const norm = cfg.normalizationType !== null;
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const b = `blocks.${l}.`;
+    names.push(`${b}hook_resid_pre`);
+    if (cfg.useSplitQkvInput) names.push(`${b}hook_q_input`, `${b}hook_k_input`, `${b}hook_v_input`);
+    if (norm) names.push(`${b}ln1.hook_scale`, `${b}ln1.hook_normalized`);
+    names.push(`${b}attn.hook_q`, `${b}attn.hook_k`, `${b}attn.hook_v`);
+    if (cfg.positionalEmbeddingType === "rotary") names.push(`${b}attn.hook_rot_q`, `${b}attn.hook_rot_k`);
+    names.push(`${b}attn.hook_attn_scores`, `${b}attn.hook_pattern`, `${b}attn.hook_z`);
+    if (cfg.useAttnResult) names.push(`${b}attn.hook_result`);
+    names.push(`${b}hook_attn_out`);
+    if (!cfg.attnOnly) {
+      if (!cfg.parallelAttnMlp) names.push(`${b}hook_resid_mid`);
+      if (norm) names.push(`${b}ln2.hook_scale`, `${b}ln2.hook_normalized`);
+      names.push(`${b}mlp.hook_pre`);
+      if (cfg.gatedMlp) names.push(`${b}mlp.hook_pre_linear`);
+      names.push(`${b}mlp.hook_post`, `${b}hook_mlp_out`);
+    }
+    names.push(`${b}hook_resid_post`);
+  }
+  if (norm) names.push("ln_final.hook_scale", "ln_final.hook_normalized");
+  return names;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.length];
+}
+
+/** An error for an unknown hook name, suggesting the closest valid one. */
+export function unknownHookError(name: string, valid: string[]): Error {
+  let best = valid[0];
+  for (const candidate of valid) if (distance(name, candidate) < distance(name, best)) best = candidate;
+  return new Error(`unknown hook point "${name}"${best ? `; did you mean "${best}"?` : ""}`);
+}

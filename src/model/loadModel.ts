@@ -1,0 +1,58 @@
+/**
+ * `loadModel(nameOrPath, options)`: a local Hugging Face (or tslens-native)
+ * folder, a model bundled under models/, or a Hugging Face hub id (downloaded
+ * into the Hugging Face cache) → a HookedTransformer on the best backend.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { loadCheckpoint } from "../loading/checkpoint";
+import { resolveHubModel } from "../loading/hub";
+import { initBackend } from "../tensor";
+import { Tokenizer } from "../tokenizer";
+import { HookedTransformer } from "./hookedTransformer";
+import { processWeights } from "./processWeights";
+
+/** Folder of the models bundled with tslens. */
+export const BUNDLED_MODELS_DIR = path.resolve(__dirname, "..", "..", "..", "models");
+
+/** Options of loadModel. */
+export interface LoadModelOptions {
+  /** Fold LayerNorm, centre writing weights and the unembedding, fold value biases (default true, as TransformerLens). */
+  processWeights?: boolean;
+  /** Hub revision (branch, tag or commit), for hub ids. */
+  revision?: string;
+  /** Hugging Face cache folder, for hub ids. */
+  cacheDir?: string;
+}
+
+const TOKENIZER_FILES = ["tokenizer.json", "vocab.json"];
+
+/** Where the model files for `nameOrPath` are: a local folder, a bundled model, or a downloaded hub snapshot. */
+async function modelFolder(nameOrPath: string, options: LoadModelOptions): Promise<string> {
+  if (fs.existsSync(nameOrPath)) {
+    if (!fs.statSync(nameOrPath).isDirectory()) throw new Error(`${nameOrPath} is a file; loadModel takes a model folder`);
+    return path.resolve(nameOrPath);
+  }
+  const bundled = path.join(BUNDLED_MODELS_DIR, nameOrPath);
+  if (/^[\w.-]+$/.test(nameOrPath) && fs.existsSync(path.join(bundled, "config.json"))) return bundled;
+  if (nameOrPath.startsWith(".") || path.isAbsolute(nameOrPath)) throw new Error(`no model folder at ${nameOrPath}`);
+  return resolveHubModel(nameOrPath, { revision: options.revision, cacheDir: options.cacheDir });
+}
+
+/** Loads a model; see LoadModelOptions. */
+export async function loadModel(nameOrPath: string, options: LoadModelOptions = {}): Promise<HookedTransformer> {
+  await initBackend();
+  const folder = await modelFolder(nameOrPath, options);
+  const tokenizer = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(folder, f))) ? Tokenizer.fromFolder(folder) : undefined;
+  const { cfg, params } = await loadCheckpoint(folder);
+  const model = new HookedTransformer(cfg, params, tokenizer);
+  if (options.processWeights ?? true) {
+    try {
+      processWeights(model);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+  return model;
+}

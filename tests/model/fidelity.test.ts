@@ -1,0 +1,116 @@
+/**
+ * Fidelity: every activation matches Hugging Face transformers on the same
+ * weights (fp32, ≤ 1e-4 max-abs), for GPT-2, GPT-NeoX (rotary 25 %, parallel
+ * residual) and Llama (GQA, tied and untied). References come from
+ * scripts/fixtures/make_fidelity_fixtures.py (committed under tests/fixtures/models).
+ */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { HookedTransformer, loadModel, tf } from "../../src";
+import { SafetensorsFile } from "../../src/loading/safetensors";
+import type { Tensor } from "../../src/tensor";
+import { REPO_ROOT } from "../support/paths";
+
+const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
+const MODELS = ["gpt2-tiny", "neox-tiny", "llama-tiny", "llama-tiny-tied"];
+const INPUTS = ["single", "batch"];
+const TOLERANCE = 1e-4;
+
+/** Largest |a − b|, after checking shapes agree. */
+function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  return tf.tidy(() => actual.sub(expected).abs().max().dataSync()[0]);
+}
+
+async function reference(model: string, input: string): Promise<{ tokens: Tensor; tensors: Map<string, Tensor> }> {
+  const file = await SafetensorsFile.open(path.join(FIXTURES, model, `reference-${input}.safetensors`));
+  try {
+    const tok = await file.readInt32("tokens");
+    const tensors = new Map<string, Tensor>();
+    for (const name of file.names()) {
+      if (name === "tokens") continue;
+      const { shape, values } = await file.readFloat32(name);
+      tensors.set(name, tf.tensor(values, shape));
+    }
+    return { tokens: tf.tensor(tok.values, tok.shape, "int32"), tensors };
+  } finally {
+    await file.close();
+  }
+}
+
+/** Worst error per kind of activation, for the report. */
+const worst: Record<string, number> = {};
+
+describe("fidelity against Hugging Face transformers (fp32)", function () {
+  this.timeout(120_000);
+
+  for (const name of MODELS) {
+    describe(name, function () {
+      let raw: HookedTransformer;
+      let processed: HookedTransformer;
+      before(async () => {
+        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+        processed = await loadModel(path.join(FIXTURES, name));
+      });
+      after(() => {
+        raw?.dispose();
+        processed?.dispose();
+      });
+
+      for (const input of INPUTS) {
+        it(`${input}: logits, resid_pre/post, final norm, patterns, attn/mlp out ≤ ${TOLERANCE} (processWeights: false)`, async () => {
+          const ref = await reference(name, input);
+          const { logits, cache } = raw.runWithCache(ref.tokens);
+          try {
+            const check = (kind: string, actual: Tensor, refName: string) => {
+              const expected = ref.tensors.get(refName);
+              assert.ok(expected, `reference lacks ${refName}`);
+              const err = maxAbsDiff(actual, expected, `${name}/${input} ${refName}`);
+              worst[`${name} ${kind}`] = Math.max(worst[`${name} ${kind}`] ?? 0, err);
+              assert.ok(err <= TOLERANCE, `${name}/${input} ${refName}: max abs diff ${err}`);
+            };
+            check("logits", logits, "logits");
+            const L = raw.cfg.nLayers;
+            for (let l = 0; l < L; l++) {
+              check("resid_pre", cache.get(`blocks.${l}.hook_resid_pre`), `blocks.${l}.hook_resid_pre`);
+              check("pattern", cache.get(`blocks.${l}.attn.hook_pattern`), `blocks.${l}.attn.hook_pattern`);
+              if (ref.tensors.has(`blocks.${l}.hook_attn_out`))
+                check("attn_out", cache.get(`blocks.${l}.hook_attn_out`), `blocks.${l}.hook_attn_out`);
+              if (ref.tensors.has(`blocks.${l}.hook_mlp_out`))
+                check("mlp_out", cache.get(`blocks.${l}.hook_mlp_out`), `blocks.${l}.hook_mlp_out`);
+            }
+            check("resid_post", cache.get(`blocks.${L - 1}.hook_resid_post`), `blocks.${L - 1}.hook_resid_post`);
+            const finalOut = tf.tidy(() => {
+              const n = cache.get("ln_final.hook_normalized").mul(raw.param("ln_final.w"));
+              return raw.paramNames().includes("ln_final.b") ? n.add(raw.param("ln_final.b")) : n;
+            });
+            check("ln_final", finalOut, "ln_final.out");
+            finalOut.dispose();
+          } finally {
+            logits.dispose();
+            cache.dispose();
+            tf.dispose([ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+
+        it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
+          const ref = await reference(name, input);
+          const logits = processed.forward(ref.tokens);
+          const logProbs = tf.logSoftmax(logits);
+          try {
+            const err = maxAbsDiff(logProbs, ref.tensors.get("log_probs")!, `${name}/${input} log_probs`);
+            worst[`${name} log_probs (processed)`] = Math.max(worst[`${name} log_probs (processed)`] ?? 0, err);
+            assert.ok(err <= TOLERANCE, `${name}/${input}: log-probs max abs diff ${err}`);
+          } finally {
+            tf.dispose([logits, logProbs, ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+      }
+    });
+  }
+
+  after(() => {
+    console.log(`      worst max-abs errors (${tf.getBackend()}):`);
+    for (const [k, v] of Object.entries(worst)) console.log(`        ${k}: ${v.toExponential(2)}`);
+  });
+});
