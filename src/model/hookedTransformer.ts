@@ -213,9 +213,9 @@ export class HookedTransformer {
     if (stopAtLayer !== undefined && (!Number.isInteger(stopAtLayer) || stopAtLayer < 0 || stopAtLayer > this.cfg.nLayers)) {
       throw new Error(`stopAtLayer must be an integer in 0…${this.cfg.nLayers}, got ${stopAtLayer}`);
     }
-    const weights = this.compiled();
     const { tokens, owned } = this.tokensOf(input, options);
     try {
+      const weights = this.compiled();
       return tf.tidy(() => {
         const out = forward(this.cfg, weights, ctx, tokens, stopAtLayer);
         return { out, cache: ctx.cache };

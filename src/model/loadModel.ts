@@ -35,7 +35,7 @@ async function modelFolder(nameOrPath: string, options: LoadModelOptions): Promi
   }
   const bundled = path.join(BUNDLED_MODELS_DIR, nameOrPath);
   if (/^[\w.-]+$/.test(nameOrPath) && fs.existsSync(path.join(bundled, "config.json"))) return bundled;
-  if (nameOrPath.startsWith(".") || path.isAbsolute(nameOrPath)) throw new Error(`no model folder at ${nameOrPath}`);
+  if (path.isAbsolute(nameOrPath)) throw new Error(`no model folder at ${nameOrPath}`);
   return resolveHubModel(nameOrPath, { revision: options.revision, cacheDir: options.cacheDir });
 }
 
