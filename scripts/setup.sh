@@ -19,6 +19,7 @@ fi
 
 say "building TypeScript"
 npx tsc -p tsconfig.json
+bash scripts/build-tfjs-native.sh # native TensorFlow for @tensorflow/tfjs-node (skipped when it already loads)
 
 venv_stamp=.venv/.tslens-requirements
 if [ ! -x .venv/bin/jupyter ] || [ ! -f "$venv_stamp" ] || [ requirements-jupyter.txt -nt "$venv_stamp" ]; then

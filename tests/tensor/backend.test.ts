@@ -1,0 +1,139 @@
+/**
+ * Backend choice: native TensorFlow by default (after scripts/build-tfjs-native.sh), TSLENS_BACKEND=wasm|cpu
+ * override, the same matMul numbers everywhere, fallback and clear errors. Each case runs in a fresh process.
+ */
+import { strict as assert } from "assert";
+import { backend, backendInfo, initBackend, tf } from "../../src/tensor";
+import { ChildResult, entry, MATMUL, runChild } from "./child";
+import { assertNoLeak } from "./leak";
+
+/** The child's report, or a failure that shows why the child failed. */
+function reportOf(result: ChildResult) {
+  assert.ok(result.report, `child failed (status ${result.status}): ${result.error ?? result.stderr}`);
+  return result.report;
+}
+
+/** The matMul every child computes, in float64 from the same float32 inputs. */
+function referenceMatmul(): number[] {
+  const { m, k, n } = MATMUL;
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += entry(i, p, 1) * entry(p, j, 2);
+      out.push(sum);
+    }
+  }
+  return out;
+}
+
+/** Largest absolute difference between two equally long arrays. */
+function maxAbsDiff(a: number[], b: number[]): number {
+  assert.equal(a.length, b.length);
+  return a.reduce((worst, x, i) => Math.max(worst, Math.abs(x - b[i])), 0);
+}
+
+describe("tensor backends", function () {
+  this.timeout(120_000);
+  const runs: Record<string, ChildResult> = {};
+  before(function () {
+    runs.default = runChild();
+    runs.wasm = runChild({ backend: "wasm" });
+    runs.cpu = runChild({ backend: "cpu" });
+  });
+
+  it("picks the native tensorflow backend by default (run scripts/build-tfjs-native.sh if this fails)", function () {
+    const r = reportOf(runs.default);
+    assert.equal(r.info.name, "tensorflow");
+    assert.equal(r.info.package, "@tensorflow/tfjs-node");
+    assert.equal(r.backend, "tensorflow");
+    assert.equal(r.engineBackend, "tensorflow", "tensors made with `tf` must run on the native backend");
+    assert.equal(r.backendClass, "NodeJSKernelBackend");
+    assert.equal(r.coreCopies, 1, "tfjs-node must share tslens's single @tensorflow/tfjs-core");
+    for (const s of r.info.reasonsSkipped) assert.equal(s.package, "@tensorflow/tfjs-node-gpu");
+  });
+
+  it("TSLENS_BACKEND=wasm and =cpu select those backends", function () {
+    for (const name of ["wasm", "cpu"]) {
+      const r = reportOf(runs[name]);
+      assert.equal(r.backend, name);
+      assert.equal(r.engineBackend, name);
+      assert.deepEqual(r.info.reasonsSkipped, []);
+    }
+    assert.equal(reportOf(runs.wasm).info.package, "@tensorflow/tfjs-backend-wasm");
+    assert.equal(reportOf(runs.cpu).info.package, "@tensorflow/tfjs-backend-cpu");
+  });
+
+  it("gives the same matMul on tensorflow, wasm and cpu (1e-5), matching float64", function () {
+    const expected = referenceMatmul();
+    for (const name of ["default", "wasm", "cpu"]) {
+      const r = reportOf(runs[name]);
+      const diff = maxAbsDiff(r.matmul, expected);
+      assert.ok(diff <= 1e-5, `${r.backend}: max |diff| ${diff} from the float64 reference`);
+      assert.equal(r.tensorsLeft, 0, `${r.backend}: tidy left tensors behind`);
+    }
+    const native = reportOf(runs.default).matmul;
+    assert.ok(maxAbsDiff(reportOf(runs.wasm).matmul, native) <= 1e-5);
+    assert.ok(maxAbsDiff(reportOf(runs.cpu).matmul, native) <= 1e-5);
+  });
+
+  it("has chained tensor methods (x.reshape) on every backend", function () {
+    for (const name of ["default", "wasm", "cpu"]) assert.equal(reportOf(runs[name]).chainedReshape, "function");
+  });
+
+  it("is idempotent, and backend() before initBackend() says what to do", function () {
+    const r = reportOf(runs.default);
+    assert.ok(r.sameInfoTwice, "a second initBackend() must return the first result");
+    assert.match(r.beforeInit, /await initBackend\(\) first/);
+  });
+
+  it("rejects an unknown TSLENS_BACKEND with a message naming it and the choices", function () {
+    const result = runChild({ backend: "gpu2" });
+    assert.notEqual(result.status, 0);
+    assert.equal(result.report, undefined);
+    assert.equal(
+      result.error,
+      'TSLENS_BACKEND="gpu2" is not a backend tslens knows: use tensorflow, wasm, cpu, or leave it unset to pick the fastest that loads',
+    );
+  });
+
+  it("falls back to wasm when tfjs-node cannot load, and says why", function () {
+    const r = reportOf(
+      runChild({ breakPackage: { name: "@tensorflow/tfjs-node", message: "simulated: no tfjs_binding.node\nmore" } }),
+    );
+    assert.equal(r.backend, "wasm");
+    const skipped = r.info.reasonsSkipped.filter((s) => s.package !== "@tensorflow/tfjs-node-gpu");
+    assert.deepEqual(skipped, [{ package: "@tensorflow/tfjs-node", reason: "simulated: no tfjs_binding.node" }]);
+  });
+
+  it("makes an explicit TSLENS_BACKEND that cannot load an error naming the backend and the reason", function () {
+    const result = runChild({
+      backend: "tensorflow",
+      breakPackage: { name: "@tensorflow/tfjs-node", message: "simulated: no tfjs_binding.node" },
+    });
+    assert.equal(result.status, 3);
+    assert.match(result.error ?? "", /^TSLENS_BACKEND=tensorflow: the "tensorflow" backend cannot load \(/);
+    assert.match(result.error ?? "", /@tensorflow\/tfjs-node: simulated: no tfjs_binding\.node\)$/);
+  });
+
+  it("runs in this process too, and assertNoLeak catches a leaked tensor", async function () {
+    const info = await initBackend();
+    assert.equal(backend(), info.name);
+    assert.equal(backendInfo(), info);
+    const sum = await assertNoLeak(() =>
+      tf.tidy(() =>
+        tf
+          .matMul(tf.ones([4, 3]), tf.ones([3, 2]))
+          .sum()
+          .arraySync(),
+      ),
+    );
+    assert.equal(sum, 24);
+    let kept: tf.Tensor | undefined;
+    await assert.rejects(
+      assertNoLeak(() => void (kept = tf.ones([2])), "the leaky fn"),
+      /the leaky fn leaked 1 tensor\(s\)/,
+    );
+    kept?.dispose();
+  });
+});
