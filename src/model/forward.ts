@@ -14,6 +14,7 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
 import type { TransformerConfig } from "../loading/config";
 import { attention, AttentionWeights, causalMask } from "./components/attention";
+import type { KvCache } from "./kvCache";
 import { linear, mlp, MlpWeights } from "./components/mlp";
 import { normalize } from "./components/norm";
 import { rotaryTables } from "./components/rotary";
@@ -39,20 +40,29 @@ export interface ModelWeights {
 
 /**
  * Runs tokens [batch, pos] (int32) through the model; returns logits [batch, pos, d_vocab_out],
- * or the residual stream before `stopAtLayer` when given. Call inside tf.tidy.
+ * or the residual stream before `stopAtLayer` when given. With a KV cache, the tokens follow the
+ * cached positions and their keys/values are added to it. Call inside tf.tidy.
  */
-export function forward(cfg: TransformerConfig, w: ModelWeights, ctx: HookContext, tokens: Tensor, stopAtLayer?: number): Tensor {
+export function forward(
+  cfg: TransformerConfig,
+  w: ModelWeights,
+  ctx: HookContext,
+  tokens: Tensor,
+  stopAtLayer?: number,
+  kvCache?: KvCache,
+): Tensor {
   const [batch, pos] = tokens.shape;
+  const offset = kvCache?.length ?? 0;
   let resid = ctx.point("hook_embed", tf.gather(w.W_E, tokens)); // [b, p, d_model]
   if (cfg.positionalEmbeddingType === "standard") {
-    const posEmbed = w.W_pos!.slice([0, 0], [pos, cfg.dModel]).expandDims(0).tile([batch, 1, 1]); // [b, p, d_model]
+    const posEmbed = w.W_pos!.slice([offset, 0], [pos, cfg.dModel]).expandDims(0).tile([batch, 1, 1]); // [b, p, d_model]
     resid = resid.add(ctx.point("hook_pos_embed", posEmbed));
   }
-  const mask = causalMask(pos);
+  const mask = causalMask(pos, offset);
   const rotary =
     cfg.positionalEmbeddingType === "rotary"
       ? (() => {
-          const [cos, sin] = rotaryTables(pos, cfg.rotaryDim, cfg.rotaryBase, cfg.rotaryAdjacentPairs);
+          const [cos, sin] = rotaryTables(pos, cfg.rotaryDim, cfg.rotaryBase, cfg.rotaryAdjacentPairs, offset);
           return { cos, sin, dim: cfg.rotaryDim, adjacent: cfg.rotaryAdjacentPairs };
         })()
       : undefined;
@@ -71,7 +81,10 @@ export function forward(cfg: TransformerConfig, w: ModelWeights, ctx: HookContex
     const block = w.blocks[l];
     const residPre = ctx.point(`${name}.hook_resid_pre`, resid);
     const attnIn = normalize(ctx, `${name}.ln1`, residPre, cfg.normalizationType, cfg.eps, block.ln1.w, block.ln1.b);
-    const attnOut = ctx.point(`${name}.hook_attn_out`, attention(ctx, name, attnIn, block.attn, attnOptions));
+    const attnOut = ctx.point(
+      `${name}.hook_attn_out`,
+      attention(ctx, name, attnIn, block.attn, attnOptions, kvCache?.forLayer(l)),
+    );
     if (cfg.attnOnly) {
       resid = ctx.point(`${name}.hook_resid_post`, residPre.add(attnOut));
       continue;

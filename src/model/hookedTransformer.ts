@@ -14,6 +14,7 @@ import { tf } from "../tensor";
 import type { Tokenizer } from "../tokenizer";
 import { BlockWeights, forward, ModelWeights } from "./forward";
 import { HookContext, HookFn, hookNames, HookTarget, unknownHookError } from "./hooks";
+import { KvCache } from "./kvCache";
 
 /** What the model accepts as input: text, a batch of texts, or token ids [batch, pos]. */
 export type ModelInput = string | string[] | Tensor | number[][];
@@ -36,6 +37,22 @@ export interface RunWithCacheOptions extends TokenOptions {
   fwdHooks?: [HookTarget, HookFn][];
 }
 
+/** Options of generate. */
+export interface GenerateOptions extends TokenOptions {
+  /** Tokens to add (default 10). */
+  maxNewTokens?: number;
+  /** 0 = greedy (default 1). */
+  temperature?: number;
+  /** Sample only among the k most likely tokens. */
+  topK?: number;
+  /** Seed for sampling, for reproducible output. */
+  seed?: number;
+  /** Stop a sequence once it produced the EOS token (default true when the tokenizer has one). */
+  stopAtEos?: boolean;
+  /** Reuse keys/values of earlier positions (default true). */
+  useKvCache?: boolean;
+}
+
 /** Options of runWithHooks. */
 export interface RunWithHooksOptions extends TokenOptions {
   fwdHooks: [HookTarget, HookFn][];
@@ -44,6 +61,34 @@ export interface RunWithHooksOptions extends TokenOptions {
 
 const STACKED = ["W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O"] as const;
 const STACKED_MLP = ["W_in", "W_out", "b_in", "b_out", "W_gate"] as const;
+
+/** A deterministic PRNG (mulberry32) in [0, 1): tfjs's own seeded sampling is not reproducible on every backend. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Draws one token per row of probabilities [batch, vocab]. */
+function sampleRows(probs: Tensor, random: () => number): number[] {
+  const [batch, vocab] = probs.shape as [number, number];
+  const values = probs.dataSync();
+  return Array.from({ length: batch }, (_, i) => {
+    let u = random();
+    for (let j = 0; j < vocab; j++) {
+      u -= values[i * vocab + j];
+      if (u < 0) return j;
+    }
+    let last = vocab - 1;
+    while (last > 0 && values[i * vocab + last] === 0) last--;
+    return last; // rounding left u ≥ 0: the last token with non-zero probability
+  });
+}
 
 /** A transformer with TransformerLens hook points. */
 export class HookedTransformer {
@@ -252,6 +297,60 @@ export class HookedTransformer {
     this.checkHooks(hooks);
     const { out, cache } = this.run(input, options, new HookContext(hooks, wanted), options.stopAtLayer);
     return { logits: out, cache: new ActivationCache(cache, this.names) };
+  }
+
+  /**
+   * Continues `input`: greedy (temperature 0) or sampled (temperature, topK), with a KV cache by default.
+   * Text in → text out (prompt included, as TransformerLens); tokens in → tokens [batch, pos + new] (caller disposes).
+   */
+  generate(input: string, options?: GenerateOptions): string;
+  generate(input: Exclude<ModelInput, string>, options?: GenerateOptions): Tensor;
+  generate(input: ModelInput, options: GenerateOptions = {}): string | Tensor {
+    this.checkAlive();
+    const maxNew = options.maxNewTokens ?? 10;
+    const temperature = options.temperature ?? 1;
+    const eos = options.stopAtEos === false ? null : (this.tokenizer?.eosTokenId ?? null);
+    const { tokens, owned } = this.tokensOf(input, options);
+    const rows = tokens.arraySync() as number[][];
+    if (owned) tokens.dispose();
+    if (rows[0].length + maxNew > this.cfg.nCtx) {
+      throw new Error(
+        `the prompt (${rows[0].length} tokens) plus ${maxNew} new tokens exceed the model's context nCtx = ${this.cfg.nCtx}`,
+      );
+    }
+    const weights = this.compiled();
+    const cache = options.useKvCache === false ? undefined : new KvCache(this.cfg.nLayers);
+    const finished = rows.map(() => false);
+    const random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+    try {
+      for (let step = 0; step < maxNew && !finished.every(Boolean); step++) {
+        const fresh = cache && step > 0 ? rows.map((r) => r.slice(-1)) : rows;
+        const next = tf.tidy(() => {
+          const input = tf.tensor2d(fresh, [fresh.length, fresh[0].length], "int32");
+          const logits = forward(this.cfg, weights, new HookContext(), input, undefined, cache); // [b, p, vocab]
+          const last = logits.slice([0, fresh[0].length - 1, 0], [-1, 1, -1]).reshape([fresh.length, -1]);
+          const vocab = last.slice([0, 0], [-1, this.cfg.dVocab]); // padded vocabularies: only real tokens
+          if (temperature === 0) return vocab.argMax(-1);
+          let scaled = vocab.div(temperature);
+          if (options.topK !== undefined) {
+            const kth = tf.topk(scaled, options.topK).values.slice([0, options.topK - 1], [-1, 1]);
+            scaled = tf.where(scaled.less(kth), tf.fill(scaled.shape, -Infinity), scaled);
+          }
+          return tf.softmax(scaled);
+        });
+        cache?.commit(fresh[0].length);
+        const ids = temperature === 0 ? Array.from(next.dataSync()) : sampleRows(next, random);
+        next.dispose();
+        rows.forEach((row, i) => {
+          row.push(finished[i] && eos !== null ? eos : ids[i]);
+          if (eos !== null && ids[i] === eos) finished[i] = true;
+        });
+      }
+    } finally {
+      cache?.dispose();
+    }
+    if (typeof input === "string") return this.toString(rows[0]);
+    return tf.tensor2d(rows, [rows.length, rows[0].length], "int32");
   }
 
   /** Per-layer parameters stacked on a new leading layer axis, e.g. W_Q [n_layers, heads, d_model, d_head] (caller disposes). */

@@ -52,7 +52,7 @@ function foldLn(model: HookedTransformer, e: Edits): void {
       const scale = r.headed ? w.reshape([1, -1, 1]) : w.reshape([-1, 1]);
       const dAxis = r.headed ? 1 : 0;
       if (b && r.b && e.has(r.b)) {
-        const extra = r.headed ? tf.einsum("d,hde->he", b, W) : tf.matMul(b.reshape([1, -1]), W).reshape([-1]);
+        const extra = r.headed ? W.mul(b.reshape([1, -1, 1])).sum(1) : tf.matMul(b.reshape([1, -1]), W).reshape([-1]);
         e.set(r.b, e.get(r.b).add(extra));
       }
       const scaled = W.mul(scale);
@@ -114,7 +114,7 @@ function foldValueBiases(model: HookedTransformer, e: Edits, recentre: boolean):
             Array.from({ length: cfg.nHeads }, (_, h) => Math.floor(h / groups)),
             0,
           );
-    let bO = e.get(`${a}b_O`).add(tf.einsum("he,hed->d", perHead, e.get(`${a}W_O`)));
+    let bO = e.get(`${a}b_O`).add(e.get(`${a}W_O`).mul(perHead.expandDims(2)).sum([0, 1]));
     if (recentre) bO = centred(bO, -1);
     e.set(`${a}b_O`, bO);
     e.set(name, tf.zerosLike(bV));

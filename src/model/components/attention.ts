@@ -40,6 +40,13 @@ export interface AttentionOptions {
   mask: Tensor;
 }
 
+/** Keys and values of earlier positions (KV cache), per block: [batch, pos, kvHeads, d_head], post-rotary. */
+export interface PastKv {
+  past?: [Tensor, Tensor];
+  /** Receives this block's keys and values for all positions so far. */
+  store(k: Tensor, v: Tensor): void;
+}
+
 /** Repeats KV heads so each query head has its own: [b, p, kv, e] → [b, p, heads, e]. */
 function repeatKv(x: Tensor, heads: number): Tensor {
   const kv = x.shape[2]!;
@@ -53,7 +60,14 @@ function repeatKv(x: Tensor, heads: number): Tensor {
 }
 
 /** Attention of block `name` ("blocks.0") on the normalised input x [batch, pos, d_model]. */
-export function attention(ctx: HookContext, name: string, x: Tensor, w: AttentionWeights, o: AttentionOptions): Tensor {
+export function attention(
+  ctx: HookContext,
+  name: string,
+  x: Tensor,
+  w: AttentionWeights,
+  o: AttentionOptions,
+  kv?: PastKv,
+): Tensor {
   const [batch, pos] = x.shape;
   const a = `${name}.attn`;
   let q = ctx.point(`${a}.hook_q`, linear(x, w.Wq, w.bq).reshape([batch, pos, o.nHeads, o.dHead]));
@@ -64,9 +78,14 @@ export function attention(ctx: HookContext, name: string, x: Tensor, w: Attentio
     q = ctx.point(`${a}.hook_rot_q`, applyRotary(q, cos, sin, dim, adjacent));
     k = ctx.point(`${a}.hook_rot_k`, applyRotary(k, cos, sin, dim, adjacent));
   }
+  let [keys, values] = [k, v];
+  if (kv) {
+    if (kv.past) [keys, values] = [tf.concat([kv.past[0], k], 1), tf.concat([kv.past[1], v], 1)]; // [b, past+pos, kv, e]
+    kv.store(keys, values);
+  }
   const qh = q.transpose([0, 2, 1, 3]); // [b, heads, query, e]
-  const kh = repeatKv(k, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
-  const vh = repeatKv(v, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
+  const kh = repeatKv(keys, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
+  const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
   if (o.useAttnScale) scores = scores.div(Math.sqrt(o.dHead));
   scores = ctx.point(`${a}.hook_attn_scores`, tf.where(o.mask, scores, tf.fill(scores.shape, -Infinity)));
@@ -80,12 +99,11 @@ export function attention(ctx: HookContext, name: string, x: Tensor, w: Attentio
   return linear(z.reshape([batch, pos, o.nHeads * o.dHead]), w.Wo, w.b_O); // [b, pos, d_model]
 }
 
-/** Causal mask [1, 1, pos, pos]: key ≤ query. */
-export function causalMask(pos: number): Tensor {
-  return tf.tidy(() =>
-    tf.linalg
-      .bandPart(tf.ones([pos, pos]), -1, 0)
-      .cast("bool")
-      .reshape([1, 1, pos, pos]),
-  );
+/** Causal mask [1, 1, pos, offset + pos]: key ≤ query, where the queries sit after `offset` cached positions. */
+export function causalMask(pos: number, offset = 0): Tensor {
+  return tf.tidy(() => {
+    const query = tf.range(offset, offset + pos, 1, "int32").reshape([pos, 1]);
+    const key = tf.range(0, offset + pos, 1, "int32").reshape([1, offset + pos]);
+    return key.lessEqual(query).reshape([1, 1, pos, offset + pos]);
+  });
 }
