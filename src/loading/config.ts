@@ -10,6 +10,12 @@ export type ActFn = "gelu_new" | "gelu" | "gelu_fast" | "silu" | "relu";
 /** Normalisation of a block's inputs: LN / RMS (with weights), LNPre / RMSPre (folded), or none. */
 export type NormalizationType = "LN" | "LNPre" | "RMS" | "RMSPre" | null;
 
+/** RoPE frequency scaling: none, linear (positions ÷ factor), or Llama 3's NTK-by-parts. */
+export type RopeScaling =
+  | null
+  | { type: "linear"; factor: number }
+  | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+
 /** Everything the forward pass needs to know about a model. */
 export interface TransformerConfig {
   nLayers: number;
@@ -30,6 +36,8 @@ export interface TransformerConfig {
   nKeyValueHeads: number | null;
   rotaryDim: number;
   rotaryBase: number;
+  /** Rotary frequency scaling (Llama 3 style long-context models). */
+  ropeScaling: RopeScaling;
   /** Rotary pairing: false = halves (GPT-NeoX, Llama), true = adjacent pairs (GPT-J). */
   rotaryAdjacentPairs: boolean;
   /** Attention and MLP both read resid_pre (GPT-NeoX / Pythia); no resid_mid. */
@@ -107,6 +115,7 @@ const BASE = {
   nKeyValueHeads: null,
   rotaryDim: 0,
   rotaryBase: 10000,
+  ropeScaling: null,
   rotaryAdjacentPairs: false,
   parallelAttnMlp: false,
   gatedMlp: false,
@@ -166,16 +175,36 @@ function fromNeox(c: Json, source: string): TransformerConfig {
   };
 }
 
+/** Reads rope scaling from `rope_scaling` (transformers 4) or `rope_parameters` (transformers 5). */
+function ropeScalingOf(c: Json, source: string): RopeScaling {
+  const params = ((optional(c, "rope_scaling") ?? optional(c, "rope_parameters")) as Json | undefined) ?? {};
+  const type = params.rope_type ?? params.type ?? "default";
+  if (type === "default") return null;
+  const field = (key: string) => {
+    const v = params[key];
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new ConfigError(`${source}: rope scaling "${type}" needs a numeric ${key}`);
+    return v;
+  };
+  if (type === "linear") return { type, factor: field("factor") };
+  if (type === "llama3") {
+    return {
+      type,
+      factor: field("factor"),
+      lowFreqFactor: field("low_freq_factor"),
+      highFreqFactor: field("high_freq_factor"),
+      originalMaxPositionEmbeddings: field("original_max_position_embeddings"),
+    };
+  }
+  throw new ConfigError(`${source}: rope scaling "${String(type)}" is not supported (supported: default, linear, llama3)`);
+}
+
 function fromLlama(c: Json, source: string): TransformerConfig {
   const dModel = num(c, source, "hidden_size");
   const nHeads = num(c, source, "num_attention_heads");
   const dHead = (optional(c, "head_dim") as number | undefined) ?? dModel / nHeads;
   const nKv = (optional(c, "num_key_value_heads") as number | undefined) ?? nHeads;
-  const scaling = optional(c, "rope_scaling") as Json | undefined;
-  const ropeType = scaling?.rope_type ?? scaling?.type ?? (optional(c, "rope_parameters.rope_type") as string | undefined);
-  if (ropeType !== undefined && ropeType !== "default") {
-    throw new ConfigError(`${source}: rope scaling "${String(ropeType)}" is not supported yet (only plain RoPE)`);
-  }
+  const ropeScaling = ropeScalingOf(c, source);
   if (optional(c, "attention_bias") === true || optional(c, "mlp_bias") === true) {
     throw new ConfigError(`${source}: Llama models with attention_bias or mlp_bias are not supported yet`);
   }
@@ -196,6 +225,7 @@ function fromLlama(c: Json, source: string): TransformerConfig {
     nKeyValueHeads: nKv === nHeads ? null : nKv,
     rotaryDim: dHead,
     rotaryBase: num(c, source, "rope_theta", "rope_parameters.rope_theta"),
+    ropeScaling,
     gatedMlp: true,
     eps: num(c, source, "rms_norm_eps"),
     originalArchitecture: "LlamaForCausalLM",
@@ -239,8 +269,13 @@ function fromNative(c: Json, source: string): TransformerConfig {
     normalizationType: norm as NormalizationType,
     positionalEmbeddingType: posType,
     attnOnly,
+    nKeyValueHeads: (get("n_key_value_heads") as number | null | undefined) ?? null,
     rotaryDim: (get("rotary_dim") as number | undefined) ?? 0,
     rotaryBase: (get("rotary_base") as number | undefined) ?? 10000,
+    rotaryAdjacentPairs: get("rotary_adjacent_pairs", false) === true,
+    parallelAttnMlp: get("parallel_attn_mlp", false) === true,
+    gatedMlp: get("gated_mlp", false) === true,
+    useAttnScale: get("use_attn_scale", true) !== false,
     eps: (get("eps") as number | undefined) ?? 1e-5,
     defaultPrependBos: get("default_prepend_bos", true) !== false,
     originalArchitecture: "tslens",

@@ -62,7 +62,7 @@ export function forward(
   const rotary =
     cfg.positionalEmbeddingType === "rotary"
       ? (() => {
-          const [cos, sin] = rotaryTables(pos, cfg.rotaryDim, cfg.rotaryBase, cfg.rotaryAdjacentPairs, offset);
+          const [cos, sin] = rotaryTables(pos, cfg.rotaryDim, cfg.rotaryBase, cfg.rotaryAdjacentPairs, offset, cfg.ropeScaling);
           return { cos, sin, dim: cfg.rotaryDim, adjacent: cfg.rotaryAdjacentPairs };
         })()
       : undefined;
@@ -75,12 +75,22 @@ export function forward(
     rotary,
     mask,
   };
+  const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;
   const layers = stopAtLayer === undefined ? cfg.nLayers : stopAtLayer;
   for (let l = 0; l < layers; l++) {
     const name = `blocks.${l}`;
     const block = w.blocks[l];
     const residPre = ctx.point(`${name}.hook_resid_pre`, resid);
-    const attnIn = normalize(ctx, `${name}.ln1`, residPre, cfg.normalizationType, cfg.eps, block.ln1.w, block.ln1.b);
+    const ln1 = (x: Tensor) => normalize(ctx, `${name}.ln1`, x, cfg.normalizationType, cfg.eps, block.ln1.w, block.ln1.b);
+    const perHeadInput = (hook: string, heads: number) =>
+      ln1(ctx.point(`${name}.${hook}`, residPre.expandDims(2).tile([1, 1, heads, 1])));
+    const attnIn = cfg.useSplitQkvInput // [b, p, heads, d_model] each; ln1 then runs three times, as in TransformerLens
+      ? {
+          q: perHeadInput("hook_q_input", cfg.nHeads),
+          k: perHeadInput("hook_k_input", kvHeads),
+          v: perHeadInput("hook_v_input", kvHeads),
+        }
+      : ln1(residPre);
     const attnOut = ctx.point(
       `${name}.hook_attn_out`,
       attention(ctx, name, attnIn, block.attn, attnOptions, kvCache?.forLayer(l)),

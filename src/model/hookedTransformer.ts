@@ -10,6 +10,7 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import { ActivationCache } from "../cache/activationCache";
 import type { TransformerConfig } from "../loading/config";
 import type { Params } from "../loading/keymaps/types";
+import { saveNative } from "../loading/save";
 import { tf } from "../tensor";
 import type { Tokenizer } from "../tokenizer";
 import { BlockWeights, forward, ModelWeights } from "./forward";
@@ -27,6 +28,9 @@ export interface TokenOptions {
   truncate?: boolean;
 }
 
+/** What a run returns: logits (default), the mean next-token loss, both, or nothing (hooks only). */
+export type ReturnType = "logits" | "loss" | "both" | "none";
+
 /** Options of runWithCache. */
 export interface RunWithCacheOptions extends TokenOptions {
   /** Which hook points to keep (default: all). A name, a list of names, or a predicate. */
@@ -35,6 +39,8 @@ export interface RunWithCacheOptions extends TokenOptions {
   stopAtLayer?: number;
   /** Forward hooks to run as well. */
   fwdHooks?: [HookTarget, HookFn][];
+  /** What to compute besides the cache (default "logits"). */
+  returnType?: ReturnType;
 }
 
 /** Options of generate. */
@@ -94,7 +100,6 @@ function sampleRows(probs: Tensor, random: () => number): number[] {
 export class HookedTransformer {
   private weights: ModelWeights | undefined;
   private fused: Tensor[] = [];
-  private readonly names: string[];
   private disposed = false;
 
   /** Takes ownership of `params` (TransformerLens names and layouts). */
@@ -102,13 +107,11 @@ export class HookedTransformer {
     readonly cfg: TransformerConfig,
     private readonly params: Params,
     readonly tokenizer?: Tokenizer,
-  ) {
-    this.names = hookNames(cfg);
-  }
+  ) {}
 
   /** Every hook point name, in forward order. */
   hookNames(): string[] {
-    return [...this.names];
+    return hookNames(this.cfg);
   }
 
   /** A parameter by TransformerLens name, e.g. "blocks.0.attn.W_Q" (owned by the model: do not dispose). */
@@ -143,6 +146,11 @@ export class HookedTransformer {
       this.params.delete(name);
     }
     this.dropFused();
+  }
+
+  /** Hook point names for the current cfg (gated hooks appear once their flag is set). */
+  private get names(): string[] {
+    return hookNames(this.cfg);
   }
 
   private tokenizerOrThrow(): Tokenizer {
@@ -281,8 +289,46 @@ export class HookedTransformer {
     return this.run(input, options, new HookContext(options.fwdHooks), options.stopAtLayer).out;
   }
 
-  /** Runs and keeps activations: `{ logits, cache }`; dispose both when done. */
-  runWithCache(input: ModelInput, options: RunWithCacheOptions = {}): { logits: Tensor; cache: ActivationCache } {
+  /**
+   * Mean cross-entropy of predicting each next token [] (or per position [batch, pos−1] with perToken),
+   * from logits [batch, pos, vocab] and the tokens [batch, pos] they were computed on.
+   */
+  static lossFromLogits(logits: Tensor, tokens: Tensor, perToken = false): Tensor {
+    return tf.tidy(() => {
+      const [batch, pos, vocab] = logits.shape as [number, number, number];
+      const logProbs = tf.logSoftmax(logits.slice([0, 0, 0], [batch, pos - 1, vocab])); // [b, p−1, vocab]
+      const next = tf.oneHot(tokens.slice([0, 1], [batch, pos - 1]).cast("int32"), vocab); // [b, p−1, vocab]
+      const nll = logProbs.mul(next).sum(-1).neg(); // [b, p−1]
+      return perToken ? nll : nll.mean();
+    });
+  }
+
+  /** Mean next-token loss of `input` (a scalar tensor; perToken: [batch, pos−1]). Caller disposes. */
+  loss(input: ModelInput, options: TokenOptions & { perToken?: boolean } = {}): Tensor {
+    const { tokens, owned } = this.tokensOf(input, options);
+    try {
+      const logits = this.forward(tokens);
+      const loss = HookedTransformer.lossFromLogits(logits, tokens, options.perToken);
+      logits.dispose();
+      return loss;
+    } finally {
+      if (owned) tokens.dispose();
+    }
+  }
+
+  /**
+   * Runs and keeps activations: `{ logits, loss, cache }` — logits unless returnType is "loss" or "none",
+   * loss when it is "loss" or "both". Dispose what you get.
+   */
+  runWithCache(
+    input: ModelInput,
+    options?: RunWithCacheOptions & { returnType?: "logits" | "both" },
+  ): { logits: Tensor; loss?: Tensor; cache: ActivationCache };
+  runWithCache(
+    input: ModelInput,
+    options: RunWithCacheOptions & { returnType: "loss" | "none" },
+  ): { loss?: Tensor; cache: ActivationCache };
+  runWithCache(input: ModelInput, options: RunWithCacheOptions = {}): { logits?: Tensor; loss?: Tensor; cache: ActivationCache } {
     const filter = options.namesFilter;
     const wanted =
       filter === undefined
@@ -295,8 +341,23 @@ export class HookedTransformer {
             })(typeof filter === "string" ? [filter] : filter);
     const hooks = options.fwdHooks ?? [];
     this.checkHooks(hooks);
-    const { out, cache } = this.run(input, options, new HookContext(hooks, wanted), options.stopAtLayer);
-    return { logits: out, cache: new ActivationCache(cache, this.names) };
+    const returnType = options.returnType ?? "logits";
+    if ((returnType === "loss" || returnType === "both") && options.stopAtLayer !== undefined) {
+      throw new Error("returnType loss needs the whole model: remove stopAtLayer");
+    }
+    const { tokens, owned } = this.tokensOf(input, options);
+    try {
+      const { out, cache } = this.run(tokens, options, new HookContext(hooks, wanted), options.stopAtLayer);
+      const result: { logits?: Tensor; loss?: Tensor; cache: ActivationCache } = {
+        cache: new ActivationCache(cache, this.names),
+      };
+      if (returnType === "loss" || returnType === "both") result.loss = HookedTransformer.lossFromLogits(out, tokens);
+      if (returnType === "loss" || returnType === "none") out.dispose();
+      else result.logits = out;
+      return result;
+    } finally {
+      if (owned) tokens.dispose();
+    }
   }
 
   /**
@@ -374,6 +435,71 @@ export class HookedTransformer {
     );
   }
 
+  /** W_Q of every layer, [n_layers, heads, d_model, d_head]: a new tensor, dispose it. */
+  get W_Q(): Tensor {
+    return this.stacked("W_Q");
+  }
+
+  /** W_K of every layer, [n_layers, heads, d_model, d_head] (GQA: repeated to every head): a new tensor, dispose it. */
+  get W_K(): Tensor {
+    return this.stacked("W_K");
+  }
+
+  /** W_V of every layer, [n_layers, heads, d_model, d_head] (GQA: repeated to every head): a new tensor, dispose it. */
+  get W_V(): Tensor {
+    return this.stacked("W_V");
+  }
+
+  /** W_O of every layer, [n_layers, heads, d_head, d_model]: a new tensor, dispose it. */
+  get W_O(): Tensor {
+    return this.stacked("W_O");
+  }
+
+  /** b_Q of every layer, [n_layers, heads, d_head]: a new tensor, dispose it. */
+  get b_Q(): Tensor {
+    return this.stacked("b_Q");
+  }
+
+  /** b_K of every layer, [n_layers, heads, d_head]: a new tensor, dispose it. */
+  get b_K(): Tensor {
+    return this.stacked("b_K");
+  }
+
+  /** b_V of every layer, [n_layers, heads, d_head]: a new tensor, dispose it. */
+  get b_V(): Tensor {
+    return this.stacked("b_V");
+  }
+
+  /** b_O of every layer, [n_layers, d_model]: a new tensor, dispose it. */
+  get b_O(): Tensor {
+    return this.stacked("b_O");
+  }
+
+  /** W_in of every layer, [n_layers, d_model, d_mlp]: a new tensor, dispose it. */
+  get W_in(): Tensor {
+    return this.stacked("W_in");
+  }
+
+  /** W_out of every layer, [n_layers, d_mlp, d_model]: a new tensor, dispose it. */
+  get W_out(): Tensor {
+    return this.stacked("W_out");
+  }
+
+  /** b_in of every layer, [n_layers, d_mlp]: a new tensor, dispose it. */
+  get b_in(): Tensor {
+    return this.stacked("b_in");
+  }
+
+  /** b_out of every layer, [n_layers, d_model]: a new tensor, dispose it. */
+  get b_out(): Tensor {
+    return this.stacked("b_out");
+  }
+
+  /** W_gate of every layer, [n_layers, d_model, d_mlp] (gated MLPs): a new tensor, dispose it. */
+  get W_gate(): Tensor {
+    return this.stacked("W_gate");
+  }
+
   /** Token embedding W_E [d_vocab, d_model] (owned by the model). */
   get W_E(): Tensor {
     return this.param("embed.W_E");
@@ -412,6 +538,12 @@ export class HookedTransformer {
           ln1: { w: p(`${b}ln1.w`), b: p(`${b}ln1.b`) },
           ln2: { w: p(`${b}ln2.w`), b: p(`${b}ln2.b`) },
           attn: {
+            W_Q: p(`${b}attn.W_Q`)!,
+            b_Q: p(`${b}attn.b_Q`)!,
+            W_K: kv("W_K"),
+            b_K: kv("b_K"),
+            W_V: kv("W_V"),
+            b_V: kv("b_V"),
             Wq: flat(p(`${b}attn.W_Q`)!, cfg.nHeads),
             bq: flatBias(p(`${b}attn.b_Q`)!),
             Wk: flat(kv("W_K"), kvHeads),
@@ -454,6 +586,12 @@ export class HookedTransformer {
 
   private checkAlive(): void {
     if (this.disposed) throw new Error("this model was disposed");
+  }
+
+  /** Saves the model (its current, possibly processed, weights) in the tslens-native format. */
+  async save(folder: string): Promise<void> {
+    this.checkAlive();
+    await saveNative(folder, this.cfg, this.params);
   }
 
   /** Frees every parameter. */

@@ -16,6 +16,13 @@ import { applyRotary } from "./rotary";
 
 /** One block's attention weights, fused for matrix multiplication. */
 export interface AttentionWeights {
+  /** Per-head layouts, for per-head inputs (split qkv input). */
+  W_Q: Tensor; // [heads, d_model, d_head]
+  b_Q: Tensor; // [heads, d_head]
+  W_K: Tensor; // [kvHeads, d_model, d_head]
+  b_K: Tensor; // [kvHeads, d_head]
+  W_V: Tensor; // [kvHeads, d_model, d_head]
+  b_V: Tensor; // [kvHeads, d_head]
   Wq: Tensor; // [d_model, heads·d_head]
   bq: Tensor; // [heads·d_head]
   Wk: Tensor; // [d_model, kvHeads·d_head]
@@ -59,20 +66,35 @@ function repeatKv(x: Tensor, heads: number): Tensor {
   );
 }
 
-/** Attention of block `name` ("blocks.0") on the normalised input x [batch, pos, d_model]. */
+/** Per-head projection: x [b, p, heads, d_model] · W [heads, d_model, e] + b [heads, e] → [b, p, heads, e]. */
+function perHead(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  const [batch, pos, heads, d] = x.shape as [number, number, number, number];
+  const y = tf.matMul(x.transpose([2, 0, 1, 3]).reshape([heads, batch * pos, d]), w); // [heads, b·p, e]
+  return y.reshape([heads, batch, pos, -1]).transpose([1, 2, 0, 3]).add(b);
+}
+
+/**
+ * Attention of block `name` ("blocks.0") on the normalised input x [batch, pos, d_model], or, with split
+ * qkv input, on separate per-head inputs {q: [b, p, heads, d_model], k, v: [b, p, kvHeads, d_model]}.
+ */
 export function attention(
   ctx: HookContext,
   name: string,
-  x: Tensor,
+  x: Tensor | { q: Tensor; k: Tensor; v: Tensor },
   w: AttentionWeights,
   o: AttentionOptions,
   kv?: PastKv,
 ): Tensor {
-  const [batch, pos] = x.shape;
+  const split = !(x instanceof tf.Tensor);
+  const [batch, pos] = split ? x.q.shape : x.shape;
   const a = `${name}.attn`;
-  let q = ctx.point(`${a}.hook_q`, linear(x, w.Wq, w.bq).reshape([batch, pos, o.nHeads, o.dHead]));
-  let k = ctx.point(`${a}.hook_k`, linear(x, w.Wk, w.bk).reshape([batch, pos, o.nKvHeads, o.dHead]));
-  const v = ctx.point(`${a}.hook_v`, linear(x, w.Wv, w.bv).reshape([batch, pos, o.nKvHeads, o.dHead]));
+  const project = (which: "q" | "k" | "v", heads: number): Tensor => {
+    const [W, b, Wf, bf] = { q: [w.W_Q, w.b_Q, w.Wq, w.bq], k: [w.W_K, w.b_K, w.Wk, w.bk], v: [w.W_V, w.b_V, w.Wv, w.bv] }[which];
+    return split ? perHead(x[which], W, b) : linear(x, Wf, bf).reshape([batch, pos, heads, o.dHead]);
+  };
+  let q = ctx.point(`${a}.hook_q`, project("q", o.nHeads));
+  let k = ctx.point(`${a}.hook_k`, project("k", o.nKvHeads));
+  const v = ctx.point(`${a}.hook_v`, project("v", o.nKvHeads));
   if (o.rotary) {
     const { cos, sin, dim, adjacent } = o.rotary;
     q = ctx.point(`${a}.hook_rot_q`, applyRotary(q, cos, sin, dim, adjacent));

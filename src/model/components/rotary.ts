@@ -4,13 +4,41 @@
  * (GPT-NeoX, Llama) pairs i with i + rotaryDim/2; "adjacent" pairs 2i with 2i+1.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
+import type { RopeScaling } from "../../loading/config";
 import { tf } from "../../tensor";
 
+/**
+ * Inverse frequencies 1 / base^(2i/rotaryDim), i < rotaryDim/2, with optional scaling:
+ * linear divides them by the factor; llama3 divides low frequencies by the factor, keeps high
+ * ones, and blends in between (by wavelength relative to the original context).
+ */
+export function inverseFrequencies(rotaryDim: number, base: number, scaling: RopeScaling = null): number[] {
+  const inv = Array.from({ length: rotaryDim / 2 }, (_, i) => 1 / base ** ((2 * i) / rotaryDim));
+  if (scaling === null) return inv;
+  if (scaling.type === "linear") return inv.map((f) => f / scaling.factor);
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: original } = scaling;
+  const lowFreqWavelen = original / lowFreqFactor;
+  const highFreqWavelen = original / highFreqFactor;
+  return inv.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < highFreqWavelen) return f;
+    if (wavelen > lowFreqWavelen) return f / factor;
+    const smooth = (original / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+    return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
+
 /** cos and sin tables [1, pos, 1, rotaryDim] for positions offset … offset+pos-1. */
-export function rotaryTables(pos: number, rotaryDim: number, base: number, adjacent: boolean, offset = 0): [Tensor, Tensor] {
+export function rotaryTables(
+  pos: number,
+  rotaryDim: number,
+  base: number,
+  adjacent: boolean,
+  offset = 0,
+  scaling: RopeScaling = null,
+): [Tensor, Tensor] {
   return tf.tidy(() => {
-    const half = rotaryDim / 2;
-    const invFreq = tf.tensor1d(Array.from({ length: half }, (_, i) => 1 / base ** ((2 * i) / rotaryDim)));
+    const invFreq = tf.tensor1d(inverseFrequencies(rotaryDim, base, scaling));
     const positions = tf.range(offset, offset + pos, 1, "float32");
     const angles = tf.outerProduct(positions, invFreq); // [pos, half]
     const full = adjacent
