@@ -41,7 +41,8 @@ export interface ModelWeights {
 /**
  * Runs tokens [batch, pos] (int32) through the model; returns logits [batch, pos, d_vocab_out],
  * or the residual stream before `stopAtLayer` when given. With a KV cache, the tokens follow the
- * cached positions and their keys/values are added to it. Call inside tf.tidy.
+ * cached positions and their keys/values are added to it. Call inside tf.tidy; cached activations are
+ * tf.keep()-ed (the caller owns them, also when the forward throws).
  */
 export function forward(
   cfg: TransformerConfig,
@@ -77,11 +78,11 @@ export function forward(
   };
   const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;
   const layers = stopAtLayer === undefined ? cfg.nLayers : stopAtLayer;
-  for (let l = 0; l < layers; l++) {
+  const block = (l: number, residIn: Tensor): Tensor => {
     const name = `blocks.${l}`;
-    const block = w.blocks[l];
-    const residPre = ctx.point(`${name}.hook_resid_pre`, resid);
-    const ln1 = (x: Tensor) => normalize(ctx, `${name}.ln1`, x, cfg.normalizationType, cfg.eps, block.ln1.w, block.ln1.b);
+    const bw = w.blocks[l];
+    const residPre = ctx.point(`${name}.hook_resid_pre`, residIn);
+    const ln1 = (x: Tensor) => normalize(ctx, `${name}.ln1`, x, cfg.normalizationType, cfg.eps, bw.ln1.w, bw.ln1.b);
     const perHeadInput = (hook: string, heads: number) =>
       ln1(ctx.point(`${name}.${hook}`, residPre.expandDims(2).tile([1, 1, heads, 1])));
     const attnIn = cfg.useSplitQkvInput // [b, p, heads, d_model] each; ln1 then runs three times, as in TransformerLens
@@ -91,18 +92,16 @@ export function forward(
           v: perHeadInput("hook_v_input", kvHeads),
         }
       : ln1(residPre);
-    const attnOut = ctx.point(
-      `${name}.hook_attn_out`,
-      attention(ctx, name, attnIn, block.attn, attnOptions, kvCache?.forLayer(l)),
-    );
-    if (cfg.attnOnly) {
-      resid = ctx.point(`${name}.hook_resid_post`, residPre.add(attnOut));
-      continue;
-    }
+    const attnOut = ctx.point(`${name}.hook_attn_out`, attention(ctx, name, attnIn, bw.attn, attnOptions, kvCache?.forLayer(l)));
+    if (cfg.attnOnly) return ctx.point(`${name}.hook_resid_post`, residPre.add(attnOut));
     const mlpInput = cfg.parallelAttnMlp ? residPre : ctx.point(`${name}.hook_resid_mid`, residPre.add(attnOut));
-    const mlpIn = normalize(ctx, `${name}.ln2`, mlpInput, cfg.normalizationType, cfg.eps, block.ln2.w, block.ln2.b);
-    const mlpOut = ctx.point(`${name}.hook_mlp_out`, mlp(ctx, name, mlpIn, block.mlp!, cfg.actFn));
-    resid = ctx.point(`${name}.hook_resid_post`, cfg.parallelAttnMlp ? residPre.add(attnOut).add(mlpOut) : mlpInput.add(mlpOut));
+    const mlpIn = normalize(ctx, `${name}.ln2`, mlpInput, cfg.normalizationType, cfg.eps, bw.ln2.w, bw.ln2.b);
+    const mlpOut = ctx.point(`${name}.hook_mlp_out`, mlp(ctx, name, mlpIn, bw.mlp!, cfg.actFn));
+    return ctx.point(`${name}.hook_resid_post`, cfg.parallelAttnMlp ? residPre.add(attnOut).add(mlpOut) : mlpInput.add(mlpOut));
+  };
+  for (let l = 0; l < layers; l++) {
+    // One tidy per block: its intermediates are freed before the next block runs (cached ones are kept).
+    resid = tf.tidy(() => block(l, resid));
   }
   if (stopAtLayer !== undefined) return resid;
   const normalized = normalize(ctx, "ln_final", resid, cfg.normalizationType, cfg.eps, w.lnFinal.w, w.lnFinal.b);

@@ -269,10 +269,11 @@ export class HookedTransformer {
     const { tokens, owned } = this.tokensOf(input, options);
     try {
       const weights = this.compiled();
-      return tf.tidy(() => {
-        const out = forward(this.cfg, weights, ctx, tokens, stopAtLayer);
-        return { out, cache: ctx.cache };
-      });
+      const out = tf.tidy(() => forward(this.cfg, weights, ctx, tokens, stopAtLayer));
+      return { out, cache: ctx.cache };
+    } catch (err) {
+      ctx.disposeCache();
+      throw err;
     } finally {
       if (owned) tokens.dispose();
     }

@@ -5,6 +5,7 @@
  * Names and shapes are TransformerLens's, verbatim.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../tensor";
 import type { TransformerConfig } from "../loading/config";
 
 /** What a hook function receives besides the activation. */
@@ -21,13 +22,18 @@ export type HookTarget = string | ((name: string) => boolean);
 
 /** Per-forward state: hooks to run and, for runWithCache, what to keep. */
 export class HookContext {
-  /** Activations kept for the cache (name → tensor). */
+  /** Activations kept for the cache (name → tensor); owned by whoever runs the forward. */
   readonly cache: Record<string, Tensor> = {};
 
   constructor(
     private readonly hooks: [HookTarget, HookFn][] = [],
     private readonly cacheFilter?: (name: string) => boolean,
   ) {}
+
+  /** Frees cached activations (after a failed forward). */
+  disposeCache(): void {
+    tf.dispose([...new Set(Object.values(this.cache))]);
+  }
 
   /** Passes activation `x` through hook point `name`. */
   point(name: string, x: Tensor): Tensor {
@@ -41,7 +47,7 @@ export class HookContext {
         x = replaced;
       }
     }
-    if (this.cacheFilter?.(name)) this.cache[name] = x;
+    if (this.cacheFilter?.(name)) this.cache[name] = tf.keep(x); // survives the per-block tidy scopes
     return x;
   }
 }

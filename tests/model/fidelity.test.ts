@@ -12,7 +12,15 @@ import type { Tensor } from "../../src/tensor";
 import { REPO_ROOT } from "../support/paths";
 
 const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
-const MODELS = ["gpt2-tiny", "neox-tiny", "llama-tiny", "llama-tiny-tied"];
+const MODELS = [
+  "gpt2-tiny",
+  "neox-tiny",
+  "llama-tiny",
+  "llama-tiny-tied",
+  "llama-tiny-rope-llama3",
+  "llama-tiny-rope-linear",
+  "llama-tiny-tokenizer",
+];
 const INPUTS = ["single", "batch"];
 const TOLERANCE = 1e-4;
 

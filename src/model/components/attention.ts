@@ -110,7 +110,7 @@ export function attention(
   const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
   if (o.useAttnScale) scores = scores.div(Math.sqrt(o.dHead));
-  scores = ctx.point(`${a}.hook_attn_scores`, tf.where(o.mask, scores, tf.fill(scores.shape, -Infinity)));
+  scores = ctx.point(`${a}.hook_attn_scores`, tf.where(o.mask, scores, tf.scalar(-Infinity)));
   const pattern = ctx.point(`${a}.hook_pattern`, tf.softmax(scores)); // rows of a causal mask are never fully masked
   const z = ctx.point(`${a}.hook_z`, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
   if (o.useAttnResult) {
