@@ -32,6 +32,15 @@ describe("end to end: text → tokens → activations (Llama-style tokenizer)", 
   before(async () => (model = await loadModel(FOLDER, { processWeights: false })));
   after(() => model?.dispose());
 
+  it("rejects an empty text and one longer than nCtx, naming the problem", () => {
+    assert.throws(() => model.toTokens("", { prependBos: false }), /text 0 is empty: it has no tokens/);
+    const long = "The cat sat on the mat. ".repeat(10);
+    assert.throws(() => model.toTokens(long), /text 0 has \d+ tokens, longer than the model's context nCtx = 64/);
+    const cut = model.toTokens(long, { truncate: true });
+    assert.deepEqual(cut.shape, [1, 64]);
+    cut.dispose();
+  });
+
   it("has a tokenizer and the Llama BOS policy", () => {
     assert.ok(model.tokenizer);
     assert.equal(model.tokenizer!.bosTokenId, 1);
