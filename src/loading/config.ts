@@ -147,26 +147,33 @@ function fromGpt2(c: Json, source: string): TransformerConfig {
   };
 }
 
-function fromNeox(c: Json, source: string): TransformerConfig {
+/** The fields GPT-NeoX and Llama configs name alike (hidden_size, num_attention_heads, …). */
+function decoderFields(c: Json, source: string, dHead?: number) {
   const dModel = num(c, source, "hidden_size");
   const nHeads = num(c, source, "num_attention_heads");
-  const dHead = dModel / nHeads;
-  const pct = num(c, source, "rotary_pct", "rope_parameters.partial_rotary_factor", "partial_rotary_factor");
   const dVocab = num(c, source, "vocab_size");
   return {
     ...BASE,
     nLayers: num(c, source, "num_hidden_layers"),
     nHeads,
     dModel,
-    dHead,
+    dHead: dHead ?? dModel / nHeads,
     dMlp: num(c, source, "intermediate_size"),
     dVocab,
     dVocabOut: dVocab,
     nCtx: num(c, source, "max_position_embeddings"),
+    positionalEmbeddingType: "rotary" as const,
+  };
+}
+
+function fromNeox(c: Json, source: string): TransformerConfig {
+  const common = decoderFields(c, source);
+  const pct = num(c, source, "rotary_pct", "rope_parameters.partial_rotary_factor", "partial_rotary_factor");
+  return {
+    ...common,
     actFn: actFn(c.hidden_act ?? "gelu", source),
     normalizationType: "LN",
-    positionalEmbeddingType: "rotary",
-    rotaryDim: Math.round(pct * dHead),
+    rotaryDim: Math.round(pct * common.dHead),
     rotaryBase: num(c, source, "rotary_emb_base", "rope_theta", "rope_parameters.rope_theta"),
     parallelAttnMlp: optional(c, "use_parallel_residual") !== false,
     eps: num(c, source, "layer_norm_eps"),
@@ -200,32 +207,19 @@ function ropeScalingOf(c: Json, source: string): RopeScaling {
 }
 
 function fromLlama(c: Json, source: string): TransformerConfig {
-  const dModel = num(c, source, "hidden_size");
-  const nHeads = num(c, source, "num_attention_heads");
-  const dHead = (optional(c, "head_dim") as number | undefined) ?? dModel / nHeads;
-  const nKv = (optional(c, "num_key_value_heads") as number | undefined) ?? nHeads;
-  const ropeScaling = ropeScalingOf(c, source);
   if (optional(c, "attention_bias") === true || optional(c, "mlp_bias") === true) {
     throw new ConfigError(`${source}: Llama models with attention_bias or mlp_bias are not supported yet`);
   }
-  const dVocab = num(c, source, "vocab_size");
+  const common = decoderFields(c, source, optional(c, "head_dim") as number | undefined);
+  const nKv = (optional(c, "num_key_value_heads") as number | undefined) ?? common.nHeads;
   return {
-    ...BASE,
-    nLayers: num(c, source, "num_hidden_layers"),
-    nHeads,
-    dModel,
-    dHead,
-    dMlp: num(c, source, "intermediate_size"),
-    dVocab,
-    dVocabOut: dVocab,
-    nCtx: num(c, source, "max_position_embeddings"),
+    ...common,
     actFn: actFn(c.hidden_act ?? "silu", source),
     normalizationType: "RMS",
-    positionalEmbeddingType: "rotary",
-    nKeyValueHeads: nKv === nHeads ? null : nKv,
-    rotaryDim: dHead,
+    nKeyValueHeads: nKv === common.nHeads ? null : nKv,
+    rotaryDim: common.dHead,
     rotaryBase: num(c, source, "rope_theta", "rope_parameters.rope_theta"),
-    ropeScaling,
+    ropeScaling: ropeScalingOf(c, source),
     gatedMlp: true,
     eps: num(c, source, "rms_norm_eps"),
     originalArchitecture: "LlamaForCausalLM",
