@@ -95,6 +95,11 @@ describe("jupyter_client acceptance scenario", function () {
     assert.equal(plainResult(report.after_interrupts), "14");
   });
 
+  it("loads a model and reads activations from a notebook cell (top-level await, native backend)", function () {
+    assert.equal(report.engine.reply.status, "ok", JSON.stringify(report.engine.reply));
+    assert.equal(plainResult(report.engine), "'tensorflow 2 1x4x8x8 <s>|The|cat'");
+  });
+
   it("keeps tslab's own display API working (display_data and update_display_data)", function () {
     const shown = (report.tslab_display.iopub as Observed[]).filter((m) => m.msg_type.endsWith("display_data"));
     assert.deepEqual(

@@ -7,6 +7,7 @@ bad signature, comm_info for jupyter.widget, and a final execute to show the ker
 still works.
 """
 import json
+import os
 import sys
 import time
 
@@ -49,6 +50,7 @@ def main():
     report = {}
     try:
         report["slider_cell"] = execute(kc, 'import { IntSlider } from "tslens"; const s = new IntSlider({ value: 3, min: 0, max: 10 }); s')
+        execute(kc, 'import * as lens from "tslens";')
         opens = [m for m in report["slider_cell"]["iopub"] if m["msg_type"] == "comm_open"]
         slider_id = next(m["content"]["comm_id"] for m in opens if m["content"]["data"]["state"]["_model_name"] == "IntSliderModel")
         report["slider_id"] = slider_id
@@ -89,6 +91,11 @@ def main():
                 reply = kc.get_shell_msg(timeout=30)
             report[name] = reply["content"]
         report["after_interrupts"] = execute(kc, "s.value * 2")
+        fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "models", "llama-tiny-tokenizer")
+        report["engine"] = execute(kc, f'const model = await lens.loadModel({json.dumps(fixture)}); '
+                                       'const { logits, cache } = model.runWithCache("The cat sat on the mat."); '
+                                       'const shape = cache.get("blocks.1.attn.hook_pattern").shape; logits.dispose(); cache.dispose(); '
+                                       '[lens.backend(), model.cfg.nLayers, shape.join("x"), model.toStrTokens("The cat").join("|")].join(" ")')
         report["tslab_display"] = execute(kc, 'import * as tslab from "tslab"; tslab.display.html("<b>x</b>"); const d = tslab.newDisplay(); d.text("a"); d.text("b")')
     finally:
         km.shutdown_kernel(now=False)
