@@ -3,13 +3,15 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".venv/", "tests/artifacts/", "widgets/lib/"] },
+  { ignores: ["dist/", "node_modules/", ".venv/", ".venv-fixtures/", ".cache/", "tests/artifacts/", "widgets/lib/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
       globals: {
         process: "readonly",
+        performance: "readonly",
+        __filename: "readonly",
         console: "readonly",
         require: "readonly",
         __dirname: "readonly",

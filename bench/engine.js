@@ -26,13 +26,25 @@ function arg(name, fallback) {
 /** Writes config.json and a random-weight model.safetensors (fp32) for GPT-2 small. */
 function writeModel(dir) {
   const { n_layer: L, n_embd: d, n_positions: nCtx, vocab_size: V } = GPT2_SMALL;
-  const shapes = [["transformer.wte.weight", [V, d]], ["transformer.wpe.weight", [nCtx, d]]];
+  const shapes = [
+    ["transformer.wte.weight", [V, d]],
+    ["transformer.wpe.weight", [nCtx, d]],
+  ];
   for (let l = 0; l < L; l++) {
     const h = `transformer.h.${l}.`;
     shapes.push(
-      [`${h}ln_1.weight`, [d]], [`${h}ln_1.bias`, [d]], [`${h}attn.c_attn.weight`, [d, 3 * d]], [`${h}attn.c_attn.bias`, [3 * d]],
-      [`${h}attn.c_proj.weight`, [d, d]], [`${h}attn.c_proj.bias`, [d]], [`${h}ln_2.weight`, [d]], [`${h}ln_2.bias`, [d]],
-      [`${h}mlp.c_fc.weight`, [d, 4 * d]], [`${h}mlp.c_fc.bias`, [4 * d]], [`${h}mlp.c_proj.weight`, [4 * d, d]], [`${h}mlp.c_proj.bias`, [d]],
+      [`${h}ln_1.weight`, [d]],
+      [`${h}ln_1.bias`, [d]],
+      [`${h}attn.c_attn.weight`, [d, 3 * d]],
+      [`${h}attn.c_attn.bias`, [3 * d]],
+      [`${h}attn.c_proj.weight`, [d, d]],
+      [`${h}attn.c_proj.bias`, [d]],
+      [`${h}ln_2.weight`, [d]],
+      [`${h}ln_2.bias`, [d]],
+      [`${h}mlp.c_fc.weight`, [d, 4 * d]],
+      [`${h}mlp.c_fc.bias`, [4 * d]],
+      [`${h}mlp.c_proj.weight`, [4 * d, d]],
+      [`${h}mlp.c_proj.bias`, [d]],
     );
   }
   shapes.push(["transformer.ln_f.weight", [d]], ["transformer.ln_f.bias", [d]]);
@@ -61,7 +73,14 @@ function writeModel(dir) {
     fs.writeSync(fd, Buffer.from(values.buffer));
   }
   fs.closeSync(fd);
-  const config = { model_type: "gpt2", architectures: ["GPT2LMHeadModel"], ...GPT2_SMALL, n_ctx: 1024, layer_norm_epsilon: 1e-5, activation_function: "gelu_new" };
+  const config = {
+    model_type: "gpt2",
+    architectures: ["GPT2LMHeadModel"],
+    ...GPT2_SMALL,
+    n_ctx: 1024,
+    layer_norm_epsilon: 1e-5,
+    activation_function: "gelu_new",
+  };
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
 }
 
@@ -77,7 +96,12 @@ async function child(folder, lengths) {
   const t0 = performance.now();
   const model = await lens.loadModel(folder);
   const loadMs = performance.now() - t0;
-  const result = { backend: lens.backend(), loadMs: Math.round(loadMs), peakRssMBAfterLoad: Math.round(process.resourceUsage().maxRSS / 1024), runs: {} };
+  const result = {
+    backend: lens.backend(),
+    loadMs: Math.round(loadMs),
+    peakRssMBAfterLoad: Math.round(process.resourceUsage().maxRSS / 1024),
+    runs: {},
+  };
   for (const n of lengths) {
     const tokens = tf.tidy(() => tf.randomUniform([1, n], 0, GPT2_SMALL.vocab_size, "int32"));
     const repeats = n >= 1024 ? 2 : 4;
@@ -121,7 +145,11 @@ async function main() {
     const t0 = performance.now();
     writeModel(dir);
     const report = {
-      model: { ...GPT2_SMALL, parameters: "124M", fileMB: Math.round(fs.statSync(path.join(dir, "model.safetensors")).size / 2 ** 20) },
+      model: {
+        ...GPT2_SMALL,
+        parameters: "124M",
+        fileMB: Math.round(fs.statSync(path.join(dir, "model.safetensors")).size / 2 ** 20),
+      },
       machine: { cpus: os.cpus().length, node: process.version },
       writeModelMs: Math.round(performance.now() - t0),
       backends: {},
@@ -143,7 +171,9 @@ async function main() {
     const wasmRuns = report.backends.wasm?.runs;
     if (tfRuns && wasmRuns) {
       report.wasmOverTensorflow = Object.fromEntries(
-        Object.keys(tfRuns).filter((k) => wasmRuns[k]).map((k) => [k, +(wasmRuns[k].forwardMs / tfRuns[k].forwardMs).toFixed(2)]),
+        Object.keys(tfRuns)
+          .filter((k) => wasmRuns[k])
+          .map((k) => [k, +(wasmRuns[k].forwardMs / tfRuns[k].forwardMs).toFixed(2)]),
       );
     }
     console.log(JSON.stringify(report, null, 2));

@@ -66,7 +66,8 @@ export interface RunWithHooksOptions extends TokenOptions {
 }
 
 const STACKED = ["W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O"] as const;
-const STACKED_MLP = ["W_in", "W_out", "b_in", "b_out", "W_gate"] as const;
+/** Names of per-layer parameters `stacked()` accepts. */
+export type StackedName = (typeof STACKED)[number] | "W_in" | "W_out" | "b_in" | "b_out" | "W_gate";
 
 /** A deterministic PRNG (mulberry32) in [0, 1): tfjs's own seeded sampling is not reproducible on every backend. */
 function seededRandom(seed: number): () => number {
@@ -416,7 +417,7 @@ export class HookedTransformer {
   }
 
   /** Per-layer parameters stacked on a new leading layer axis, e.g. W_Q [n_layers, heads, d_model, d_head] (caller disposes). */
-  stacked(name: (typeof STACKED)[number] | (typeof STACKED_MLP)[number]): Tensor {
+  stacked(name: StackedName): Tensor {
     const component = (STACKED as readonly string[]).includes(name) ? "attn" : "mlp";
     const perLayer = Array.from({ length: this.cfg.nLayers }, (_, l) => this.layerParam(l, component, name));
     return tf.stack(perLayer);
