@@ -13,7 +13,7 @@ import type { Params } from "../loading/keymaps/types";
 import { saveNative } from "../loading/save";
 import { tf } from "../tensor";
 import type { Tokenizer } from "../tokenizer";
-import { BlockWeights, forward, ModelWeights } from "./forward";
+import { forward, fuseWeights, ModelWeights } from "./forward";
 import { HookContext, HookFn, hookNames, HookTarget, unknownHookError } from "./hooks";
 import { KvCache } from "./kvCache";
 
@@ -525,59 +525,16 @@ export class HookedTransformer {
   /** The fused weights the forward pass reads, built on first use after a weight change. */
   private compiled(): ModelWeights {
     if (this.weights) return this.weights;
-    const { cfg } = this;
-    const p = (name: string) => this.params.get(name);
-    const fused: Tensor[] = [];
-    const keep = (t: Tensor) => (fused.push(t), t);
-    const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;
-    const blocks: BlockWeights[] = tf.tidy(() =>
-      Array.from({ length: cfg.nLayers }, (_, l) => {
-        const b = `blocks.${l}.`;
-        const kv = (n: string) => p(`${b}attn.${n}`) ?? p(`${b}attn._${n}`)!;
-        const flat = (w: Tensor, heads: number) => keep(tf.keep(w.transpose([1, 0, 2]).reshape([cfg.dModel, heads * cfg.dHead])));
-        const flatBias = (t: Tensor) => keep(tf.keep(t.reshape([-1])));
-        return {
-          ln1: { w: p(`${b}ln1.w`), b: p(`${b}ln1.b`) },
-          ln2: { w: p(`${b}ln2.w`), b: p(`${b}ln2.b`) },
-          attn: {
-            W_Q: p(`${b}attn.W_Q`)!,
-            b_Q: p(`${b}attn.b_Q`)!,
-            W_K: kv("W_K"),
-            b_K: kv("b_K"),
-            W_V: kv("W_V"),
-            b_V: kv("b_V"),
-            Wq: flat(p(`${b}attn.W_Q`)!, cfg.nHeads),
-            bq: flatBias(p(`${b}attn.b_Q`)!),
-            Wk: flat(kv("W_K"), kvHeads),
-            bk: flatBias(kv("b_K")),
-            Wv: flat(kv("W_V"), kvHeads),
-            bv: flatBias(kv("b_V")),
-            W_O: p(`${b}attn.W_O`)!,
-            Wo: keep(tf.keep(p(`${b}attn.W_O`)!.reshape([cfg.nHeads * cfg.dHead, cfg.dModel]))),
-            b_O: p(`${b}attn.b_O`)!,
-          },
-          mlp: cfg.attnOnly
-            ? undefined
-            : {
-                W_in: p(`${b}mlp.W_in`)!,
-                b_in: p(`${b}mlp.b_in`)!,
-                W_out: p(`${b}mlp.W_out`)!,
-                b_out: p(`${b}mlp.b_out`)!,
-                W_gate: p(`${b}mlp.W_gate`),
-              },
-        };
-      }),
-    );
-    this.fused = fused;
-    this.weights = {
-      W_E: p("embed.W_E")!,
-      W_pos: p("pos_embed.W_pos"),
-      blocks,
-      lnFinal: { w: p("ln_final.w"), b: p("ln_final.b") },
-      W_U: p("unembed.W_U")!,
-      b_U: p("unembed.b_U")!,
-    };
-    return this.weights;
+    // Keep the fused tensors until the weights change; the transposes in between are freed.
+    let weights: ModelWeights | undefined;
+    const created = tf.tidy(() => {
+      const built = fuseWeights(this.cfg, this.params);
+      weights = built.weights;
+      return built.created;
+    });
+    this.fused = created;
+    this.weights = weights!;
+    return weights!;
   }
 
   private dropFused(): void {
