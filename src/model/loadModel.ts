@@ -39,8 +39,11 @@ async function modelFolder(nameOrPath: string, options: LoadModelOptions): Promi
   return resolveHubModel(nameOrPath, { revision: options.revision, cacheDir: options.cacheDir });
 }
 
-/** Loads a model; see LoadModelOptions. */
-export async function loadModel(nameOrPath: string, options: LoadModelOptions = {}): Promise<HookedTransformer> {
+/** The model `loadModel()` loads without a name: the bundled 2-layer attention-only model. */
+export const DEFAULT_MODEL = "attn-only-2l";
+
+/** Loads a model (default: the bundled attn-only-2l); see LoadModelOptions. */
+export async function loadModel(nameOrPath: string = DEFAULT_MODEL, options: LoadModelOptions = {}): Promise<HookedTransformer> {
   await initBackend();
   const folder = await modelFolder(nameOrPath, options);
   const tokenizer = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(folder, f))) ? Tokenizer.fromFolder(folder) : undefined;
