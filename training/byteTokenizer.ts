@@ -1,0 +1,51 @@
+/**
+ * The embedded models' tokenizer: one token per byte (GPT-2's byte-to-character
+ * mapping, so it is a standard byte-level BPE tokenizer.json with no merges), plus
+ * <|endoftext|> (id 256) as BOS/EOS. Any text round-trips exactly.
+ */
+
+/** GPT-2's reversible byte → printable character mapping. */
+export function bytesToUnicode(): string[] {
+  const printable: number[] = [];
+  for (let b = 33; b <= 126; b++) printable.push(b);
+  for (let b = 161; b <= 172; b++) printable.push(b);
+  for (let b = 174; b <= 255; b++) printable.push(b);
+  const chars: string[] = new Array(256);
+  let extra = 0;
+  for (let b = 0; b < 256; b++) chars[b] = String.fromCodePoint(printable.includes(b) ? b : 256 + extra++);
+  return chars;
+}
+
+/** The tokenizer.json and tokenizer_config.json of the byte-level tokenizer. */
+export function byteTokenizerFiles(): { tokenizer: Record<string, unknown>; config: Record<string, unknown> } {
+  const vocab: Record<string, number> = {};
+  bytesToUnicode().forEach((ch, b) => (vocab[ch] = b));
+  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false };
+  return {
+    tokenizer: {
+      version: "1.0",
+      truncation: null,
+      padding: null,
+      added_tokens: [
+        { id: 256, content: "<|endoftext|>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+      ],
+      normalizer: null,
+      pre_tokenizer: byteLevel,
+      post_processor: null,
+      decoder: byteLevel,
+      model: {
+        type: "BPE",
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: false,
+        vocab,
+        merges: [],
+      },
+    },
+    config: { bos_token: "<|endoftext|>", eos_token: "<|endoftext|>", add_bos_token: true, model_max_length: 256 },
+  };
+}

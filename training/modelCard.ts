@@ -1,0 +1,102 @@
+/**
+ * Writes models/<name>/MODEL_CARD.md from the training log and fresh
+ * measurements through the public API:
+ *
+ *   npm run model-card -- attn-only-2l
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { loadModel } from "../src/model/loadModel";
+import { continuations, evaluate } from "./evaluate";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const PROMPTS = ["def __init__(self", "import os\nimport sys\n", "    for i in range(len("];
+
+const fmt = (x: number) => x.toFixed(3);
+
+function table(label: string, scores: number[][]): string {
+  const heads = scores[0].map((_, h) => `H${h}`);
+  return [
+    `| ${label} | ${heads.join(" | ")} |`,
+    `|---|${heads.map(() => "---").join("|")}|`,
+    ...scores.map((row, l) => `| L${l} | ${row.map(fmt).join(" | ")} |`),
+  ].join("\n");
+}
+
+/** Generates the card of one trained model. */
+export async function writeModelCard(name: string): Promise<void> {
+  const folder = path.join(REPO, "models", name);
+  const log = JSON.parse(fs.readFileSync(path.join(folder, "training-log.json"), "utf8"));
+  const model = await loadModel(folder);
+  const ev = evaluate(model);
+  const samples = continuations(model, PROMPTS);
+  const bytes = fs.statSync(path.join(folder, "model.safetensors")).size;
+  const curve = log.curve.filter((p: { step: number }) => p.step % 250 === 0 || p.step === log.steps);
+  const maxPrev = Math.max(...ev.previousToken[0]);
+  const maxInd = Math.max(...ev.induction[ev.induction.length - 1]);
+  const text = `# ${name}
+
+A ${model.cfg.nLayers}-layer attention-only transformer trained by tslens on its own engine (TensorFlow.js gradients),
+bundled so that tslens works offline. ${model.cfg.nLayers === 2 ? "It has a previous-token head in layer 0 and an induction head in layer 1: it completes `[A][B] … [A] → [B]`." : "With one layer it cannot compose heads, so it has no induction head: compare it with attn-only-2l."}
+
+Load it with \`lens.loadModel(${name === "attn-only-2l" ? "" : `"${name}"`})\`.
+
+## Architecture
+
+| field | value |
+|---|---|
+| layers | ${model.cfg.nLayers} (attention only, LayerNorm, learned positions) |
+| heads × d_head | ${model.cfg.nHeads} × ${model.cfg.dHead} (d_model ${model.cfg.dModel}) |
+| context | ${model.cfg.nCtx} tokens |
+| vocabulary | 257: one token per byte (GPT-2's byte-to-character mapping) + \`<|endoftext|>\` (256) as BOS/EOS |
+| parameters | ${(bytes / 4 / 1e6).toFixed(2)} M, stored fp32 (${(bytes / 2 ** 20).toFixed(1)} MB) |
+
+## Training data
+
+The Python standard library (the \`.py\` files of Debian's \`${log.corpus.source}\` package, without its test
+suites), concatenated in path order: ${log.corpus.bytes.toLocaleString("en")} bytes, sha256 \`${log.corpus.sha256}\`.
+Licence: Python Software Foundation License (permissive). Built by \`scripts/fetch-corpus.sh\`.
+
+## Training
+
+\`npm run train -- ${name}\` (then \`npm run model-card -- ${name}\`): ${log.steps} steps of ${log.recipe.batch} × ${log.recipe.nCtx}
+tokens. Each sequence is BOS followed by a corpus window at a seeded random offset; to form in-context copying within a
+short run, ${Math.round(log.recipe.repeatedSpanShare * 100)} % of the sequences instead repeat one corpus span (16–127 bytes) to the end of the context and
+${Math.round(log.recipe.randomSpanShare * 100)} % repeat a span of random printable bytes. Adam (lr ${log.recipe.lr}, β 0.9/0.99, ${log.recipe.warmup}
+warm-up steps), init N(0, ${log.recipe.initStd}), seed ${log.recipe.seed}. Took ${Math.round(log.seconds / 60)} min on the ${log.backend}
+backend, 2 cores.
+
+| step | ${curve.map((p: { step: number }) => p.step).join(" | ")} |
+|---|${curve.map(() => "---").join("|")}|
+| loss (nats/byte) | ${curve.map((p: { loss: number }) => p.loss.toFixed(3)).join(" | ")} |
+
+## Measurements (repeated random tokens: 50 printable bytes repeated, batch 10, no BOS)
+
+Loss on the first repeat ${fmt(ev.lossFirstRepeat)}, on the second ${fmt(ev.lossSecondRepeat)} (ratio ${fmt(ev.lossSecondRepeat / ev.lossFirstRepeat)}).
+Highest layer-0 previous-token score ${fmt(maxPrev)}; highest layer-${model.cfg.nLayers - 1} induction score ${fmt(maxInd)}.
+
+Previous-token score (mean attention from each position to the one before):
+
+${table("layer", ev.previousToken)}
+
+Induction score (mean attention to the token after the previous occurrence, as TransformerLens's demo):
+
+${table("layer", ev.induction)}
+
+## Sample continuations (greedy, 60 bytes)
+
+${samples.map((s) => "```\n" + s.replace(/```/g, "` ` `") + "\n```").join("\n\n")}
+`;
+  fs.writeFileSync(path.join(folder, "MODEL_CARD.md"), text);
+  model.dispose();
+  console.log(
+    `wrote ${path.join(folder, "MODEL_CARD.md")}: prev ${fmt(maxPrev)}, induction ${fmt(maxInd)}, loss ratio ${fmt(ev.lossSecondRepeat / ev.lossFirstRepeat)}`,
+  );
+}
+
+if (require.main === module) {
+  writeModelCard(process.argv[2]).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
