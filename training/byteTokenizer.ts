@@ -3,6 +3,7 @@
  * mapping, so it is a standard byte-level BPE tokenizer.json with no merges), plus
  * <|endoftext|> (id 256) as BOS/EOS. Any text round-trips exactly.
  */
+import { byteLevelBpeJson, specialAddedToken } from "../src/tokenizer/vocab-merges";
 
 /** GPT-2's reversible byte → printable character mapping. */
 export function bytesToUnicode(): string[] {
@@ -16,36 +17,12 @@ export function bytesToUnicode(): string[] {
   return chars;
 }
 
-/** The tokenizer.json and tokenizer_config.json of the byte-level tokenizer. */
+/** The tokenizer.json and tokenizer_config.json of the byte-level tokenizer (a byte-level BPE with no merges). */
 export function byteTokenizerFiles(): { tokenizer: Record<string, unknown>; config: Record<string, unknown> } {
   const vocab: Record<string, number> = {};
   bytesToUnicode().forEach((ch, b) => (vocab[ch] = b));
-  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false };
   return {
-    tokenizer: {
-      version: "1.0",
-      truncation: null,
-      padding: null,
-      added_tokens: [
-        { id: 256, content: "<|endoftext|>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-      ],
-      normalizer: null,
-      pre_tokenizer: byteLevel,
-      post_processor: null,
-      decoder: byteLevel,
-      model: {
-        type: "BPE",
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        ignore_merges: false,
-        vocab,
-        merges: [],
-      },
-    },
+    tokenizer: byteLevelBpeJson(vocab, [], [specialAddedToken(256, "<|endoftext|>")], false),
     config: { bos_token: "<|endoftext|>", eos_token: "<|endoftext|>", add_bos_token: true, model_max_length: 256 },
   };
 }
