@@ -56,8 +56,8 @@ export class Kernel {
   private runningCell: CellState | undefined;
   private readonly executeQueue: JupyterMessage[] = [];
   private executing = false;
-  /** Set by a failed cell with stop_on_error: abort what is queued once its idle is out. */
-  private abortQueued = false;
+  /** Requests queued when a cell failed with stop_on_error: answered "aborted" once its idle is out. */
+  private toAbort: JupyterMessage[] = [];
   private commChain: Promise<void> = Promise.resolve();
   private readonly handlers: Record<string, Handler>;
   private restoreStdio: (() => void) | undefined;
@@ -227,10 +227,9 @@ export class Kernel {
     this.executing = true;
     try {
       for (let msg = this.executeQueue.shift(); msg; msg = this.executeQueue.shift()) {
-        this.abortQueued = false;
         await this.handle(msg, "shell");
-        // After the failed cell's idle, as ipykernel does: the queued cells are answered "aborted".
-        if (this.abortQueued) await this.abortQueuedExecutes();
+        // After the failed cell's idle, as ipykernel does: the cells queued behind it are answered "aborted".
+        await this.abortQueuedExecutes();
       }
     } finally {
       this.executing = false;
@@ -271,9 +270,10 @@ export class Kernel {
       });
       return;
     }
+    // Only what is queued now is aborted: a request sent after seeing this reply must run.
+    if (msg.content.stop_on_error !== false) this.toAbort = this.executeQueue.splice(0);
     await this.iopub.publish("error", { ...outcome.error });
     await this.reply("shell", msg, "execute_reply", { status: "error", execution_count: count, ...outcome.error });
-    if (msg.content.stop_on_error !== false) this.abortQueued = true;
   }
 
   /** Publishes a cell's last-expression value: execute_result, or display_data for a widget. */
@@ -298,9 +298,10 @@ export class Kernel {
     });
   }
 
-  /** Replies `aborted` to every execute_request queued behind a failed cell. */
+  /** Replies `aborted` to the execute_requests that were queued behind a failed cell. */
   private async abortQueuedExecutes(): Promise<void> {
-    const queued = this.executeQueue.splice(0);
+    const queued = this.toAbort;
+    this.toAbort = [];
     for (const msg of queued) {
       await this.iopub.status("busy", msg.header);
       await this.reply("shell", msg, "execute_reply", { status: "aborted", execution_count: null });

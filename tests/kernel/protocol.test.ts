@@ -218,6 +218,19 @@ describe("kernel protocol", function () {
       assert.deepEqual(statuses, ["failing:busy", "failing:idle", "queued:busy", "queued:idle"]);
     });
 
+    it("runs a cell sent right after a failing cell's reply (only cells already queued are aborted)", async () => {
+      const failing = await k.request("shell", "execute_request", {
+        code: 'throw new Error("fails")',
+        silent: false,
+        stop_on_error: true,
+      });
+      // Send the next cell the moment the error reply arrives, before the failing cell's idle.
+      await k.waitFor("the failing cell's reply", () => k.replyTo(failing));
+      const next = await k.request("shell", "execute_request", { code: "40 + 2", silent: false, stop_on_error: true });
+      const result = await k.collectUntilIdle(next);
+      assert.equal(result.reply?.content.status, "ok");
+    });
+
     it("does not abort queued cells when stop_on_error is false", async () => {
       const failing = await k.request("shell", "execute_request", {
         code: 'await new Promise((r) => setTimeout(r, 1000)); throw new Error("fails alone")',
