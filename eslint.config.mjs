@@ -3,7 +3,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".venv/", ".venv-fixtures/", ".cache/", "tests/artifacts/", "widgets/lib/"] },
+  {
+    ignores: [
+      "dist/",
+      "node_modules/",
+      ".venv/",
+      ".venv-fixtures/",
+      ".venv-training/",
+      ".cache/",
+      "tests/artifacts/",
+      "widgets/lib/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

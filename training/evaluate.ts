@@ -2,41 +2,69 @@
  * The measurements the model cards report, through the public API only:
  * head scores on repeated random tokens (TransformerLens's demo recipe: 50
  * random tokens repeated, batch 10, no BOS) and the loss on each repeat.
- * Random tokens are printable ASCII bytes (32–126), the byte-level analogue of
- * the demo's "ids 1000–10000": tokens the model has seen in training.
+ * Random tokens are drawn uniformly from the whole vocabulary except the
+ * special tokens (the demo draws from a wide band of GPT-2's ids).
  */
 import type { HookedTransformer } from "../src/model/hookedTransformer";
 
 /** Scores of one model. */
 export interface Evaluation {
-  /** [layer][head]: mean attention from position i to i−1. */
+  /** [layer][head]: mean attention from each position to the one before it. */
   previousToken: number[][];
-  /** [layer][head]: mean attention from position i to i−(seqLen−1) over the repeat (TransformerLens's induction score). */
+  /** [layer][head]: mean of the stripe i → i − (seqLen − 1) (TransformerLens's induction score). */
   induction: number[][];
-  /** Mean next-token loss predicting the first repeat's tokens 2…50, and the second repeat's 51…100. */
+  /** Mean next-token loss over the first repeat's predictions (BOS → token 50) and the second's (tokens 51–100). */
   lossFirstRepeat: number;
   lossSecondRepeat: number;
 }
 
-/** `batch` rows of `seqLen` seeded random printable bytes, each followed by itself. */
-export function repeatedRandomTokens(seed: number, batch = 10, seqLen = 50): number[][] {
+/**
+ * `batch` rows of BOS followed by `seqLen` seeded random ids, then the same ids again.
+ * Ids are drawn uniformly from [0, vocabSize) without `exclude`.
+ */
+export function repeatedRandomTokens(
+  seed: number,
+  vocabSize: number,
+  bos: number,
+  exclude: number[],
+  batch = 10,
+  seqLen = 50,
+): number[][] {
+  const allowed = Array.from({ length: vocabSize }, (_, id) => id).filter((id) => !exclude.includes(id));
   let state = seed >>> 0;
   const next = () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state / 2 ** 32;
   };
   return Array.from({ length: batch }, () => {
-    const half = Array.from({ length: seqLen }, () => 32 + Math.floor(next() * 95));
-    return [...half, ...half];
+    const half = Array.from({ length: seqLen }, () => allowed[Math.floor(next() * allowed.length)]);
+    return [bos, ...half, ...half];
   });
 }
 
-/** Measures `model` on repeated random tokens. */
+/** Mean of `pattern[b][h][q][q − offset]` over batch and every query with q − offset ≥ 0, per head. */
+export function stripeScores(pattern: number[][][][], offset: number): number[] {
+  return pattern[0].map((_, h) => {
+    let sum = 0;
+    let count = 0;
+    for (const rows of pattern)
+      for (let q = offset; q < rows[h].length; q++) {
+        sum += rows[h][q][q - offset];
+        count++;
+      }
+    return sum / count;
+  });
+}
+
+/** Measures `model` on repeated random tokens (TransformerLens's demo: BOS + 50 random tokens twice, batch 10). */
 export function evaluate(model: HookedTransformer, seed = 1, seqLen = 50): Evaluation {
-  const rows = repeatedRandomTokens(seed, 10, seqLen);
-  const { cache, loss } = model.runWithCache(rows, { namesFilter: (n) => n.endsWith("hook_pattern"), returnType: "loss" });
-  loss?.dispose();
-  const perToken = model.loss(rows, { perToken: true }); // [batch, 2·seqLen − 1]
+  const tokenizer = model.tokenizer;
+  if (!tokenizer || tokenizer.bosTokenId === null) throw new Error("evaluate() needs a model whose tokenizer has a BOS token");
+  const special = [tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId, tokenizer.unkTokenId];
+  const exclude = special.filter((id): id is number => id !== null);
+  const rows = repeatedRandomTokens(seed, model.cfg.dVocab, tokenizer.bosTokenId, exclude, 10, seqLen);
+  const { cache } = model.runWithCache(rows, { namesFilter: (n) => n.endsWith("hook_pattern"), returnType: "none" });
+  const perToken = model.loss(rows, { perToken: true }); // [batch, 2·seqLen]
   const lossRows = perToken.arraySync() as number[][];
   perToken.dispose();
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -44,19 +72,19 @@ export function evaluate(model: HookedTransformer, seed = 1, seqLen = 50): Evalu
   const induction: number[][] = [];
   for (let l = 0; l < model.cfg.nLayers; l++) {
     const pattern = cache.get(`blocks.${l}.attn.hook_pattern`).arraySync() as number[][][][]; // [batch, head, q, k]
-    previousToken.push(pattern[0].map((_, h) => mean(pattern.flatMap((b) => b[h].slice(1).map((row, i) => row[i])))));
-    induction.push(pattern[0].map((_, h) => mean(pattern.flatMap((b) => b[h].slice(seqLen - 1).map((row, i) => row[i])))));
+    previousToken.push(stripeScores(pattern, 1));
+    induction.push(stripeScores(pattern, seqLen - 1));
   }
   cache.dispose();
   return {
     previousToken,
     induction,
-    lossFirstRepeat: mean(lossRows.flatMap((r) => r.slice(0, seqLen - 1))),
-    lossSecondRepeat: mean(lossRows.flatMap((r) => r.slice(seqLen - 1))),
+    lossFirstRepeat: mean(lossRows.flatMap((r) => r.slice(0, seqLen))),
+    lossSecondRepeat: mean(lossRows.flatMap((r) => r.slice(seqLen))),
   };
 }
 
-/** Greedy continuations of `prompts`, `tokens` bytes each. */
+/** Greedy continuations of `prompts`, `tokens` new tokens each. */
 export function continuations(model: HookedTransformer, prompts: string[], tokens = 60): string[] {
   return prompts.map((p) => model.generate(p, { maxNewTokens: tokens, temperature: 0 }));
 }

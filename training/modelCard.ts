@@ -29,7 +29,7 @@ export async function writeModelCard(name: string): Promise<void> {
   const log = JSON.parse(fs.readFileSync(path.join(folder, "training-log.json"), "utf8"));
   const model = await loadModel(folder);
   const ev = evaluate(model);
-  const samples = continuations(model, PROMPTS);
+  const samples = continuations(model, PROMPTS, 40);
   const bytes = fs.statSync(path.join(folder, "model.safetensors")).size;
   const curve = log.curve.filter((p: { step: number }) => p.step % 250 === 0 || p.step === log.steps);
   const maxPrev = Math.max(...ev.previousToken[0]);
@@ -48,29 +48,44 @@ Load it with \`lens.loadModel(${name === "attn-only-2l" ? "" : `"${name}"`})\`.
 | layers | ${model.cfg.nLayers} (attention only, LayerNorm, learned positions) |
 | heads × d_head | ${model.cfg.nHeads} × ${model.cfg.dHead} (d_model ${model.cfg.dModel}) |
 | context | ${model.cfg.nCtx} tokens |
-| vocabulary | 257: one token per byte (GPT-2's byte-to-character mapping) + \`<|endoftext|>\` (256) as BOS/EOS |
+| vocabulary | ${model.cfg.dVocab}: a byte-level BPE learnt from the corpus (\`<|endoftext|>\` = 0 as BOS/EOS, ids 1–256 the 256 bytes, the rest merges) |
 | parameters | ${(bytes / 4 / 1e6).toFixed(2)} M, stored fp32 (${(bytes / 2 ** 20).toFixed(1)} MB) |
 
 ## Training data
 
 The Python standard library (the \`.py\` files of Debian's \`${log.corpus.source}\` package, without its test
 suites), concatenated in path order: ${log.corpus.bytes.toLocaleString("en")} bytes, sha256 \`${log.corpus.sha256}\`.
-Licence: Python Software Foundation License (permissive). Built by \`scripts/fetch-corpus.sh\`.
+Licence: Python Software Foundation License (permissive). Built by \`scripts/fetch-corpus.sh\`. Tokenised:
+${log.corpus.tokens.toLocaleString("en")} tokens (${(log.corpus.bytes / log.corpus.tokens).toFixed(2)} bytes per token).
+
+The tokenizer was trained on the same corpus by Hugging Face \`${log.tokenizer}\` (\`scripts/training/train_tokenizer.py\`,
+GPT-2's byte-level pre-tokenizer and byte mapping, so every text round-trips).
 
 ## Training
 
-\`npm run train -- ${name}\` (then \`npm run model-card -- ${name}\`): ${log.steps} steps of ${log.recipe.batch} × ${log.recipe.nCtx}
-tokens. Each sequence is BOS followed by a corpus window at a seeded random offset; to form in-context copying within a
-short run, ${Math.round(log.recipe.repeatedSpanShare * 100)} % of the sequences instead repeat one corpus span (16–127 bytes) to the end of the context and
-${Math.round(log.recipe.randomSpanShare * 100)} % repeat a span of random printable bytes. Adam (lr ${log.recipe.lr}, β 0.9/0.99, ${log.recipe.warmup}
-warm-up steps), init N(0, ${log.recipe.initStd}), seed ${log.recipe.seed}. Took ${Math.round(log.seconds / 60)} min on the ${log.backend}
-backend, 2 cores.
+\`npm run train -- ${name}\` (then \`npm run model-card -- ${name}\` for this card). ${log.steps} steps; each step
+averages the next-token loss of two batches:
+
+- ${log.recipe.batch} rows of ${log.recipe.nCtx} tokens: BOS and a corpus window at a seeded random offset — except that
+  ${Math.round(log.recipe.repeatedCorpusShare * 100)} % of the rows repeat one corpus span, and ${Math.round(log.recipe.repeatedRandomShare * 100)} % a span of random ids, to the end of the row;
+- ${log.recipe.copyBatch} rows of ${log.recipe.copyLen} tokens: BOS and a span of random ids repeated to the end of the row, or
+  (${Math.round(log.recipe.tripleShare * 100)} % of them) triples [u v u] of fresh random ids, whose last token only a head attending to the
+  previous position can predict.
+
+Spans are ${log.recipe.minSpan}–${log.recipe.maxSpan} tokens long (uniform; at most half the row). The repeated random spans are what lets
+an induction head form within a short run on two cores: on natural text alone, ${log.steps} steps are far too few.
+Embeddings are tied during training (W_U = W_Eᵀ; the file stores both). Adam (lr ${log.recipe.lr}, β 0.9/0.99,
+${log.recipe.warmup} warm-up steps), init N(0, ${log.recipe.initStd}), ${log.recipe.positional} positional embeddings, seed ${log.recipe.seed}.
+Took ${Math.round(log.seconds / 60)} min on the ${log.backend} backend, 2 cores.
 
 | step | ${curve.map((p: { step: number }) => p.step).join(" | ")} |
 |---|${curve.map(() => "---").join("|")}|
-| loss (nats/byte) | ${curve.map((p: { loss: number }) => p.loss.toFixed(3)).join(" | ")} |
+| loss (nats/token, mean of both batches) | ${curve.map((p: { loss: number }) => p.loss.toFixed(3)).join(" | ")} |
 
-## Measurements (repeated random tokens: 50 printable bytes repeated, batch 10, no BOS)
+## Measurements
+
+On repeated random tokens as in TransformerLens's demo: BOS followed by 50 random ids (uniform over the vocabulary
+without \`<|endoftext|>\`), then the same 50 again; batch 10; \`training/evaluate.ts\`, through the public API.
 
 Loss on the first repeat ${fmt(ev.lossFirstRepeat)}, on the second ${fmt(ev.lossSecondRepeat)} (ratio ${fmt(ev.lossSecondRepeat / ev.lossFirstRepeat)}).
 Highest layer-0 previous-token score ${fmt(maxPrev)}; highest layer-${model.cfg.nLayers - 1} induction score ${fmt(maxInd)}.
@@ -83,7 +98,7 @@ Induction score (mean attention to the token after the previous occurrence, as T
 
 ${table("layer", ev.induction)}
 
-## Sample continuations (greedy, 60 bytes)
+## Sample continuations (greedy, 40 tokens)
 
 ${samples.map((s) => "```\n" + s.replace(/```/g, "` ` `") + "\n```").join("\n\n")}
 `;

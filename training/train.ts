@@ -1,17 +1,15 @@
 /**
  * Trains the embedded models on tslens's own engine (TensorFlow.js gradients):
  *
- *   npm run train                        (both models, ~20 min on 2 cores; or: npm run train -- attn-only-2l)
+ *   npm run train                        (both models; or: npm run train -- attn-only-2l)
  *
  * Corpus: the Python standard library from Debian (scripts/fetch-corpus.sh; its
- * sha256 is recorded), tokenised one byte per token. Every training sequence is
- * <|endoftext|> followed by a window of the corpus at a seeded random offset.
- * Adam with linear warm-up; fixed seeds; the same command gives the same model on
- * the same backend. Writes models/<name>/ (config.json, model.safetensors,
- * tokenizer files, training-log.json).
+ * sha256 is recorded), tokenised by a 1024-token byte-level BPE learnt from it
+ * (training/tokenizer.ts). Batches mix corpus windows with repeated spans
+ * (training/data.ts). Adam with linear warm-up; fixed seeds; the same command gives
+ * the same model on the same backend. Writes models/<name>/ (config.json,
+ * model.safetensors, tokenizer files, training-log.json, MODEL_CARD.md).
  */
-import { execFileSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { configFromJson, TransformerConfig } from "../src/loading/config";
@@ -22,11 +20,12 @@ import { HookContext } from "../src/model/hooks";
 import { backend, initBackend, tf } from "../src/tensor";
 import type { Tensor } from "../src/tensor";
 import { Tokenizer } from "../src/tokenizer";
-import { byteTokenizerFiles } from "./byteTokenizer";
+import { loadCorpus, tokenizeCorpus } from "./corpus";
+import { DataMix, rng, sampleBatch, sampleCopyBatch } from "./data";
 import { writeModelCard } from "./modelCard";
+import { buildTokenizer, TOKENIZERS_REQUIREMENT, VOCAB_SIZE } from "./tokenizer";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const BOS = 256;
 
 /** What differs between the embedded models. */
 interface TrainSpec {
@@ -35,66 +34,77 @@ interface TrainSpec {
 }
 
 const SPECS: Record<string, TrainSpec> = {
-  "attn-only-2l": { nLayers: 2, steps: 3500 },
-  "attn-only-1l": { nLayers: 1, steps: 3500 },
+  "attn-only-2l": { nLayers: 2, steps: 3000 },
+  "attn-only-1l": { nLayers: 1, steps: 3000 },
 };
 
-/** One recipe for every model. */
-const RECIPE = {
-  dModel: 256,
-  nHeads: 8,
-  nCtx: 256,
-  batch: 8,
-  lr: 1e-3,
-  warmup: 100,
-  initStd: 0.02,
-  seed: 20261128,
-  logEvery: 25,
-  /** Share of sequences that repeat one corpus span (16–127 bytes) to the end of the context. */
-  repeatedSpanShare: 0.2,
-  /** Share of sequences that repeat a span of random printable bytes instead. */
-  randomSpanShare: 0.4,
-};
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+/** The training recipe shared by every embedded model. */
+export interface Recipe extends DataMix {
+  dModel: number;
+  /** "rotary" rotates q and k by position (all of d_head, base 10000); "standard" learns W_pos. */
+  positional: "standard" | "rotary";
+  nHeads: number;
+  /** Train W_U as W_Eᵀ (one shared matrix); the saved model stores both, so it loads as an untied model. */
+  tiedEmbeddings: boolean;
+  lr: number;
+  warmup: number;
+  initStd: number;
+  seed: number;
+  logEvery: number;
 }
 
+export const RECIPE: Recipe = {
+  dModel: 128,
+  positional: "standard",
+  nHeads: 4,
+  tiedEmbeddings: true,
+  nCtx: 256,
+  batch: 8,
+  lr: 3e-3,
+  warmup: 100,
+  initStd: 0.088,
+  seed: 20261128,
+  logEvery: 25,
+  repeatedCorpusShare: 0.1,
+  repeatedRandomShare: 0.2,
+  minSpan: 8,
+  maxSpan: 100,
+  copyBatch: 32,
+  copyLen: 101,
+  tripleShare: 0.25,
+};
+
 /** The tslens-native config.json of a model with `nLayers` attention-only layers. */
-export function nativeConfig(nLayers: number): Record<string, unknown> {
+export function nativeConfig(nLayers: number, recipe: Recipe = RECIPE, vocabSize = VOCAB_SIZE): Record<string, unknown> {
   return {
     tslens_format: 1,
     n_layers: nLayers,
-    n_heads: RECIPE.nHeads,
-    d_model: RECIPE.dModel,
-    d_head: RECIPE.dModel / RECIPE.nHeads,
-    d_vocab: 257,
-    n_ctx: RECIPE.nCtx,
+    n_heads: recipe.nHeads,
+    d_model: recipe.dModel,
+    d_head: recipe.dModel / recipe.nHeads,
+    d_vocab: vocabSize,
+    n_ctx: recipe.nCtx,
     attn_only: true,
     normalization_type: "LN",
-    positional_embedding_type: "standard",
+    positional_embedding_type: recipe.positional,
+    ...(recipe.positional === "rotary" ? { rotary_dim: recipe.dModel / recipe.nHeads, rotary_base: 10000 } : {}),
     default_prepend_bos: true,
   };
 }
 
 /** Parameters as trainable variables: N(0, initStd) matrices (Box–Muller on the seeded PRNG), LN w = 1, biases 0. */
-function initParams(cfg: TransformerConfig, random: () => number): Map<string, tf.Variable> {
+function initParams(cfg: TransformerConfig, recipe: Recipe, random: () => number): Map<string, tf.Variable> {
+  const { initStd } = recipe;
   const params = new Map<string, tf.Variable>();
   for (const [name, shape] of parameterShapes(cfg)) {
+    if (recipe.tiedEmbeddings && name === "unembed.W_U") continue;
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     if (/\.w$/.test(name)) values.fill(1);
     else if (!/\.(_?b_[A-Za-z]+|b)$/.test(name)) {
       for (let i = 0; i < size; i++) {
         const u = Math.max(random(), 1e-12);
-        values[i] = RECIPE.initStd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+        values[i] = initStd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
       }
     }
     const initial = tf.tensor(values, shape);
@@ -104,29 +114,6 @@ function initParams(cfg: TransformerConfig, random: () => number): Map<string, t
   return params;
 }
 
-/**
- * A batch [batch, nCtx]. Most sequences are BOS + nCtx−1 corpus bytes from a seeded random offset.
- * To teach in-context copying within a short training run, some repeat one span (16–127 bytes) to
- * the end of the context: a corpus span (repeatedSpanShare) or random printable bytes (randomSpanShare).
- */
-function sampleBatch(corpus: Uint8Array, random: () => number): Tensor {
-  const { batch, nCtx } = RECIPE;
-  const ids = new Int32Array(batch * nCtx);
-  for (let b = 0; b < batch; b++) {
-    const start = Math.floor(random() * (corpus.length - nCtx));
-    const kind = random();
-    const repeats = kind < RECIPE.repeatedSpanShare + RECIPE.randomSpanShare;
-    const span = repeats ? 16 + Math.floor(random() * 112) : nCtx;
-    const source =
-      kind < RECIPE.randomSpanShare
-        ? Uint8Array.from({ length: span }, () => 32 + Math.floor(random() * 95))
-        : corpus.subarray(start, start + span);
-    ids[b * nCtx] = BOS;
-    for (let p = 1; p < nCtx; p++) ids[b * nCtx + p] = source[(p - 1) % span];
-  }
-  return tf.tensor2d(ids, [batch, nCtx], "int32");
-}
-
 /** One point of the training curve: mean loss over the last logEvery steps. */
 export interface CurvePoint {
   step: number;
@@ -134,57 +121,78 @@ export interface CurvePoint {
   seconds: number;
 }
 
-/** Trains fresh parameters for `cfg` on `corpus` bytes with the recipe; returns them (as variables) and the curve. */
+/** What runTraining reads: the token stream and its BOS id. */
+export interface TrainingData {
+  tokens: Int32Array;
+  bos: number;
+}
+
+/** Trains fresh parameters for `cfg` on `data` with `recipe`; returns them (as variables) and the curve. */
 export function runTraining(
   cfg: TransformerConfig,
-  corpus: Uint8Array,
+  data: TrainingData,
   steps: number,
-  seed: number,
-  onLog: (point: CurvePoint) => void = () => undefined,
+  recipe: Recipe = RECIPE,
+  onLog: (point: CurvePoint, params: Map<string, tf.Variable>) => void = () => undefined,
 ): { params: Map<string, tf.Variable>; curve: CurvePoint[] } {
-  const random = rng(seed);
-  const params = initParams(cfg, random);
-  const optimizer = tf.train.adam(RECIPE.lr, 0.9, 0.99);
+  const random = rng(recipe.seed + cfg.nLayers);
+  const params = initParams(cfg, recipe, random);
+  // The parameters as the forward pass reads them: with tied embeddings, W_U [dModel, dVocab] is W_Eᵀ.
+  const withUnembed = (): Map<string, Tensor> =>
+    recipe.tiedEmbeddings ? new Map<string, Tensor>([...params, ["unembed.W_U", params.get("embed.W_E")!.transpose()]]) : params;
+  const optimizer = tf.train.adam(recipe.lr, 0.9, 0.99);
   const curve: CurvePoint[] = [];
   const started = Date.now();
   let window = 0;
   for (let step = 1; step <= steps; step++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = RECIPE.lr * Math.min(1, step / RECIPE.warmup);
+    (optimizer as unknown as { learningRate: number }).learningRate = recipe.lr * Math.min(1, step / recipe.warmup);
     const loss = tf.tidy(() => {
-      const tokens = sampleBatch(corpus, random);
+      const batches = [sampleBatch(data.tokens, cfg.dVocab, data.bos, recipe, random)]; // [batch, nCtx]
+      if (recipe.copyBatch > 0) batches.push(sampleCopyBatch(cfg.dVocab, data.bos, recipe, random)); // [copyBatch, copyLen]
       return optimizer.minimize(() => {
-        const { weights } = fuseWeights(cfg, params);
-        const logits = forward(cfg, weights, new HookContext(), tokens);
-        return HookedTransformer.lossFromLogits(logits, tokens) as tf.Scalar;
+        const { weights } = fuseWeights(cfg, withUnembed());
+        const losses = batches.map((tokens) => {
+          const logits = forward(cfg, weights, new HookContext(), tokens); // [rows, pos, dVocab]
+          return HookedTransformer.lossFromLogits(logits, tokens);
+        });
+        return tf.addN(losses).div(losses.length) as tf.Scalar;
       }, true)!;
     });
     window += loss.dataSync()[0];
     loss.dispose();
-    if (step % RECIPE.logEvery === 0 || step === steps) {
+    if (step % recipe.logEvery === 0 || step === steps) {
       const point = {
         step,
-        loss: +(window / (step % RECIPE.logEvery || RECIPE.logEvery)).toFixed(4),
+        loss: +(window / (step % recipe.logEvery || recipe.logEvery)).toFixed(4),
         seconds: Math.round((Date.now() - started) / 1000),
       };
       curve.push(point);
-      onLog(point);
+      onLog(point, params);
       window = 0;
     }
   }
   optimizer.dispose();
+  if (recipe.tiedEmbeddings) {
+    const unembed = params.get("embed.W_E")!.transpose(); // [dModel, dVocab]
+    params.set("unembed.W_U", tf.variable(unembed, false, "unembed.W_U"));
+    unembed.dispose();
+  }
   return { params, curve };
 }
 
-/** Builds (or reuses) the corpus and returns its bytes and sha256. */
-function corpus(): { bytes: Uint8Array; sha256: string; source: string } {
-  const dir = path.join(REPO, ".cache", "corpus");
-  execFileSync("bash", [path.join(REPO, "scripts", "fetch-corpus.sh"), dir], { stdio: "inherit" });
-  const bytes = fs.readFileSync(path.join(dir, "corpus.txt"));
-  return {
-    bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    source: fs.readFileSync(path.join(dir, "SOURCE"), "utf8").trim(),
-  };
+/** The corpus, the tokenizer learnt from it and the tokenised corpus, built or read from .cache/. */
+export function prepareData(): {
+  corpus: ReturnType<typeof loadCorpus>;
+  tokenizerDir: string;
+  tokenizer: Tokenizer;
+  data: TrainingData;
+} {
+  const corpus = loadCorpus();
+  const tokenizerDir = buildTokenizer(corpus.file, corpus.sha256);
+  const tokenizer = Tokenizer.fromFolder(tokenizerDir);
+  const tokens = tokenizeCorpus(corpus, tokenizer, fs.readFileSync(path.join(tokenizerDir, "tokenizer.json"), "utf8"));
+  if (tokenizer.bosTokenId === null) throw new Error(`${tokenizerDir}: the tokenizer has no BOS token`);
+  return { corpus, tokenizerDir, tokenizer, data: { tokens, bos: tokenizer.bosTokenId } };
 }
 
 /** Trains one model and writes it to models/<name>/. */
@@ -192,28 +200,30 @@ async function train(name: string, stepsOverride?: number): Promise<void> {
   const spec = SPECS[name];
   if (!spec) throw new Error(`unknown model "${name}" (known: ${Object.keys(SPECS).join(", ")})`);
   await initBackend();
-  const data = corpus();
-  const configJson = nativeConfig(spec.nLayers);
+  const { corpus, tokenizerDir, tokenizer, data } = prepareData();
+  const configJson = nativeConfig(spec.nLayers, RECIPE, tokenizer.vocabSize);
   const cfg = configFromJson(configJson, name);
   const steps = stepsOverride ?? spec.steps;
   const started = Date.now();
-  console.log(`training ${name} on ${backend()}: ${steps} steps of ${RECIPE.batch}×${RECIPE.nCtx} tokens`);
-  const { params, curve } = runTraining(cfg, data.bytes, steps, RECIPE.seed + spec.nLayers, (point) =>
+  console.log(
+    `training ${name} on ${backend()}: ${steps} steps of ${RECIPE.batch}×${RECIPE.nCtx} + ${RECIPE.copyBatch}×${RECIPE.copyLen} tokens`,
+  );
+  const { params, curve } = runTraining(cfg, data, steps, RECIPE, (point) =>
     console.log(`step ${point.step}: loss ${point.loss} (${point.seconds} s, ${tf.memory().numTensors} tensors)`),
   );
   const folder = path.join(REPO, "models", name);
-  const files = byteTokenizerFiles();
-  const model = new HookedTransformer(cfg, params as Map<string, Tensor>, new Tokenizer(files.tokenizer, files.config));
+  const model = new HookedTransformer(cfg, params as Map<string, Tensor>, tokenizer);
   await model.save(folder);
   fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify(configJson, null, 2) + "\n");
-  fs.writeFileSync(path.join(folder, "tokenizer.json"), JSON.stringify(files.tokenizer) + "\n");
-  fs.writeFileSync(path.join(folder, "tokenizer_config.json"), JSON.stringify(files.config, null, 2) + "\n");
+  for (const file of ["tokenizer.json", "tokenizer_config.json"])
+    fs.copyFileSync(path.join(tokenizerDir, file), path.join(folder, file));
   const log = {
     model: name,
     recipe: RECIPE,
     steps,
     backend: backend(),
-    corpus: { source: data.source, bytes: data.bytes.length, sha256: data.sha256 },
+    tokenizer: TOKENIZERS_REQUIREMENT,
+    corpus: { source: corpus.source, bytes: corpus.bytes, tokens: data.tokens.length, sha256: corpus.sha256 },
     seconds: Math.round((Date.now() - started) / 1000),
     curve,
   };

@@ -1,37 +1,106 @@
 /**
- * The training program of the embedded models: its byte-level tokenizer
- * round-trips any text through tslens's Tokenizer, and a short run on tslens's
- * own engine lowers the loss without leaking tensors.
+ * The training program of the embedded models: batches have the documented
+ * shape (BOS first, repeated spans periodic, random ids never BOS), and a short
+ * run on tslens's own engine lowers the loss without leaking tensors.
  */
 import { strict as assert } from "assert";
-import { initBackend, tf, Tokenizer } from "../../src";
+import { initBackend, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
-import { byteTokenizerFiles } from "../../training/byteTokenizer";
-import { nativeConfig, runTraining } from "../../training/train";
+import { DataMix, rng, sampleBatch, sampleCopyBatch } from "../../training/data";
+import { nativeConfig, RECIPE, runTraining } from "../../training/train";
+
+/** A token stream of period 9 over ids 1…9 (0 is BOS). */
+const stream = Int32Array.from({ length: 5000 }, (_, i) => 1 + ((i * 7) % 9));
 
 describe("training", function () {
   this.timeout(120_000);
   before(() => initBackend());
 
-  it("byte-level tokenizer: one token per byte, exact round trip, <|endoftext|> as BOS", () => {
-    const files = byteTokenizerFiles();
-    const tokenizer = new Tokenizer(files.tokenizer, files.config);
-    const text = 'def f(x):\n    return "<img src=x onerror=alert(1)>"  # café 🙂\t\u0000';
-    const ids = tokenizer.encode(text);
-    assert.deepEqual(ids, Array.from(Buffer.from(text, "utf8")));
-    assert.equal(tokenizer.decode(ids), text);
-    assert.equal(tokenizer.bosTokenId, 256);
-    assert.equal(tokenizer.vocabSize, 257);
+  it("batches: BOS then corpus windows, or a span repeated to the end of the row; random ids avoid BOS", () => {
+    const mix: DataMix = {
+      batch: 64,
+      nCtx: 40,
+      repeatedCorpusShare: 0,
+      repeatedRandomShare: 1,
+      minSpan: 3,
+      maxSpan: 7,
+      copyBatch: 0,
+      copyLen: 0,
+      tripleShare: 0,
+    };
+    const batch = sampleBatch(stream, 50, 0, mix, rng(1));
+    const rows = batch.arraySync() as number[][];
+    batch.dispose();
+    assert.deepEqual(batch.shape, [64, 40]);
+    for (const row of rows) {
+      assert.equal(row[0], 0);
+      const body = row.slice(1);
+      assert.ok(!body.includes(0), `BOS inside ${row}`);
+      const period = [3, 4, 5, 6, 7].find((p) => body.every((id, i) => i < p || id === body[i - p]));
+      assert.ok(period !== undefined, `row is not a repeated span of 3–7 ids: ${row}`);
+    }
+    const plain = sampleBatch(stream, 50, 0, { ...mix, repeatedRandomShare: 0 }, rng(2));
+    for (const row of plain.arraySync() as number[][]) {
+      const at = stream.indexOf(row[1]);
+      assert.ok(
+        row.slice(1).every((id) => id >= 1 && id <= 9),
+        `not corpus ids: ${row}`,
+      );
+      assert.ok(
+        row.slice(2).every((id, i) => id - 1 - ((row[i + 1] - 1 + 7) % 9) === 0),
+        `not a window at ${at}: ${row}`,
+      );
+    }
+    plain.dispose();
+  });
+
+  it("copy batches: BOS then a repeated random span, or [u v u] triples", () => {
+    const mix: DataMix = {
+      batch: 0,
+      nCtx: 0,
+      repeatedCorpusShare: 0,
+      repeatedRandomShare: 0,
+      minSpan: 4,
+      maxSpan: 100,
+      copyBatch: 200,
+      copyLen: 31,
+      tripleShare: 0.5,
+    };
+    const batch = sampleCopyBatch(50, 3, mix, rng(3));
+    const rows = batch.arraySync() as number[][];
+    batch.dispose();
+    let triples = 0;
+    for (const row of rows) {
+      assert.equal(row[0], 3);
+      const body = row.slice(1);
+      assert.ok(!body.includes(3), `BOS inside ${row}`);
+      const isTriples = body.every((id, i) => i % 3 !== 2 || id === body[i - 2]);
+      const period = [...Array(16).keys()].slice(4).find((p) => body.every((id, i) => i < p || id === body[i - p]));
+      assert.ok(isTriples || period !== undefined, `neither triples nor a repeated span of 4–15 ids: ${row}`);
+      if (isTriples && period === undefined) triples++;
+    }
+    assert.ok(triples > 70 && triples < 130, `${triples} of 200 rows are triples`);
   });
 
   it("a short run lowers the loss and leaves no tensors behind", () => {
-    const cfg = configFromJson(nativeConfig(1), "test");
-    const corpus = new Uint8Array(Buffer.from("for item in items:\n    total += item.price * item.count\n".repeat(400)));
+    const recipe = {
+      ...RECIPE,
+      dModel: 64,
+      nHeads: 4,
+      nCtx: 32,
+      copyBatch: 4,
+      copyLen: 20,
+      lr: 3e-3,
+      warmup: 10,
+      seed: 7,
+      logEvery: 10,
+    };
+    const cfg = configFromJson(nativeConfig(1, recipe, 16), "test");
     const before = tf.memory().numTensors;
-    const { params, curve } = runTraining(cfg, corpus, 60, 7);
+    const { params, curve } = runTraining(cfg, { tokens: stream, bos: 0 }, 60, recipe);
     const first = curve[0].loss;
     const last = curve[curve.length - 1].loss;
-    assert.ok(last < first * 0.6, `loss ${first} → ${last}`);
+    assert.ok(last < first * 0.8, `loss ${first} → ${last}`);
     tf.dispose([...params.values()]);
     assert.equal(tf.memory().numTensors, before);
   });
