@@ -36,6 +36,12 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** A uniformly random id in [0, vocabSize) other than `bos`. */
+function randomNonBos(vocabSize: number, bos: number, random: () => number): number {
+  const id = Math.floor(random() * (vocabSize - 1));
+  return id >= bos ? id + 1 : id;
+}
+
 /**
  * One batch of token ids [batch, nCtx]: each row is BOS followed by nCtx − 1
  * tokens — a corpus window at a random offset, or a span (corpus or random ids
@@ -44,10 +50,7 @@ export function rng(seed: number): () => number {
 export function sampleBatch(corpus: Int32Array, vocabSize: number, bos: number, mix: DataMix, random: () => number): Tensor {
   const { batch, nCtx } = mix;
   const ids = new Int32Array(batch * nCtx);
-  const randomId = () => {
-    const id = Math.floor(random() * (vocabSize - 1));
-    return id >= bos ? id + 1 : id;
-  };
+  const randomId = () => randomNonBos(vocabSize, bos, random);
   for (let b = 0; b < batch; b++) {
     const kind = random();
     const repeats = kind < mix.repeatedCorpusShare + mix.repeatedRandomShare;
@@ -71,10 +74,7 @@ export function sampleCopyBatch(vocabSize: number, bos: number, mix: DataMix, ra
   const { copyBatch, copyLen } = mix;
   const ids = new Int32Array(copyBatch * copyLen);
   const maxSpan = Math.min(mix.maxSpan, Math.floor((copyLen - 1) / 2));
-  const randomId = () => {
-    const id = Math.floor(random() * (vocabSize - 1));
-    return id >= bos ? id + 1 : id;
-  };
+  const randomId = () => randomNonBos(vocabSize, bos, random);
   for (let b = 0; b < copyBatch; b++) {
     ids[b * copyLen] = bos;
     if (random() < mix.tripleShare) {

@@ -1,7 +1,7 @@
 /**
  * The measurements the model cards report, through the public API only:
- * head scores on repeated random tokens (TransformerLens's demo recipe: 50
- * random tokens repeated, batch 10, no BOS) and the loss on each repeat.
+ * head scores on repeated random tokens (TransformerLens's demo recipe: BOS,
+ * 50 random tokens, the same 50 again; batch 10) and the loss on each repeat.
  * Random tokens are drawn uniformly from the whole vocabulary except the
  * special tokens (the demo draws from a wide band of GPT-2's ids).
  */
