@@ -29,8 +29,11 @@ export interface TransformerConfig {
   nCtx: number;
   actFn: ActFn;
   normalizationType: NormalizationType;
-  /** "standard" adds W_pos to the residual stream; "rotary" rotates q and k. */
-  positionalEmbeddingType: "standard" | "rotary";
+  /**
+   * "standard" adds W_pos to the residual stream; "shortformer" adds it to each attention layer's
+   * query and key inputs only (after ln1), so values never carry position; "rotary" rotates q and k.
+   */
+  positionalEmbeddingType: "standard" | "shortformer" | "rotary";
   attnOnly: boolean;
   /** KV heads for grouped-query attention; null when every head has its own K/V. */
   nKeyValueHeads: number | null;
@@ -243,7 +246,7 @@ function fromNative(c: Json, source: string): TransformerConfig {
   const dVocab = must("d_vocab");
   const attnOnly = get("attn_only", false) === true;
   const posType = get("positional_embedding_type", "standard");
-  if (posType !== "standard" && posType !== "rotary")
+  if (posType !== "standard" && posType !== "shortformer" && posType !== "rotary")
     throw new ConfigError(`${source}: unsupported positional_embedding_type ${JSON.stringify(posType)}`);
   const norm = get("normalization_type", "LN");
   if (!["LN", "LNPre", "RMS", "RMSPre", null].includes(norm as string | null)) {

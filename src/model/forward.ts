@@ -5,6 +5,7 @@
  *   for each block:
  *     resid_pre                                          blocks.l.hook_resid_pre
  *     attn_out = Attn(ln1(resid_pre))                    blocks.l.hook_attn_out
+ *       (shortformer: W_pos is not in resid; q and k read ln1(resid_pre) + W_pos, v reads ln1(resid_pre))
  *     sequential: resid_mid = resid_pre + attn_out;  mlp_out = MLP(ln2(resid_mid))
  *     parallel:   mlp_out = MLP(ln2(resid_pre))
  *     resid_post = resid_pre + attn_out + mlp_out        blocks.l.hook_resid_post
@@ -55,9 +56,12 @@ export function forward(
   const [batch, pos] = tokens.shape;
   const offset = kvCache?.length ?? 0;
   let resid = ctx.point("hook_embed", tf.gather(w.W_E, tokens)); // [b, p, d_model]
-  if (cfg.positionalEmbeddingType === "standard") {
+  let qkPosition: Tensor | undefined;
+  if (cfg.positionalEmbeddingType !== "rotary") {
     const posEmbed = w.W_pos!.slice([offset, 0], [pos, cfg.dModel]).expandDims(0).tile([batch, 1, 1]); // [b, p, d_model]
-    resid = resid.add(ctx.point("hook_pos_embed", posEmbed));
+    const hooked = ctx.point("hook_pos_embed", posEmbed);
+    if (cfg.positionalEmbeddingType === "standard") resid = resid.add(hooked);
+    else qkPosition = hooked;
   }
   const mask = causalMask(pos, offset);
   const rotary =
@@ -74,6 +78,7 @@ export function forward(
     useAttnScale: cfg.useAttnScale,
     useAttnResult: cfg.useAttnResult,
     rotary,
+    qkPosition,
     mask,
   };
   const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;

@@ -55,7 +55,7 @@ export class HookContext {
 /** Every hook point name a model with `cfg` has, in forward order (gated ones only when enabled). */
 export function hookNames(cfg: TransformerConfig): string[] {
   const names = ["hook_embed"];
-  if (cfg.positionalEmbeddingType === "standard") names.push("hook_pos_embed");
+  if (cfg.positionalEmbeddingType !== "rotary") names.push("hook_pos_embed");
   const norm = cfg.normalizationType !== null;
   for (let l = 0; l < cfg.nLayers; l++) {
     const b = `blocks.${l}.`;

@@ -126,10 +126,14 @@ export function processWeights(model: HookedTransformer, options: ProcessWeights
   const e = new Edits(model);
   try {
     tf.tidy(() => {
-      if (options.foldLn ?? true) foldLn(model, e);
-      const centre = options.centerWritingWeights ?? true;
+      // Shortformer q/k read ln1(x) + W_pos: folding ln1 into W_Q/W_K would rescale the positions too,
+      // so (as TransformerLens's from_pretrained) these models skip folding and centring by default.
+      const shortformer = model.cfg.positionalEmbeddingType === "shortformer";
+      if (shortformer && options.foldLn) throw new Error("foldLn is not valid for shortformer models: W_pos is added after ln1");
+      if (options.foldLn ?? !shortformer) foldLn(model, e);
+      const centre = options.centerWritingWeights ?? !shortformer;
       if (centre) centerWritingWeights(model, e);
-      if (options.centerUnembed ?? true) centerUnembed(e);
+      if (options.centerUnembed ?? !shortformer) centerUnembed(e);
       const isLn = model.cfg.normalizationType === "LN" || model.cfg.normalizationType === "LNPre";
       if (options.foldValueBiases ?? true) foldValueBiases(model, e, centre && isLn);
     });

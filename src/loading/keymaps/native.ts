@@ -13,7 +13,7 @@ export function parameterShapes(cfg: TransformerConfig): [string, number[]][] {
   const kvPrefix = cfg.nKeyValueHeads === null ? "" : "_";
   const norms = cfg.normalizationType === "LN" ? ["w", "b"] : cfg.normalizationType === "RMS" ? ["w"] : [];
   const shapes: [string, number[]][] = [["embed.W_E", [v, d]]];
-  if (cfg.positionalEmbeddingType === "standard") shapes.push(["pos_embed.W_pos", [cfg.nCtx, d]]);
+  if (cfg.positionalEmbeddingType !== "rotary") shapes.push(["pos_embed.W_pos", [cfg.nCtx, d]]);
   for (let l = 0; l < cfg.nLayers; l++) {
     const b = `blocks.${l}.`;
     for (const n of norms) shapes.push([`${b}ln1.${n}`, [d]]);

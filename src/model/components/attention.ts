@@ -1,6 +1,7 @@
 /**
  * Attention: heads move information between positions.
  *   q, k, v = x·W_{Q,K,V} + b → hook_q / hook_k / hook_v      [batch, pos, heads, d_head]
+ *   (shortformer) q, k read x + W_pos instead of x
  *   (rotary) q, k rotated → hook_rot_q / hook_rot_k
  *   scores = q·kᵀ / sqrt(d_head), causal mask → −inf → hook_attn_scores   [batch, heads, query, key]
  *   pattern = softmax(scores) → hook_pattern
@@ -43,6 +44,8 @@ export interface AttentionOptions {
   useAttnResult: boolean;
   /** cos/sin tables and rotaryDim when the model is rotary. */
   rotary?: { cos: Tensor; sin: Tensor; dim: number; adjacent: boolean };
+  /** Shortformer positions [batch, pos, d_model], added to the query and key inputs only. */
+  qkPosition?: Tensor;
   /** [1, 1, query, key] boolean mask of allowed positions. */
   mask: Tensor;
 }
@@ -90,7 +93,13 @@ export function attention(
   const a = `${name}.attn`;
   const project = (which: "q" | "k" | "v", heads: number): Tensor => {
     const [W, b, Wf, bf] = { q: [w.W_Q, w.b_Q, w.Wq, w.bq], k: [w.W_K, w.b_K, w.Wk, w.bk], v: [w.W_V, w.b_V, w.Wv, w.bv] }[which];
-    return split ? perHead(x[which], W, b) : linear(x, Wf, bf).reshape([batch, pos, heads, o.dHead]);
+    const position = which === "v" ? undefined : o.qkPosition;
+    if (split) {
+      const input = position ? x[which].add(position.expandDims(2)) : x[which]; // [b, p, heads, d_model]
+      return perHead(input, W, b);
+    }
+    const input = position ? x.add(position) : x; // [b, p, d_model]
+    return linear(input, Wf, bf).reshape([batch, pos, heads, o.dHead]);
   };
   let q = ctx.point(`${a}.hook_q`, project("q", o.nHeads));
   let k = ctx.point(`${a}.hook_k`, project("k", o.nKvHeads));
