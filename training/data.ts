@@ -23,6 +23,12 @@ export interface DataMix {
   copyLen: number;
   /** Share of the copy rows that are instead triples [u v u] of fresh random ids: their last token is the one two back. */
   tripleShare: number;
+  /**
+   * "fill": a copy row repeats one span to the end of the row, so heads at a fixed offset (a multiple of the period)
+   * also predict it. "pairs": the row is a run of fresh spans, each written twice in a row ([s1 s1][s2 s2]…, cut at
+   * the row's end): only looking up the earlier copy predicts the second.
+   */
+  copyLayout: "fill" | "pairs";
 }
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same stream on every machine. */
@@ -66,9 +72,10 @@ export function sampleBatch(corpus: Int32Array, vocabSize: number, bos: number, 
 
 /**
  * The short copying batch [copyBatch, copyLen]: each row is BOS followed by a span
- * of random ids (minSpan…min(maxSpan, half the row)) repeated to the end of the row,
- * or (tripleShare of the rows) by triples [u v u] of fresh random ids, whose last
- * token only a head attending to the previous position can predict.
+ * of random ids (minSpan…min(maxSpan, half the row)) repeated to the end of the row
+ * ("fill"), or by fresh spans each written twice ("pairs"), or (tripleShare of the rows)
+ * by triples [u v u] of fresh random ids, whose last token only a head attending to the
+ * previous position can predict.
  */
 export function sampleCopyBatch(vocabSize: number, bos: number, mix: DataMix, random: () => number): Tensor {
   const { copyBatch, copyLen } = mix;
@@ -85,9 +92,12 @@ export function sampleCopyBatch(vocabSize: number, bos: number, mix: DataMix, ra
       }
       continue;
     }
-    const span = mix.minSpan + Math.floor(random() * (maxSpan - mix.minSpan + 1));
-    const source = Array.from({ length: span }, randomId);
-    for (let p = 1; p < copyLen; p++) ids[b * copyLen + p] = source[(p - 1) % span];
+    const freshSpan = () => Array.from({ length: mix.minSpan + Math.floor(random() * (maxSpan - mix.minSpan + 1)) }, randomId);
+    let span = freshSpan();
+    for (let p = 1, at = 0; p < copyLen; p++, at++) {
+      if (mix.copyLayout === "pairs" && at === 2 * span.length) [span, at] = [freshSpan(), 0];
+      ids[b * copyLen + p] = span[at % span.length];
+    }
   }
   return tf.tensor2d(ids, [copyBatch, copyLen], "int32");
 }

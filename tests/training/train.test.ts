@@ -27,6 +27,7 @@ describe("training", function () {
       copyBatch: 0,
       copyLen: 0,
       tripleShare: 0,
+      copyLayout: "fill",
     };
     const batch = sampleBatch(stream, 50, 0, mix, rng(1));
     const rows = batch.arraySync() as number[][];
@@ -65,6 +66,7 @@ describe("training", function () {
       copyBatch: 200,
       copyLen: 31,
       tripleShare: 0.5,
+      copyLayout: "fill",
     };
     const batch = sampleCopyBatch(50, 3, mix, rng(3));
     const rows = batch.arraySync() as number[][];
@@ -80,6 +82,45 @@ describe("training", function () {
       if (isTriples && period === undefined) triples++;
     }
     assert.ok(triples > 70 && triples < 130, `${triples} of 200 rows are triples`);
+  });
+
+  it('"pairs" copy rows are runs of fresh spans, each written exactly twice', () => {
+    const mix: DataMix = {
+      batch: 0,
+      nCtx: 0,
+      repeatedCorpusShare: 0,
+      repeatedRandomShare: 0,
+      minSpan: 8,
+      maxSpan: 30,
+      copyBatch: 100,
+      copyLen: 101,
+      tripleShare: 0,
+      copyLayout: "pairs",
+    };
+    const batch = sampleCopyBatch(5000, 0, mix, rng(5));
+    const rows = batch.arraySync() as number[][];
+    batch.dispose();
+    const lengths = new Set<number>();
+    for (const row of rows) {
+      assert.equal(row[0], 0);
+      assert.ok(!row.slice(1).includes(0), `BOS inside ${row}`);
+      // Split the body into [s s] segments: with 4999 ids, chance repeats are rare enough to read the shortest fit.
+      let at = 1;
+      while (at < row.length) {
+        const rest = row.length - at;
+        const length = [...Array(23).keys()]
+          .map((i) => i + 8)
+          .find((n) => row.slice(at, at + n).every((id, i) => at + n + i >= row.length || row[at + n + i] === id));
+        assert.ok(length !== undefined, `no [s s] segment at ${at} of ${row}`);
+        if (2 * length < rest) {
+          const next = row.slice(at + 2 * length, at + 2 * length + 8);
+          assert.ok(!next.every((id, i) => id === row[at + i]), `a span written three times in ${row}`);
+          lengths.add(length);
+        }
+        at += 2 * length;
+      }
+    }
+    assert.ok(lengths.size > 15, `only ${lengths.size} distinct span lengths`);
   });
 
   it("a short run lowers the loss and leaves no tensors behind", () => {
