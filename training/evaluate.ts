@@ -16,6 +16,36 @@ export interface Evaluation {
   /** Mean next-token loss over the first repeat's predictions (BOS → token 50) and the second's (tokens 51–100). */
   lossFirstRepeat: number;
   lossSecondRepeat: number;
+  /** [layer][head]: where the head attends from the second repeat's queries, as its three largest offset shares. */
+  topOffsets: OffsetShare[][][];
+}
+
+/** A share of a head's attention at one offset back (0 = itself), or on BOS, whatever its offset. */
+export interface OffsetShare {
+  offset: number | "BOS";
+  share: number;
+}
+
+/**
+ * Mean attention by offset (query − key) from queries `fromQuery`… of `pattern` [batch][head][q][k],
+ * with position 0 (BOS) counted apart; per head, the `top` largest non-zero shares.
+ */
+export function offsetProfile(pattern: number[][][][], fromQuery: number, top = 3): OffsetShare[][] {
+  return pattern[0].map((_, h) => {
+    const shares = new Map<number | "BOS", number>();
+    let queries = 0;
+    for (const rows of pattern)
+      for (let q = fromQuery; q < rows[h].length; q++, queries++)
+        rows[h][q].forEach((a, k) => {
+          const key = k === 0 ? "BOS" : q - k;
+          shares.set(key, (shares.get(key) ?? 0) + a);
+        });
+    return [...shares]
+      .map(([offset, sum]) => ({ offset, share: sum / queries }))
+      .filter((s) => s.share > 0)
+      .sort((a, b) => b.share - a.share)
+      .slice(0, top);
+  });
 }
 
 /**
@@ -70,10 +100,12 @@ export function evaluate(model: HookedTransformer, seed = 1, seqLen = 50): Evalu
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const previousToken: number[][] = [];
   const induction: number[][] = [];
+  const topOffsets: OffsetShare[][][] = [];
   for (let l = 0; l < model.cfg.nLayers; l++) {
     const pattern = cache.get(`blocks.${l}.attn.hook_pattern`).arraySync() as number[][][][]; // [batch, head, q, k]
     previousToken.push(stripeScores(pattern, 1));
     induction.push(stripeScores(pattern, seqLen - 1));
+    topOffsets.push(offsetProfile(pattern, seqLen + 1));
   }
   cache.dispose();
   return {
@@ -81,6 +113,7 @@ export function evaluate(model: HookedTransformer, seed = 1, seqLen = 50): Evalu
     induction,
     lossFirstRepeat: mean(lossRows.flatMap((r) => r.slice(0, seqLen))),
     lossSecondRepeat: mean(lossRows.flatMap((r) => r.slice(seqLen))),
+    topOffsets,
   };
 }
 
