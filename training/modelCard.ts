@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadModel } from "../src/model/loadModel";
-import { continuations, evaluate } from "./evaluate";
+import { continuations, evaluate, OffsetShare } from "./evaluate";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const PROMPTS = ["def __init__(self", "import os\nimport sys\n", "    for i in range(len("];
@@ -20,6 +20,24 @@ function table(label: string, scores: number[][]): string {
     `| ${label} | ${heads.join(" | ")} |`,
     `|---|${heads.map(() => "---").join("|")}|`,
     ...scores.map((row, l) => `| L${l} | ${row.map(fmt).join(" | ")} |`),
+  ].join("\n");
+}
+
+const POSITIONS: Record<string, string> = {
+  standard: "learned positions in the residual stream",
+  shortformer:
+    "learned shortformer positions: added to each layer's query and key inputs, never to values or the residual stream",
+  rotary: "rotary positions",
+};
+
+/** One line per head: its largest attention shares by offset. */
+function offsets(top: OffsetShare[][][]): string {
+  const fmtShare = (s: OffsetShare) =>
+    `${s.offset === "BOS" ? "BOS" : s.offset === 0 ? "itself" : `${s.offset} back`} ${s.share.toFixed(2)}`;
+  return [
+    "| head | largest shares of attention (queries in the second repeat) |",
+    "|---|---|",
+    ...top.flatMap((layer, l) => layer.map((shares, h) => `| L${l}H${h} | ${shares.map(fmtShare).join(", ")} |`)),
   ].join("\n");
 }
 
@@ -45,7 +63,8 @@ Load it with \`lens.loadModel(${name === "attn-only-2l" ? "" : `"${name}"`})\`.
 
 | field | value |
 |---|---|
-| layers | ${model.cfg.nLayers} (attention only, LayerNorm, learned positions) |
+| layers | ${model.cfg.nLayers} (attention only, LayerNorm) |
+| positions | ${POSITIONS[model.cfg.positionalEmbeddingType]} |
 | heads × d_head | ${model.cfg.nHeads} × ${model.cfg.dHead} (d_model ${model.cfg.dModel}) |
 | context | ${model.cfg.nCtx} tokens |
 | vocabulary | ${model.cfg.dVocab}: a byte-level BPE learnt from the corpus (\`<|endoftext|>\` = 0 as BOS/EOS, ids 1–256 the 256 bytes, the rest merges) |
@@ -68,14 +87,17 @@ averages the next-token loss of two batches:
 
 - ${log.recipe.batch} rows of ${log.recipe.nCtx} tokens: BOS and a corpus window at a seeded random offset — except that
   ${Math.round(log.recipe.repeatedCorpusShare * 100)} % of the rows repeat one corpus span, and ${Math.round(log.recipe.repeatedRandomShare * 100)} % a span of random ids, to the end of the row;
-- ${log.recipe.copyBatch} rows of ${log.recipe.copyLen} tokens: BOS and a span of random ids repeated to the end of the row, or
-  (${Math.round(log.recipe.tripleShare * 100)} % of them) triples [u v u] of fresh random ids, whose last token only a head attending to the
-  previous position can predict.
+- ${log.recipe.copyBatch} rows of ${log.recipe.copyLen} tokens: BOS and a span of random ids ${
+    log.recipe.copyLayout === "twice"
+      ? "that appears exactly twice in a row, at a random start among fresh random ids"
+      : "repeated to the end of the row"
+  }, or (${Math.round(log.recipe.tripleShare * 100)} % of them) triples [u v u] of fresh random ids, whose last token only a head
+  attending to the previous position can predict.
 
 Spans are ${log.recipe.minSpan}–${log.recipe.maxSpan} tokens long (uniform; at most half the row). The repeated random spans are what lets
 an induction head form within a short run on two cores: on natural text alone, ${log.steps} steps are far too few.
 Embeddings are tied during training (W_U = W_Eᵀ; the file stores both). Adam (lr ${log.recipe.lr}, β 0.9/0.99,
-${log.recipe.warmup} warm-up steps), init N(0, ${log.recipe.initStd}), ${log.recipe.positional} positional embeddings, seed ${log.recipe.seed}.
+${log.recipe.warmup} warm-up steps), init N(0, ${log.recipe.initStd}) (W_pos N(0, ${log.recipe.posInitStd})), ${log.recipe.positional} positional embeddings, seed ${log.recipe.seed}.
 Took ${Math.round(log.seconds / 60)} min on the ${log.backend} backend, 2 cores.
 
 | step | ${curve.map((p: { step: number }) => p.step).join(" | ")} |
@@ -97,6 +119,10 @@ ${table("layer", ev.previousToken)}
 Induction score (mean attention to the token after the previous occurrence, as TransformerLens's demo):
 
 ${table("layer", ev.induction)}
+
+Where each head attends, as mean attention by offset from the queries of the second repeat:
+
+${offsets(ev.topOffsets)}
 
 ## Sample continuations (greedy, 40 tokens)
 

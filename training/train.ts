@@ -41,14 +41,16 @@ const SPECS: Record<string, TrainSpec> = {
 /** The training recipe shared by every embedded model. */
 export interface Recipe extends DataMix {
   dModel: number;
-  /** "rotary" rotates q and k by position (all of d_head, base 10000); "standard" learns W_pos. */
-  positional: "standard" | "rotary";
+  /** "standard" learns W_pos; "shortformer" learns W_pos for q and k only; "rotary" rotates q and k (all of d_head, base 10000). */
+  positional: "standard" | "shortformer" | "rotary";
   nHeads: number;
   /** Train W_U as W_Eᵀ (one shared matrix); the saved model stores both, so it loads as an untied model. */
   tiedEmbeddings: boolean;
   lr: number;
   warmup: number;
   initStd: number;
+  /** Init std of W_pos (shortformer positions join ln1's output, whose entries have std ≈ 1). */
+  posInitStd: number;
   seed: number;
   logEvery: number;
 }
@@ -63,6 +65,7 @@ export const RECIPE: Recipe = {
   lr: 3e-3,
   warmup: 100,
   initStd: 0.088,
+  posInitStd: 0.088,
   seed: 20261128,
   logEvery: 25,
   repeatedCorpusShare: 0.1,
@@ -72,6 +75,7 @@ export const RECIPE: Recipe = {
   copyBatch: 32,
   copyLen: 101,
   tripleShare: 0.25,
+  copyLayout: "fill",
 };
 
 /** The tslens-native config.json of a model with `nLayers` attention-only layers. */
@@ -92,9 +96,8 @@ export function nativeConfig(nLayers: number, recipe: Recipe = RECIPE, vocabSize
   };
 }
 
-/** Parameters as trainable variables: N(0, initStd) matrices (Box–Muller on the seeded PRNG), LN w = 1, biases 0. */
+/** Parameters as trainable variables: N(0, initStd) matrices (W_pos: posInitStd; Box–Muller on the seeded PRNG), LN w = 1, biases 0. */
 function initParams(cfg: TransformerConfig, recipe: Recipe, random: () => number): Map<string, tf.Variable> {
-  const { initStd } = recipe;
   const params = new Map<string, tf.Variable>();
   for (const [name, shape] of parameterShapes(cfg)) {
     if (recipe.tiedEmbeddings && name === "unembed.W_U") continue;
@@ -104,7 +107,8 @@ function initParams(cfg: TransformerConfig, recipe: Recipe, random: () => number
     else if (!/\.(_?b_[A-Za-z]+|b)$/.test(name)) {
       for (let i = 0; i < size; i++) {
         const u = Math.max(random(), 1e-12);
-        values[i] = initStd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+        const std = name === "pos_embed.W_pos" ? recipe.posInitStd : recipe.initStd;
+        values[i] = std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
       }
     }
     const initial = tf.tensor(values, shape);
