@@ -85,10 +85,14 @@ export function sampleCopyBatch(vocabSize: number, bos: number, mix: DataMix, ra
   for (let b = 0; b < copyBatch; b++) {
     ids[b * copyLen] = bos;
     if (random() < mix.tripleShare) {
-      let u = 0;
+      // A random phase, so that no position tells where a triple starts: a head that predicts by position mod 3
+      // learns nothing, and one that attends to the previous token helps everywhere.
+      const phase = Math.floor(random() * 3);
+      let u = randomId();
       for (let p = 1; p < copyLen; p++) {
-        if ((p - 1) % 3 === 0) u = randomId();
-        ids[b * copyLen + p] = (p - 1) % 3 === 1 ? randomId() : u;
+        const slot = (p - 1 + phase) % 3;
+        if (slot === 0) u = randomId();
+        ids[b * copyLen + p] = slot === 1 ? randomId() : u;
       }
       continue;
     }

@@ -55,7 +55,7 @@ describe("training", function () {
     plain.dispose();
   });
 
-  it("copy batches: BOS then a repeated random span, or [u v u] triples", () => {
+  it("copy batches: BOS then a repeated random span, or [u v u] triples at a random phase", () => {
     const mix: DataMix = {
       batch: 0,
       nCtx: 0,
@@ -72,16 +72,21 @@ describe("training", function () {
     const rows = batch.arraySync() as number[][];
     batch.dispose();
     let triples = 0;
+    const phases = new Set<number>();
     for (const row of rows) {
       assert.equal(row[0], 3);
       const body = row.slice(1);
       assert.ok(!body.includes(3), `BOS inside ${row}`);
-      const isTriples = body.every((id, i) => i % 3 !== 2 || id === body[i - 2]);
+      // Triples: for some phase, every third token (from the third on) repeats the one two before it.
+      const phase = [0, 1, 2].find((f) => body.every((id, i) => i < 2 || (i + f) % 3 !== 2 || id === body[i - 2]));
+      const isTriples = phase !== undefined;
+      if (isTriples) phases.add(phase);
       const period = [...Array(16).keys()].slice(4).find((p) => body.every((id, i) => i < p || id === body[i - p]));
       assert.ok(isTriples || period !== undefined, `neither triples nor a repeated span of 4–15 ids: ${row}`);
       if (isTriples && period === undefined) triples++;
     }
     assert.ok(triples > 70 && triples < 130, `${triples} of 200 rows are triples`);
+    assert.equal(phases.size, 3, "triples start at every phase");
   });
 
   it('"pairs" copy rows are runs of fresh spans, each written exactly twice', () => {
