@@ -57,15 +57,15 @@ export interface Recipe extends DataMix {
 
 export const RECIPE: Recipe = {
   dModel: 128,
-  positional: "standard",
+  positional: "shortformer",
   nHeads: 4,
   tiedEmbeddings: true,
   nCtx: 256,
   batch: 8,
-  lr: 3e-3,
+  lr: 1e-2,
   warmup: 100,
   initStd: 0.088,
-  posInitStd: 0.088,
+  posInitStd: 1,
   seed: 20261128,
   logEvery: 25,
   repeatedCorpusShare: 0.1,
@@ -74,7 +74,7 @@ export const RECIPE: Recipe = {
   maxSpan: 100,
   copyBatch: 32,
   copyLen: 101,
-  tripleShare: 0.25,
+  tripleShare: 0.5,
   copyLayout: "fill",
 };
 
