@@ -88,11 +88,14 @@ averages the next-token loss of two batches:
 - ${log.recipe.batch} rows of ${log.recipe.nCtx} tokens: BOS and a corpus window at a seeded random offset — except that
   ${Math.round(log.recipe.repeatedCorpusShare * 100)} % of the rows repeat one corpus span, and ${Math.round(log.recipe.repeatedRandomShare * 100)} % a span of random ids, to the end of the row;
 - ${log.recipe.copyBatch} rows of ${log.recipe.copyLen} tokens: BOS and a span of random ids ${
-    log.recipe.copyLayout === "twice"
-      ? "that appears exactly twice in a row, at a random start among fresh random ids"
-      : "repeated to the end of the row"
-  }, or (${Math.round(log.recipe.tripleShare * 100)} % of them) triples [u v u] of fresh random ids, whose last token only a head
-  attending to the previous position can predict.
+    log.recipe.copyLayout === "pairs"
+      ? "written twice, then the next fresh span twice, and so on"
+      : log.recipe.pairsAfterStep > 0
+        ? `repeated to the end of the row for the first ${log.recipe.pairsAfterStep} steps; after that, fresh spans each written twice ` +
+          "in a row, which only an induction head predicts"
+        : "repeated to the end of the row"
+  }, or (${Math.round(log.recipe.tripleShare * 100)} % of them) triples [u v u] of fresh random ids at a random phase, whose last
+  token only a head attending to the previous position can predict.
 
 Spans are ${log.recipe.minSpan}–${log.recipe.maxSpan} tokens long (uniform; at most half the row). The repeated random spans are what lets
 an induction head form within a short run on two cores: on natural text alone, ${log.steps} steps are far too few.

@@ -49,6 +49,11 @@ export interface Recipe extends DataMix {
   lr: number;
   warmup: number;
   initStd: number;
+  /**
+   * Curriculum: after this many steps (0 = never), copy rows switch to the "pairs" layout. Repeating rows make
+   * previous-token heads form fast; afterwards only an induction head predicts the pairs.
+   */
+  pairsAfterStep: number;
   /** Init std of W_pos (shortformer positions join ln1's output, whose entries have std ≈ 1). */
   posInitStd: number;
   seed: number;
@@ -76,6 +81,7 @@ export const RECIPE: Recipe = {
   copyLen: 101,
   tripleShare: 0.5,
   copyLayout: "fill",
+  pairsAfterStep: 750,
 };
 
 /** The tslens-native config.json of a model with `nLayers` attention-only layers. */
@@ -152,7 +158,9 @@ export function runTraining(
     (optimizer as unknown as { learningRate: number }).learningRate = recipe.lr * Math.min(1, step / recipe.warmup);
     const loss = tf.tidy(() => {
       const batches = [sampleBatch(data.tokens, cfg.dVocab, data.bos, recipe, random)]; // [batch, nCtx]
-      if (recipe.copyBatch > 0) batches.push(sampleCopyBatch(cfg.dVocab, data.bos, recipe, random)); // [copyBatch, copyLen]
+      const mix: DataMix =
+        recipe.pairsAfterStep > 0 && step > recipe.pairsAfterStep ? { ...recipe, copyLayout: "pairs" } : recipe;
+      if (recipe.copyBatch > 0) batches.push(sampleCopyBatch(cfg.dVocab, data.bos, mix, random)); // [copyBatch, copyLen]
       return optimizer.minimize(() => {
         const { weights } = fuseWeights(cfg, withUnembed());
         const losses = batches.map((tokens) => {
