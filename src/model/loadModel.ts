@@ -12,8 +12,11 @@ import { Tokenizer } from "../tokenizer";
 import { HookedTransformer } from "./hookedTransformer";
 import { processWeights } from "./processWeights";
 
-/** Folder of the models bundled with tslens. */
+/** Folder of the models bundled with tslens (TSLENS_MODELS_DIR overrides it). */
 export const BUNDLED_MODELS_DIR = path.resolve(__dirname, "..", "..", "..", "models");
+
+/** The models tslens trains and bundles (`npm run train`). */
+export const EMBEDDED_MODELS = ["attn-only-2l", "attn-only-1l"];
 
 /** Options of loadModel. */
 export interface LoadModelOptions {
@@ -33,8 +36,14 @@ async function modelFolder(nameOrPath: string, options: LoadModelOptions): Promi
     if (!fs.statSync(nameOrPath).isDirectory()) throw new Error(`${nameOrPath} is a file; loadModel takes a model folder`);
     return path.resolve(nameOrPath);
   }
-  const bundled = path.join(BUNDLED_MODELS_DIR, nameOrPath);
+  const bundled = path.join(process.env.TSLENS_MODELS_DIR || BUNDLED_MODELS_DIR, nameOrPath);
   if (/^[\w.-]+$/.test(nameOrPath) && fs.existsSync(path.join(bundled, "config.json"))) return bundled;
+  if (EMBEDDED_MODELS.includes(nameOrPath)) {
+    throw new Error(
+      `the bundled model "${nameOrPath}" is not in this installation (no ${path.join(bundled, "config.json")}); ` +
+        `train it with \`npm run train -- ${nameOrPath}\``,
+    );
+  }
   if (path.isAbsolute(nameOrPath)) throw new Error(`no model folder at ${nameOrPath}`);
   return resolveHubModel(nameOrPath, { revision: options.revision, cacheDir: options.cacheDir });
 }

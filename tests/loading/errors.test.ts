@@ -147,6 +147,24 @@ describe("bad input", function () {
         await rejectsWith(loadModel(id), /Invalid Hugging Face repo id .*"\.\." is not allowed/);
       await rejectsWith(loadModel("/no/such/folder"), /no model folder at \/no\/such\/folder/);
     });
+
+    it("says how to build a bundled model that is missing, instead of trying the hub", async () => {
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-models-"));
+      const previous = process.env.TSLENS_MODELS_DIR;
+      process.env.TSLENS_MODELS_DIR = empty;
+      try {
+        for (const load of [() => loadModel(), () => loadModel("attn-only-1l")]) {
+          await rejectsWith(
+            load(),
+            /the bundled model "attn-only-(2l|1l)" is not in this installation .*npm run train -- attn-only/,
+          );
+        }
+      } finally {
+        if (previous === undefined) delete process.env.TSLENS_MODELS_DIR;
+        else process.env.TSLENS_MODELS_DIR = previous;
+        fs.rmSync(empty, { recursive: true, force: true });
+      }
+    });
   });
 
   describe("prompts", function () {
