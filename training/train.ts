@@ -34,8 +34,8 @@ interface TrainSpec {
 }
 
 const SPECS: Record<string, TrainSpec> = {
-  "attn-only-2l": { nLayers: 2, steps: 3000 },
-  "attn-only-1l": { nLayers: 1, steps: 3000 },
+  "attn-only-2l": { nLayers: 2, steps: 4500 },
+  "attn-only-1l": { nLayers: 1, steps: 4500 },
 };
 
 /** The training recipe shared by every embedded model. */
