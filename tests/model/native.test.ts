@@ -20,6 +20,19 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => a.sub(b).abs().max().dataSync()[0]);
 }
 
+/** A small two-layer attention-only config in the tslens-native format. */
+const ATTN_ONLY = {
+  tslens_format: 1,
+  n_layers: 2,
+  n_heads: 2,
+  d_model: 16,
+  d_head: 8,
+  d_vocab: 20,
+  n_ctx: 32,
+  attn_only: true,
+  normalization_type: "LN",
+};
+
 /** Writes a tslens-native model with `cfg` and seeded random parameters (without bias tensors unless asked). */
 async function writeRandomModel(folder: string, cfg: Record<string, unknown>, options: { biases: boolean }): Promise<void> {
   fs.mkdirSync(folder);
@@ -70,17 +83,7 @@ describe("tslens-native format", function () {
   }
 
   it("loads an attention-only model: no MLP hooks, absent biases filled with zeros", async () => {
-    const cfg = {
-      tslens_format: 1,
-      n_layers: 2,
-      n_heads: 2,
-      d_model: 16,
-      d_head: 8,
-      d_vocab: 20,
-      n_ctx: 32,
-      attn_only: true,
-      normalization_type: "LN",
-    };
+    const cfg = ATTN_ONLY;
     const folder = path.join(tmp, "attn-only");
     await writeRandomModel(folder, cfg, { biases: false });
     const model: HookedTransformer = await loadModel(folder, { processWeights: false });
@@ -101,19 +104,9 @@ describe("tslens-native format", function () {
       model.dispose();
     }
   });
+
   describe("shortformer positions (positions only in queries and keys)", () => {
-    const cfg = {
-      tslens_format: 1,
-      n_layers: 2,
-      n_heads: 2,
-      d_model: 16,
-      d_head: 8,
-      d_vocab: 20,
-      n_ctx: 32,
-      attn_only: true,
-      normalization_type: "LN",
-      positional_embedding_type: "shortformer",
-    };
+    const cfg = { ...ATTN_ONLY, positional_embedding_type: "shortformer" };
     const tokens = [[5, 7, 5, 9, 5]];
 
     it("keeps W_pos out of the residual stream and values; q and k read ln1(x) + W_pos", async () => {
