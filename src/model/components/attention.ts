@@ -91,15 +91,16 @@ export function attention(
   const split = !(x instanceof tf.Tensor);
   const [batch, pos] = split ? x.q.shape : x.shape;
   const a = `${name}.attn`;
+  const position = o.qkPosition;
+  // Shortformer: q and k read x + W_pos (one sum for both when the input is shared), v reads x.
+  const qkShared = !split && position ? x.add(position) : x; // [b, p, d_model]
   const project = (which: "q" | "k" | "v", heads: number): Tensor => {
     const [W, b, Wf, bf] = { q: [w.W_Q, w.b_Q, w.Wq, w.bq], k: [w.W_K, w.b_K, w.Wk, w.bk], v: [w.W_V, w.b_V, w.Wv, w.bv] }[which];
-    const position = which === "v" ? undefined : o.qkPosition;
     if (split) {
-      const input = position ? x[which].add(position.expandDims(2)) : x[which]; // [b, p, heads, d_model]
+      const input = position && which !== "v" ? x[which].add(position.expandDims(2)) : x[which]; // [b, p, heads, d_model]
       return perHead(input, W, b);
     }
-    const input = position ? x.add(position) : x; // [b, p, d_model]
-    return linear(input, Wf, bf).reshape([batch, pos, heads, o.dHead]);
+    return linear(which === "v" ? x : (qkShared as Tensor), Wf, bf).reshape([batch, pos, heads, o.dHead]);
   };
   let q = ctx.point(`${a}.hook_q`, project("q", o.nHeads));
   let k = ctx.point(`${a}.hook_k`, project("k", o.nKvHeads));
