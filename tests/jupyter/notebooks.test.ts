@@ -87,4 +87,14 @@ describe("example notebooks under nbclient", function () {
     const html = Object.values(s.widget_state.state ?? {}).find((m) => m.model_name === "HTMLModel");
     assert.equal(html?.state.value, "<b>layer 5, head 0</b>");
   });
+
+  it("02-induction-needs-two-layers: prints a score line per head of both models and frees every tensor", function () {
+    const s = summaries.find((x) => x.path.endsWith("02-induction-needs-two-layers.ipynb"));
+    assert.ok(s, "02-induction-needs-two-layers.ipynb missing");
+    const printed = s.texts.join("\n");
+    for (const head of ["L0H0", "L1H3"])
+      assert.match(printed, new RegExp(`${head}\\s+previous-token \\d\\.\\d\\d\\s+induction \\d\\.\\d\\d`));
+    assert.equal((printed.match(/loss on the first copy \d+\.\d\d, on the second \d+\.\d\d/g) ?? []).length, 2, printed);
+    assert.equal(s.texts[s.texts.length - 1], "0", "tensors left after disposing both models");
+  });
 });
