@@ -1,18 +1,47 @@
 /**
- * ActivationCache: the activations one runWithCache kept, by hook name.
- * It owns its tensors; call dispose() when done.
+ * ActivationCache: the activations one runWithCache kept, by hook name, plus
+ * TransformerLens's helpers over them (logit lens, residual decompositions, head
+ * results, direct logit attribution). It owns its tensors; call dispose() when done.
+ * Every helper returns new tensors the caller disposes.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { unknownHookError } from "../model/hooks";
+import type { CacheModel } from "./cacheModel";
+import {
+  computeHeadResults,
+  FullResidDecompositionOptions,
+  getFullResidDecomposition,
+  stackHeadResults,
+  StackHeadResultsOptions,
+} from "./heads";
+import { ApplyLnOptions, applyLnToStack } from "./lnStack";
+import {
+  accumulatedResid,
+  AccumulatedResidOptions,
+  decomposeResid,
+  DecomposeResidOptions,
+  LabelledStack,
+  logitAttrs,
+  LogitAttrsOptions,
+  TokenIds,
+} from "./residual";
+import { tf } from "../tensor";
+
+/** Asks a helper for its labels as well: it then returns [stack, labels], as TransformerLens's return_labels. */
+interface WithLabels {
+  returnLabels: true;
+}
 
 /** Activations of one forward pass. */
 export class ActivationCache {
   private disposed = false;
+  private readonly added: string[] = [];
 
-  /** `validNames`: every hook point of the model (for error messages). */
+  /** `validNames`: every hook point of the model (for error messages); `model`: the model that ran (for the helpers). */
   constructor(
     private readonly store: Record<string, Tensor>,
     private readonly validNames: string[],
+    private readonly model?: CacheModel,
   ) {}
 
   /** The activation at hook point `name` (owned by the cache: do not dispose it). */
@@ -29,14 +58,93 @@ export class ActivationCache {
     return !this.disposed && name in this.store;
   }
 
-  /** Cached hook names, in forward order. */
+  /** Adds a computed activation under `name` (the cache takes ownership), e.g. hook_result from computeHeadResults. */
+  add(name: string, tensor: Tensor): void {
+    if (this.disposed) throw new Error("this ActivationCache was disposed");
+    if (name in this.store) throw new Error(`"${name}" is already in the cache`);
+    this.store[name] = tensor;
+    if (!this.validNames.includes(name)) this.added.push(name);
+  }
+
+  /** Cached hook names, in forward order (computed ones last). */
   keys(): string[] {
-    return this.disposed ? [] : this.validNames.filter((n) => n in this.store);
+    return this.disposed ? [] : [...this.validNames, ...this.added].filter((n) => n in this.store);
   }
 
   /** Number of cached activations. */
   get size(): number {
     return this.keys().length;
+  }
+
+  private helperModel(): CacheModel {
+    if (this.disposed) throw new Error("this ActivationCache was disposed");
+    if (!this.model) throw new Error("this cache was built without its model, so its helpers cannot run");
+    return this.model;
+  }
+
+  private labelled(result: LabelledStack, withLabels: boolean): Tensor | [Tensor, string[]] {
+    return withLabels ? [result.stack, result.labels] : result.stack;
+  }
+
+  /**
+   * The residual stream at the input of each layer [components, batch, pos, d_model] ("0_pre" … "final_post"):
+   * the logit lens with applyLn (ln_final recomputed per component at the final layer).
+   */
+  accumulatedResid(options?: AccumulatedResidOptions): Tensor;
+  accumulatedResid(options: AccumulatedResidOptions & WithLabels): [Tensor, string[]];
+  accumulatedResid(options: AccumulatedResidOptions & { returnLabels?: boolean } = {}): Tensor | [Tensor, string[]] {
+    return this.labelled(accumulatedResid(this.helperModel(), this, options), options.returnLabels === true);
+  }
+
+  /** What each component wrote into the stream read by a layer (embed, pos_embed, "{l}_attn_out", "{l}_mlp_out"). */
+  decomposeResid(options?: DecomposeResidOptions): Tensor;
+  decomposeResid(options: DecomposeResidOptions & WithLabels): [Tensor, string[]];
+  decomposeResid(options: DecomposeResidOptions & { returnLabels?: boolean } = {}): Tensor | [Tensor, string[]] {
+    return this.labelled(decomposeResid(this.helperModel(), this, options), options.returnLabels === true);
+  }
+
+  /** Adds blocks.{l}.attn.hook_result [batch, pos, head, d_model] for every layer, from hook_z and W_O. */
+  computeHeadResults(): void {
+    computeHeadResults(this.helperModel(), this);
+  }
+
+  /** Every head's output before a layer, "L0H0" … [heads (+ remainder), batch, pos, d_model]. */
+  stackHeadResults(options?: StackHeadResultsOptions): Tensor;
+  stackHeadResults(options: StackHeadResultsOptions & WithLabels): [Tensor, string[]];
+  stackHeadResults(options: StackHeadResultsOptions & { returnLabels?: boolean } = {}): Tensor | [Tensor, string[]] {
+    return this.labelled(stackHeadResults(this.helperModel(), this, options), options.returnLabels === true);
+  }
+
+  /** The stream as heads + neurons (or MLPs) + embed + pos_embed + "bias" [components, batch, pos, d_model]. */
+  getFullResidDecomposition(options?: FullResidDecompositionOptions): Tensor;
+  getFullResidDecomposition(options: FullResidDecompositionOptions & WithLabels): [Tensor, string[]];
+  getFullResidDecomposition(
+    options: FullResidDecompositionOptions & { returnLabels?: boolean } = {},
+  ): Tensor | [Tensor, string[]] {
+    return this.labelled(getFullResidDecomposition(this.helperModel(), this, options), options.returnLabels === true);
+  }
+
+  /** `blocks.{l}.<suffix>` for every layer before `layer` (default all), stacked on a new leading axis. */
+  stackActivation(suffix: string, layer = -1): Tensor {
+    const model = this.helperModel();
+    const upTo = layer === -1 ? model.cfg.nLayers : layer;
+    if (!Number.isInteger(upTo) || upTo < 1 || upTo > model.cfg.nLayers)
+      throw new Error(`layer ${layer} is out of range 1…${model.cfg.nLayers} (or −1 for all)`);
+    const names = Array.from({ length: upTo }, (_, l) => `blocks.${l}.${suffix}`);
+    return tf.stack(names.map((n) => this.get(n)));
+  }
+
+  /** Scales a stack of residual components as the norm reading them did (see ApplyLnOptions). */
+  applyLnToStack(stack: Tensor, options: ApplyLnOptions = {}): Tensor {
+    return applyLnToStack(this.helperModel(), this, stack, options);
+  }
+
+  /**
+   * Direct logit attribution of each component of `stack` to `tokens` (or to the difference with
+   * `incorrectTokens`): [components, batch, (pos)].
+   */
+  logitAttrs(stack: Tensor, tokens: TokenIds, options: LogitAttrsOptions = {}): Tensor {
+    return logitAttrs(this.helperModel(), this, stack, tokens, options);
   }
 
   /** Frees every cached tensor. */

@@ -351,7 +351,7 @@ export class HookedTransformer {
     try {
       const { out, cache } = this.run(tokens, options, new HookContext(hooks, wanted), options.stopAtLayer);
       const result: { logits?: Tensor; loss?: Tensor; cache: ActivationCache } = {
-        cache: new ActivationCache(cache, this.names),
+        cache: new ActivationCache(cache, this.names, this),
       };
       if (returnType === "loss" || returnType === "both") result.loss = HookedTransformer.lossFromLogits(out, tokens);
       if (returnType === "loss" || returnType === "none") out.dispose();

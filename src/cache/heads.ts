@@ -1,0 +1,161 @@
+/**
+ * Per-head and per-neuron decompositions (TransformerLens semantics): computeHeadResults,
+ * stackHeadResults, stackNeuronResults and getFullResidDecomposition.
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../tensor";
+import type { CacheModel } from "./cacheModel";
+import { applyLnToStack, CacheReader, resolveLayer } from "./lnStack";
+import { accumulatedBias, decomposeResid, LabelledStack } from "./residual";
+import { applySlice, Slice } from "./slice";
+
+/** A cache the helpers can add computed activations to. */
+export interface CacheWriter extends CacheReader {
+  /** Stores `tensor` under hook name `name` (the cache takes ownership). */
+  add(name: string, tensor: Tensor): void;
+}
+
+/** Moves axis `from` (negative counts from the end) to the front. */
+function axisToFront(t: Tensor, from: number): Tensor {
+  const ax = from < 0 ? t.rank + from : from;
+  const order = [ax, ...t.shape.map((_, i) => i).filter((i) => i !== ax)];
+  return t.transpose(order);
+}
+
+/**
+ * Adds blocks.{l}.attn.hook_result [batch, pos, head, d_model] = z·W_O per head for every layer (needs hook_z).
+ * Does nothing for layers whose result is already cached.
+ */
+export function computeHeadResults(model: CacheModel, cache: CacheWriter): void {
+  const cfg = model.cfg;
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const name = `blocks.${l}.attn.hook_result`;
+    if (cache.has(name)) continue;
+    const zName = `blocks.${l}.attn.hook_z`;
+    if (!cache.has(zName))
+      throw new Error(`head results need "${zName}" in the cache: run runWithCache without filtering it out`);
+    const result = tf.tidy(() => {
+      const z = cache.get(zName); // [b, p, h, e]
+      const [b, p, h, e] = z.shape;
+      const perHead = z.reshape([b * p, h, e]).transpose([1, 0, 2]); // [h, b·p, e]
+      const written = tf.matMul(perHead, model.param(`blocks.${l}.attn.W_O`)); // [h, b·p, d_model]
+      return written.transpose([1, 0, 2]).reshape([b, p, h, cfg.dModel]); // [b, p, h, d_model]
+    });
+    cache.add(name, result);
+  }
+}
+
+/** Options of stackHeadResults. */
+export interface StackHeadResultsOptions {
+  /** Heads of the layers before this one; −1/null (default) = all layers. */
+  layer?: number | null;
+  /** Add "remainder" = resid_post[layer − 1] − Σ heads (embeddings, biases, MLPs). */
+  inclRemainder?: boolean;
+  posSlice?: Slice;
+  applyLn?: boolean;
+}
+
+/** Every head's output before `layer`, layer-major ("L0H0", "L0H1", …) [heads, batch, pos, d_model]. */
+export function stackHeadResults(model: CacheModel, cache: CacheWriter, options: StackHeadResultsOptions = {}): LabelledStack {
+  const cfg = model.cfg;
+  const layer = resolveLayer(options.layer, cfg.nLayers);
+  computeHeadResults(model, cache);
+  const labels: string[] = [];
+  const stack = tf.tidy(() => {
+    const perLayer: Tensor[] = [];
+    for (let l = 0; l < layer; l++) {
+      perLayer.push(applySlice(cache.get(`blocks.${l}.attn.hook_result`), options.posSlice, -3)); // [b, (p,) h, d]
+      for (let h = 0; h < cfg.nHeads; h++) labels.push(`L${l}H${h}`);
+    }
+    let heads: Tensor | undefined = perLayer.length ? axisToFront(tf.concat(perLayer, -2), -2) : undefined; // [L·h, b, (p,) d]
+    if (options.inclRemainder) {
+      if (layer === 0) throw new Error("inclRemainder needs layer ≥ 1: there is no resid_post before layer 0");
+      const post = applySlice(cache.get(`blocks.${layer - 1}.hook_resid_post`), options.posSlice, -2);
+      const remainder = heads ? post.sub(heads.sum(0)) : post;
+      heads = heads ? tf.concat([heads, remainder.expandDims(0)]) : remainder.expandDims(0);
+      labels.push("remainder");
+    }
+    if (heads) return heads;
+    const embed = applySlice(cache.get("hook_embed"), options.posSlice, -2);
+    return tf.zeros([0, ...embed.shape]);
+  });
+  if (!options.applyLn) return { stack, labels };
+  const scaled = applyLnToStack(model, cache, stack, { layer, posSlice: options.posSlice });
+  stack.dispose();
+  return { stack: scaled, labels };
+}
+
+/** Every neuron's output before `layer` ("L0N0", …): post[…, n]·W_out[n] [neurons, batch, pos, d_model]. */
+export function stackNeuronResults(model: CacheModel, cache: CacheReader, layer: number, posSlice?: Slice): LabelledStack {
+  const cfg = model.cfg;
+  if (cfg.attnOnly) throw new Error("this model has no MLPs, so no neurons");
+  const labels: string[] = [];
+  const stack = tf.tidy(() => {
+    const perLayer: Tensor[] = [];
+    for (let l = 0; l < layer; l++) {
+      const post = applySlice(cache.get(`blocks.${l}.mlp.hook_post`), posSlice, -2); // [b, (p,) d_mlp]
+      perLayer.push(post.expandDims(-1).mul(model.param(`blocks.${l}.mlp.W_out`))); // [b, (p,) d_mlp, d_model]
+      for (let n = 0; n < cfg.dMlp; n++) labels.push(`L${l}N${n}`);
+    }
+    if (perLayer.length) return axisToFront(tf.concat(perLayer, -2), -2);
+    return tf.zeros([0, ...applySlice(cache.get("hook_embed"), posSlice, -2).shape]);
+  });
+  return { stack, labels };
+}
+
+/** Options of getFullResidDecomposition. */
+export interface FullResidDecompositionOptions {
+  /** Decompose the stream read by this layer; −1/null (default) = the final stream. */
+  layer?: number | null;
+  mlpInput?: boolean;
+  /** One component per MLP neuron (default true) instead of one per MLP. */
+  expandNeurons?: boolean;
+  applyLn?: boolean;
+  posSlice?: Slice;
+}
+
+/**
+ * The stream read by `layer` as the sum of every head, every neuron (or MLP), embed, pos_embed and "bias"
+ * (the output biases), in that order [components, batch, pos, d_model].
+ */
+export function getFullResidDecomposition(
+  model: CacheModel,
+  cache: CacheWriter,
+  options: FullResidDecompositionOptions = {},
+): LabelledStack {
+  const cfg = model.cfg;
+  const layer = resolveLayer(options.layer, cfg.nLayers);
+  const expandNeurons = options.expandNeurons ?? true;
+  const { posSlice, mlpInput } = options;
+  const parts: LabelledStack[] = [stackHeadResults(model, cache, { layer: layer + (mlpInput ? 1 : 0), posSlice })];
+  try {
+    if (!cfg.attnOnly && layer > 0) {
+      parts.push(
+        expandNeurons
+          ? stackNeuronResults(model, cache, layer, posSlice)
+          : decomposeResid(model, cache, { layer, mlpInput, posSlice, inclEmbeds: false, mode: "mlp" }),
+      );
+    }
+    const single = (hook: string, label: string): LabelledStack => ({
+      stack: tf.tidy(() => applySlice(cache.get(hook), posSlice, -2).expandDims(0)),
+      labels: [label],
+    });
+    if (cache.has("hook_embed")) parts.push(single("hook_embed", "embed"));
+    if (cfg.positionalEmbeddingType === "standard" && cache.has("hook_pos_embed"))
+      parts.push(single("hook_pos_embed", "pos_embed"));
+    const shape = parts[0].stack.shape.slice(1);
+    const bias = tf.tidy(() => {
+      const b = accumulatedBias(model, layer, mlpInput, expandNeurons); // [d_model]
+      return b.reshape([1, ...shape.map(() => 1).slice(0, -1), cfg.dModel]).tile([1, ...shape.slice(0, -1), 1]);
+    });
+    parts.push({ stack: bias, labels: ["bias"] });
+    const stack = tf.concat(parts.map((p) => p.stack));
+    const labels = parts.flatMap((p) => p.labels);
+    if (!options.applyLn) return { stack, labels };
+    const scaled = applyLnToStack(model, cache, stack, { layer, posSlice, mlpInput });
+    stack.dispose();
+    return { stack: scaled, labels };
+  } finally {
+    tf.dispose(parts.map((p) => p.stack));
+  }
+}
