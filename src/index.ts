@@ -15,6 +15,8 @@ export type { ModelInput, TokenOptions, RunWithCacheOptions, RunWithHooksOptions
 export { processWeights } from "./model/processWeights";
 export type { HookFn, HookInfo, HookTarget } from "./model/hooks";
 export { ActivationCache } from "./cache/activationCache";
+export type { Slice } from "./cache/slice";
+export * from "./analysis";
 export type { TransformerConfig } from "./loading/config";
 export { backend, backendInfo, initBackend, tf } from "./tensor";
 export { Tokenizer } from "./tokenizer";

@@ -1,0 +1,40 @@
+/**
+ * Seeded random token ids for the analysis recipes (the same seed gives the same tokens on
+ * every machine and backend).
+ */
+
+/** A seeded uniform generator in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** `rows` × `length` ids drawn uniformly from [low, high) without the ids in `exclude`. */
+export function randomTokens(
+  rows: number,
+  length: number,
+  low: number,
+  high: number,
+  seed: number,
+  exclude: number[] = [],
+): number[][] {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || low < 0 || high <= low)
+    throw new Error(`token range [${low}, ${high}) is empty or invalid`);
+  const skip = new Set(exclude);
+  const allowed = high - low - [...skip].filter((id) => id >= low && id < high).length;
+  if (allowed < 1) throw new Error(`token range [${low}, ${high}) holds only special tokens`);
+  const rand = seededRandom(seed);
+  const draw = () => {
+    for (;;) {
+      const id = low + Math.floor(rand() * (high - low));
+      if (!skip.has(id)) return id;
+    }
+  };
+  return Array.from({ length: rows }, () => Array.from({ length }, draw));
+}
