@@ -1,7 +1,9 @@
-/** Analysis instruments over a model and its caches: head detectors, induction diagnostics. */
+/** Analysis instruments over a model and its caches: head detectors, induction diagnostics, FLOP accounting. */
 export { detectHead } from "./detectHead";
 export type { DetectHeadOptions, DetectionPatternInput } from "./detectHead";
 export { detectionPattern, duplicateTokenPattern, inductionPattern, previousTokenPattern, HEAD_NAMES } from "./detectionPatterns";
 export type { HeadName } from "./detectionPatterns";
 export { inductionLoss, inductionScores, repeatedRandomTokens } from "./induction";
 export type { InductionLossOptions, InductionScoresOptions, RepeatedTokensOptions } from "./induction";
+export { countFlops } from "./flops";
+export type { ComponentCount, FlopComponent, FlopReport } from "./flops";
