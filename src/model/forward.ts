@@ -39,29 +39,40 @@ export interface ModelWeights {
   b_U: Tensor; // [d_vocab_out]
 }
 
+/** A forward that starts inside the model: `resid` [batch, pos, d_model] is the input of block `layer`. */
+export interface StartAtLayer {
+  layer: number;
+  resid: Tensor;
+}
+
 /**
  * Runs tokens [batch, pos] (int32) through the model; returns logits [batch, pos, d_vocab_out],
- * or the residual stream before `stopAtLayer` when given. With a KV cache, the tokens follow the
- * cached positions and their keys/values are added to it. Call inside tf.tidy; cached activations are
- * tf.keep()-ed (the caller owns them, also when the forward throws).
+ * or the residual stream before `stopAtLayer` when given. With `{ layer, resid }` instead of tokens it
+ * starts at block `layer` (TransformerLens's start_at_layer; the embedding hooks do not run). With a KV
+ * cache, the tokens follow the cached positions and their keys/values are added to it. Call inside
+ * tf.tidy; cached activations are tf.keep()-ed (the caller owns them, also when the forward throws).
  */
 export function forward(
   cfg: TransformerConfig,
   w: ModelWeights,
   ctx: HookContext,
-  tokens: Tensor,
+  input: Tensor | StartAtLayer,
   stopAtLayer?: number,
   kvCache?: KvCache,
 ): Tensor {
-  const [batch, pos] = tokens.shape;
+  const start = "resid" in input ? input : undefined;
+  const [batch, pos] = start ? start.resid.shape : (input as Tensor).shape;
   const offset = kvCache?.length ?? 0;
-  let resid = ctx.point("hook_embed", tf.gather(w.W_E, tokens)); // [b, p, d_model]
+  let resid = start ? start.resid : ctx.point("hook_embed", tf.gather(w.W_E, input as Tensor)); // [b, p, d_model]
   let qkPosition: Tensor | undefined;
   if (cfg.positionalEmbeddingType !== "rotary") {
     const posEmbed = w.W_pos!.slice([offset, 0], [pos, cfg.dModel]).expandDims(0).tile([batch, 1, 1]); // [b, p, d_model]
-    const hooked = ctx.point("hook_pos_embed", posEmbed);
-    if (cfg.positionalEmbeddingType === "standard") resid = resid.add(hooked);
-    else qkPosition = hooked;
+    if (start) qkPosition = cfg.positionalEmbeddingType === "shortformer" ? posEmbed : undefined;
+    else {
+      const hooked = ctx.point("hook_pos_embed", posEmbed);
+      if (cfg.positionalEmbeddingType === "standard") resid = resid.add(hooked);
+      else qkPosition = hooked;
+    }
   }
   const mask = causalMask(pos, offset);
   const rotary =
@@ -104,7 +115,7 @@ export function forward(
     const mlpOut = ctx.point(`${name}.hook_mlp_out`, mlp(ctx, name, mlpIn, bw.mlp!, cfg.actFn));
     return ctx.point(`${name}.hook_resid_post`, cfg.parallelAttnMlp ? residPre.add(attnOut).add(mlpOut) : mlpInput.add(mlpOut));
   };
-  for (let l = 0; l < layers; l++) {
+  for (let l = start?.layer ?? 0; l < layers; l++) {
     // One tidy per block: its intermediates are freed before the next block runs (cached ones are kept).
     resid = tf.tidy(() => block(l, resid));
   }

@@ -241,6 +241,12 @@ export class HookedTransformer {
     return { tokens, owned };
   }
 
+  /** Validated int32 tokens [batch, pos] for any model input (a new tensor: the caller disposes it). */
+  inputTokens(input: ModelInput, options: TokenOptions = {}): Tensor {
+    const { tokens, owned } = this.tokensOf(input, options);
+    return owned ? tokens : tokens.clone();
+  }
+
   private checkHooks(hooks: [HookTarget, HookFn][]): void {
     for (const [target] of hooks) {
       if (typeof target !== "string" || this.names.includes(target)) continue;
@@ -289,6 +295,32 @@ export class HookedTransformer {
   runWithHooks(input: ModelInput, options: RunWithHooksOptions): Tensor {
     this.checkHooks(options.fwdHooks);
     return this.run(input, options, new HookContext(options.fwdHooks), options.stopAtLayer).out;
+  }
+
+  /**
+   * Runs blocks `startAtLayer` … on `resid` [batch, pos, d_model], the residual stream entering that block (e.g.
+   * `cache.get("blocks.3.hook_resid_pre")`), with optional hooks: TransformerLens's start_at_layer. Returns logits
+   * [batch, pos, d_vocab] (or the stream before `stopAtLayer`); the caller disposes them, `resid` stays the caller's.
+   */
+  runFromLayer(
+    resid: Tensor,
+    startAtLayer: number,
+    options: { fwdHooks?: [HookTarget, HookFn][]; stopAtLayer?: number } = {},
+  ): Tensor {
+    this.checkAlive();
+    const { nLayers, dModel, nCtx } = this.cfg;
+    const stop = options.stopAtLayer ?? nLayers;
+    if (!Number.isInteger(startAtLayer) || startAtLayer < 0 || startAtLayer > stop || stop > nLayers)
+      throw new Error(
+        `startAtLayer must be an integer in 0…${stop} (stopAtLayer ${stop}, ${nLayers} layers), got ${startAtLayer}`,
+      );
+    if (resid.rank !== 3 || resid.shape[2] !== dModel || resid.shape[1]! > nCtx)
+      throw new Error(`resid must be [batch, pos ≤ ${nCtx}, ${dModel}], got [${resid.shape}]`);
+    const hooks = options.fwdHooks ?? [];
+    this.checkHooks(hooks);
+    const ctx = new HookContext(hooks);
+    const weights = this.compiled();
+    return tf.tidy(() => forward(this.cfg, weights, ctx, { layer: startAtLayer, resid }, options.stopAtLayer));
   }
 
   /**
