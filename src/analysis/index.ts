@@ -7,3 +7,4 @@ export { inductionLoss, inductionScores, repeatedRandomTokens } from "./inductio
 export type { InductionLossOptions, InductionScoresOptions, RepeatedTokensOptions } from "./induction";
 export { countFlops } from "./flops";
 export type { ComponentCount, FlopComponent, FlopReport } from "./flops";
+export * from "./patching";

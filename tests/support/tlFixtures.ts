@@ -24,6 +24,12 @@ export interface TlResults {
   dispose(): void;
 }
 
+/** Names of the results stored for `model` (read synchronously, to declare one test per result). */
+export function tlResultNames(model: string): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ANALYSIS_FIXTURES, "manifest.json"), "utf8"));
+  return Object.keys(manifest.models[model].results);
+}
+
 /** Reads `<model>.safetensors` and its manifest entry. */
 export async function tlResults(model: string): Promise<TlResults> {
   const manifest = JSON.parse(fs.readFileSync(path.join(ANALYSIS_FIXTURES, "manifest.json"), "utf8"));
