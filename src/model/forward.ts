@@ -36,7 +36,8 @@ export interface ModelWeights {
   blocks: BlockWeights[];
   lnFinal: { w?: Tensor; b?: Tensor };
   W_U: Tensor; // [d_model, d_vocab_out]
-  b_U: Tensor; // [d_vocab_out]
+  /** [d_vocab_out]; undefined when it is all zeros (GPT-2, Llama and Pythia have none), to skip the add. */
+  b_U?: Tensor;
 }
 
 /** A forward that starts inside the model: `resid` [batch, pos, d_model] is the input of block `layer`. */
