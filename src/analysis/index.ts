@@ -8,3 +8,4 @@ export type { InductionLossOptions, InductionScoresOptions, RepeatedTokensOption
 export { countFlops } from "./flops";
 export type { ComponentCount, FlopComponent, FlopReport } from "./flops";
 export * from "./patching";
+export { attentionEntropy, bosAttention, headSummary, topSource } from "./attentionSummaries";
