@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Activation-patching benchmark: batched sweeps against the one-forward-per-index loop
+ * (TransformerLens's way), side by side in one process, on the GPT-2-small-shaped model.
+ *
+ *   npm run bench:patching                 (after npm run build)
+ *   node bench/patching.js --pos 16 --batch 1
+ *
+ * Prints JSON: per sweep, the number of patched runs, loop and batched times, their ratio,
+ * the largest difference between the two grids, and tensors alive after each sweep.
+ */
+"use strict";
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const { GPT2_SMALL, writeModel } = require("./gpt2Small");
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main() {
+  const lens = require(path.join(__dirname, "..", "dist", "src"));
+  const { tf } = lens;
+  const pos = arg("--pos", 16);
+  const batch = arg("--batch", 1);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-bench-"));
+  try {
+    writeModel(dir);
+    const model = await lens.loadModel(dir);
+    let seed = 7;
+    const id = () => (seed = (Math.imul(seed, 48271) + 11) >>> 0) % GPT2_SMALL.vocab_size;
+    const clean = Array.from({ length: batch }, () => Array.from({ length: pos }, id));
+    const corrupted = clean.map((row) => row.map((t, i) => (i === Math.floor(pos / 2) ? (t + 1) % GPT2_SMALL.vocab_size : t)));
+    const [answer, wrong] = [clean[0][pos - 1], corrupted[0][pos - 1] + 1];
+    const metric = (logits) =>
+      tf.tidy(() => {
+        const last = logits.slice([0, pos - 1, 0], [-1, 1, -1]);
+        return last.slice([0, 0, answer], [-1, 1, 1]).sub(last.slice([0, 0, wrong], [-1, 1, 1])).mean();
+      });
+    const { cache } = model.runWithCache(clean, { returnType: "none" });
+    const report = {
+      model: { ...GPT2_SMALL, parameters: "124M" },
+      backend: lens.backend(),
+      input: { batch, pos },
+      machine: { cpus: os.cpus().length, node: process.version },
+      sweeps: {},
+    };
+    const sweeps = [
+      ["getActPatchResidPre", lens.getActPatchResidPre],
+      ["getActPatchAttnHeadOutAllPos", lens.getActPatchAttnHeadOutAllPos],
+      ["getActPatchAttnOut", lens.getActPatchAttnOut],
+    ];
+    // Warm-up: native TensorFlow specialises kernels on the first runs of each shape.
+    (await lens.getActPatchAttnHeadOutAllPos(model, corrupted, cache, metric, { progress: false })).dispose();
+    (await lens.getActPatchAttnHeadOutAllPos(model, corrupted, cache, metric, { mode: "loop", progress: false })).dispose();
+    for (const [name, fn] of sweeps) {
+      const time = async (mode) => {
+        const start = performance.now();
+        const grid = await fn(model, corrupted, cache, metric, { mode, progress: false });
+        return { grid, ms: performance.now() - start };
+      };
+      const loop = await time("loop");
+      const batched = await time("batched");
+      const maxDiff = tf.tidy(() => loop.grid.sub(batched.grid).abs().max().dataSync()[0]);
+      report.sweeps[name] = {
+        runs: loop.grid.size,
+        loopMs: Math.round(loop.ms),
+        batchedMs: Math.round(batched.ms),
+        loopOverBatched: +(loop.ms / batched.ms).toFixed(2),
+        maxAbsDiff: maxDiff,
+      };
+      tf.dispose([loop.grid, batched.grid]);
+      report.sweeps[name].numTensorsAfter = tf.memory().numTensors;
+    }
+    report.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+    cache.dispose();
+    model.dispose();
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
