@@ -37,7 +37,10 @@ async function main() {
     const metric = (logits) =>
       tf.tidy(() => {
         const last = logits.slice([0, pos - 1, 0], [-1, 1, -1]);
-        return last.slice([0, 0, answer], [-1, 1, 1]).sub(last.slice([0, 0, wrong], [-1, 1, 1])).mean();
+        return last
+          .slice([0, 0, answer], [-1, 1, 1])
+          .sub(last.slice([0, 0, wrong], [-1, 1, 1]))
+          .mean();
       });
     const { cache } = model.runWithCache(clean, { returnType: "none" });
     const report = {
