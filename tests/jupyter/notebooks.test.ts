@@ -97,4 +97,17 @@ describe("example notebooks under nbclient", function () {
     assert.equal((printed.match(/loss on the first copy \d+\.\d\d, on the second \d+\.\d\d/g) ?? []).length, 2, printed);
     assert.equal(s.texts[s.texts.length - 1], "0", "tensors left after disposing both models");
   });
+
+  it("03-heads-patching-flops: detector grids, logit lens, patching equal in both modes, FLOP table, every tensor freed", function () {
+    const s = summaries.find((x) => x.path.endsWith("03-heads-patching-flops.ipynb"));
+    assert.ok(s, "03-heads-patching-flops.ipynb missing");
+    const printed = s.texts.join("\n");
+    for (const head of ["previous_token_head", "duplicate_token_head", "induction_head", "induction score", "final_post"])
+      assert.ok(printed.includes(head), `${head} missing from:\n${printed}`);
+    assert.match(printed, /induction loss \d+\.\d{3} nats\/token/);
+    const diff = /largest difference batched vs loop: (\S+)/.exec(printed);
+    assert.ok(diff && Number(diff[1]) <= 1e-5, `batched vs loop: ${diff?.[1]}`);
+    assert.match(printed, /QK\s+\d+\.\d MFLOP/);
+    assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
+  });
 });
