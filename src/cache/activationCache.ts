@@ -13,6 +13,8 @@ import {
   getFullResidDecomposition,
   stackHeadResults,
   StackHeadResultsOptions,
+  stackNeuronResults,
+  StackNeuronResultsOptions,
 } from "./heads";
 import { ApplyLnOptions, applyLnToStack } from "./lnStack";
 import {
@@ -113,6 +115,13 @@ export class ActivationCache {
   stackHeadResults(options: StackHeadResultsOptions & WithLabels): [Tensor, string[]];
   stackHeadResults(options: StackHeadResultsOptions & { returnLabels?: boolean } = {}): Tensor | [Tensor, string[]] {
     return this.labelled(stackHeadResults(this.helperModel(), this, options), options.returnLabels === true);
+  }
+
+  /** Every MLP neuron's output before a layer, "L0N0" … [neurons (+ remainder), batch, pos, d_model]. */
+  stackNeuronResults(options?: StackNeuronResultsOptions): Tensor;
+  stackNeuronResults(options: StackNeuronResultsOptions & WithLabels): [Tensor, string[]];
+  stackNeuronResults(options: StackNeuronResultsOptions & { returnLabels?: boolean } = {}): Tensor | [Tensor, string[]] {
+    return this.labelled(stackNeuronResults(this.helperModel(), this, options), options.returnLabels === true);
   }
 
   /** The stream as heads + neurons (or MLPs) + embed + pos_embed + "bias" [components, batch, pos, d_model]. */

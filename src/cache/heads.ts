@@ -85,10 +85,26 @@ export function stackHeadResults(model: CacheModel, cache: CacheWriter, options:
   return { stack: scaled, labels };
 }
 
+/** Options of stackNeuronResults. */
+export interface StackNeuronResultsOptions {
+  /** Neurons of the layers before this one; −1/null (default) = all layers. */
+  layer?: number | null;
+  /** Add "remainder" = resid_post[layer − 1] − Σ neurons (embeddings, attention, biases). */
+  inclRemainder?: boolean;
+  posSlice?: Slice;
+  applyLn?: boolean;
+}
+
 /** Every neuron's output before `layer` ("L0N0", …): post[…, n]·W_out[n] [neurons, batch, pos, d_model]. */
-export function stackNeuronResults(model: CacheModel, cache: CacheReader, layer: number, posSlice?: Slice): LabelledStack {
+export function stackNeuronResults(
+  model: CacheModel,
+  cache: CacheReader,
+  options: StackNeuronResultsOptions = {},
+): LabelledStack {
   const cfg = model.cfg;
   if (cfg.attnOnly) throw new Error("this model has no MLPs, so no neurons");
+  const layer = resolveLayer(options.layer, cfg.nLayers);
+  const { posSlice } = options;
   const labels: string[] = [];
   const stack = tf.tidy(() => {
     const perLayer: Tensor[] = [];
@@ -97,10 +113,20 @@ export function stackNeuronResults(model: CacheModel, cache: CacheReader, layer:
       perLayer.push(post.expandDims(-1).mul(model.param(`blocks.${l}.mlp.W_out`))); // [b, (p,) d_mlp, d_model]
       for (let n = 0; n < cfg.dMlp; n++) labels.push(`L${l}N${n}`);
     }
-    if (perLayer.length) return axisToFront(tf.concat(perLayer, -2), -2);
-    return tf.zeros([0, ...applySlice(cache.get("hook_embed"), posSlice, -2).shape]);
+    let neurons: Tensor | undefined = perLayer.length ? axisToFront(tf.concat(perLayer, -2), -2) : undefined; // [L·d_mlp, b, (p,) d]
+    if (options.inclRemainder) {
+      if (layer === 0) throw new Error("inclRemainder needs layer ≥ 1: there is no resid_post before layer 0");
+      const resid = applySlice(cache.get(`blocks.${layer - 1}.hook_resid_post`), posSlice, -2);
+      const remainder = neurons ? resid.sub(neurons.sum(0)) : resid;
+      neurons = neurons ? tf.concat([neurons, remainder.expandDims(0)]) : remainder.expandDims(0);
+      labels.push("remainder");
+    }
+    return neurons ?? tf.zeros([0, ...applySlice(cache.get("hook_embed"), posSlice, -2).shape]);
   });
-  return { stack, labels };
+  if (!options.applyLn) return { stack, labels };
+  const scaled = applyLnToStack(model, cache, stack, { layer, posSlice });
+  stack.dispose();
+  return { stack: scaled, labels };
 }
 
 /** Options of getFullResidDecomposition. */
@@ -132,7 +158,7 @@ export function getFullResidDecomposition(
     if (!cfg.attnOnly && layer > 0) {
       parts.push(
         expandNeurons
-          ? stackNeuronResults(model, cache, layer, posSlice)
+          ? stackNeuronResults(model, cache, { layer, posSlice })
           : decomposeResid(model, cache, { layer, mlpInput, posSlice, inclEmbeds: false, mode: "mlp" }),
       );
     }

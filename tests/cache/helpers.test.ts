@@ -139,6 +139,15 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
       }
     });
 
+    it("stackNeuronResults: every neuron at one position; up to layer 1 with remainder and LN", () => {
+      check(tl, "stack_neuron_results.pos-1", cache.stackNeuronResults({ posSlice: -1, returnLabels: true }));
+      check(
+        tl,
+        "stack_neuron_results.layer1_remainder_ln_pos-1",
+        cache.stackNeuronResults({ layer: 1, inclRemainder: true, applyLn: true, posSlice: -1, returnLabels: true }),
+      );
+    });
+
     it("getFullResidDecomposition: neurons at one position, whole MLPs with LN, a layer's MLP input", () => {
       check(tl, "full_resid_decomposition.pos-1", cache.getFullResidDecomposition({ posSlice: -1, returnLabels: true }));
       check(
