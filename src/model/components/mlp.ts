@@ -26,7 +26,16 @@ export function activate(fn: ActFn, x: Tensor): Tensor {
     case "gelu_fast":
       // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) written as x·σ(2√(2/π)·x·(1 + 0.044715·x²)), the same function in
       // 4 passes over the activations instead of 8 (a sixth of an MLP's time at 1024 rows).
-      return x.mul(x.mul(x.square().mul(0.044715 * 2 * SQRT_2_OVER_PI).add(2 * SQRT_2_OVER_PI)).sigmoid());
+      return x.mul(
+        x
+          .mul(
+            x
+              .square()
+              .mul(0.044715 * 2 * SQRT_2_OVER_PI)
+              .add(2 * SQRT_2_OVER_PI),
+          )
+          .sigmoid(),
+      );
     case "gelu":
       return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
     case "silu":
