@@ -166,6 +166,10 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
       assert.throws(() => cache.accumulatedResid({ layer: 7 }), /layer 7 is out of range/);
       assert.throws(() => cache.accumulatedResid({ posSlice: 40 }), /position 40 is out of range for length/);
       assert.throws(() => cache.decomposeResid({ mode: "heads" as "all" }), /mode must be/);
+      assert.throws(() => cache.stackActivation("attn.hook_patern"), /did you mean "blocks.0.attn.hook_pattern"\?/);
+      const stacked = cache.stackActivation("attn.hook_pattern"); // [layers, batch, head, q, k]
+      assert.deepEqual(stacked.shape, [model.cfg.nLayers, ...cache.get("blocks.0.attn.hook_pattern").shape]);
+      stacked.dispose();
       const before = tf.memory().numTensors;
       for (let i = 0; i < 3; i++) {
         tf.dispose([
