@@ -138,11 +138,26 @@ export interface FullResidDecompositionOptions {
   expandNeurons?: boolean;
   applyLn?: boolean;
   posSlice?: Slice;
+  /** Project every component onto these directions, [d_model] (→ […]) or [d_model, k] (→ […, k]), after any LN. */
+  projectOutputOnto?: Tensor;
+}
+
+/** `stack` [..., d_model] · `directions` ([d_model] or [d_model, k]) → [...] or [..., k]. */
+function project(stack: Tensor, directions: Tensor, dModel: number): Tensor {
+  if ((directions.rank !== 1 && directions.rank !== 2) || directions.shape[0] !== dModel)
+    throw new Error(`projectOutputOnto must be [${dModel}] or [${dModel}, k], got [${directions.shape}]`);
+  return tf.tidy(() => {
+    const flat = stack.reshape([-1, dModel]);
+    const out = tf.matMul(flat, directions.rank === 1 ? directions.expandDims(1) : directions); // [n, k]
+    return directions.rank === 1
+      ? out.reshape(stack.shape.slice(0, -1))
+      : out.reshape([...stack.shape.slice(0, -1), directions.shape[1]!]);
+  });
 }
 
 /**
  * The stream read by `layer` as the sum of every head, every neuron (or MLP), embed, pos_embed and "bias"
- * (the output biases), in that order [components, batch, pos, d_model].
+ * (the output biases), in that order [components, batch, pos, d_model] (or projected, see projectOutputOnto).
  */
 export function getFullResidDecomposition(
   model: CacheModel,
@@ -177,10 +192,14 @@ export function getFullResidDecomposition(
     parts.push({ stack: bias, labels: ["bias"] });
     const stack = tf.concat(parts.map((p) => p.stack));
     const labels = parts.flatMap((p) => p.labels);
-    if (!options.applyLn) return { stack, labels };
-    const scaled = applyLnToStack(model, cache, stack, { layer, posSlice, mlpInput });
-    stack.dispose();
-    return { stack: scaled, labels };
+    const scaled = options.applyLn ? applyLnToStack(model, cache, stack, { layer, posSlice, mlpInput }) : stack;
+    if (scaled !== stack) stack.dispose();
+    if (!options.projectOutputOnto) return { stack: scaled, labels };
+    try {
+      return { stack: project(scaled, options.projectOutputOnto, cfg.dModel), labels };
+    } finally {
+      scaled.dispose();
+    }
   } finally {
     tf.dispose(parts.map((p) => p.stack));
   }

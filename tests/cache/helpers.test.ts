@@ -162,6 +162,34 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
       );
     });
 
+    it("getFullResidDecomposition projected onto unembedding directions: one (after LN) and two at one position", () => {
+      const answers = tl.ints("answers") as number[];
+      const directions = tf.tidy(() => tf.gather(model.W_U, answers, 1)); // [d_model, 2]
+      const first = tf.tidy(() => directions.slice([0, 0], [-1, 1]).squeeze([1])); // [d_model]
+      try {
+        check(
+          tl,
+          "full_resid_decomposition.onto_answer0_ln",
+          cache.getFullResidDecomposition({ projectOutputOnto: first, applyLn: true, returnLabels: true }),
+        );
+        check(
+          tl,
+          "full_resid_decomposition.onto_answers_pos-1",
+          cache.getFullResidDecomposition({ projectOutputOnto: directions, posSlice: -1, returnLabels: true }),
+        );
+        const bad = tf.zeros([3]);
+        const before = tf.memory().numTensors;
+        assert.throws(
+          () => cache.getFullResidDecomposition({ projectOutputOnto: bad }),
+          /projectOutputOnto must be \[\d+\] or \[\d+, k\], got \[3\]/,
+        );
+        assert.equal(tf.memory().numTensors, before, "tensors left after the error");
+        bad.dispose();
+      } finally {
+        tf.dispose([directions, first]);
+      }
+    });
+
     it("bad arguments get clear errors; helpers leave no tensors behind", () => {
       assert.throws(() => cache.accumulatedResid({ layer: 7 }), /layer 7 is out of range/);
       assert.throws(() => cache.accumulatedResid({ posSlice: 40 }), /position 40 is out of range for length/);
