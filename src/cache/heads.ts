@@ -5,7 +5,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
 import type { CacheModel } from "./cacheModel";
-import { applyLnToStack, CacheReader, resolveLayer } from "./lnStack";
+import { CacheReader, resolveLayer, scaledIfAsked } from "./lnStack";
 import { accumulatedBias, decomposeResid, LabelledStack } from "./residual";
 import { applySlice, Slice } from "./slice";
 
@@ -45,14 +45,42 @@ export function computeHeadResults(model: CacheModel, cache: CacheWriter): void 
   }
 }
 
-/** Options of stackHeadResults. */
-export interface StackHeadResultsOptions {
-  /** Heads of the layers before this one; −1/null (default) = all layers. */
+/** Options of stackHeadResults and stackNeuronResults. */
+export interface ComponentStackOptions {
+  /** Components of the layers before this one; −1/null (default) = all layers. */
   layer?: number | null;
-  /** Add "remainder" = resid_post[layer − 1] − Σ heads (embeddings, biases, MLPs). */
+  /** Add "remainder" = resid_post[layer − 1] − Σ components (everything else that wrote to the stream). */
   inclRemainder?: boolean;
   posSlice?: Slice;
   applyLn?: boolean;
+}
+
+export type StackHeadResultsOptions = ComponentStackOptions;
+export type StackNeuronResultsOptions = ComponentStackOptions;
+
+/**
+ * Stacks per-layer components (each [b, (p,) n, d_model], already position-sliced) into [L·n (+1), b, (p,) d_model],
+ * adding the remainder and scaling by LN as `options` ask.
+ */
+function stackComponents(
+  model: CacheModel,
+  cache: CacheReader,
+  layer: number,
+  perLayer: () => Tensor[],
+  options: ComponentStackOptions,
+): Tensor {
+  const stack = tf.tidy(() => {
+    const parts = perLayer();
+    let components: Tensor | undefined = parts.length ? axisToFront(tf.concat(parts, -2), -2) : undefined; // [L·n, b, (p,) d]
+    if (options.inclRemainder) {
+      if (layer === 0) throw new Error("inclRemainder needs layer ≥ 1: there is no resid_post before layer 0");
+      const post = applySlice(cache.get(`blocks.${layer - 1}.hook_resid_post`), options.posSlice, -2);
+      const remainder = components ? post.sub(components.sum(0)) : post;
+      components = components ? tf.concat([components, remainder.expandDims(0)]) : remainder.expandDims(0);
+    }
+    return components ?? tf.zeros([0, ...applySlice(cache.get("hook_embed"), options.posSlice, -2).shape]);
+  });
+  return scaledIfAsked(model, cache, stack, options.applyLn, { layer, posSlice: options.posSlice });
 }
 
 /** Every head's output before `layer`, layer-major ("L0H0", "L0H1", …) [heads, batch, pos, d_model]. */
@@ -61,38 +89,11 @@ export function stackHeadResults(model: CacheModel, cache: CacheWriter, options:
   const layer = resolveLayer(options.layer, cfg.nLayers);
   computeHeadResults(model, cache);
   const labels: string[] = [];
-  const stack = tf.tidy(() => {
-    const perLayer: Tensor[] = [];
-    for (let l = 0; l < layer; l++) {
-      perLayer.push(applySlice(cache.get(`blocks.${l}.attn.hook_result`), options.posSlice, -3)); // [b, (p,) h, d]
-      for (let h = 0; h < cfg.nHeads; h++) labels.push(`L${l}H${h}`);
-    }
-    let heads: Tensor | undefined = perLayer.length ? axisToFront(tf.concat(perLayer, -2), -2) : undefined; // [L·h, b, (p,) d]
-    if (options.inclRemainder) {
-      if (layer === 0) throw new Error("inclRemainder needs layer ≥ 1: there is no resid_post before layer 0");
-      const post = applySlice(cache.get(`blocks.${layer - 1}.hook_resid_post`), options.posSlice, -2);
-      const remainder = heads ? post.sub(heads.sum(0)) : post;
-      heads = heads ? tf.concat([heads, remainder.expandDims(0)]) : remainder.expandDims(0);
-      labels.push("remainder");
-    }
-    if (heads) return heads;
-    const embed = applySlice(cache.get("hook_embed"), options.posSlice, -2);
-    return tf.zeros([0, ...embed.shape]);
-  });
-  if (!options.applyLn) return { stack, labels };
-  const scaled = applyLnToStack(model, cache, stack, { layer, posSlice: options.posSlice });
-  stack.dispose();
-  return { stack: scaled, labels };
-}
-
-/** Options of stackNeuronResults. */
-export interface StackNeuronResultsOptions {
-  /** Neurons of the layers before this one; −1/null (default) = all layers. */
-  layer?: number | null;
-  /** Add "remainder" = resid_post[layer − 1] − Σ neurons (embeddings, attention, biases). */
-  inclRemainder?: boolean;
-  posSlice?: Slice;
-  applyLn?: boolean;
+  for (let l = 0; l < layer; l++) for (let h = 0; h < cfg.nHeads; h++) labels.push(`L${l}H${h}`);
+  if (options.inclRemainder) labels.push("remainder");
+  const perLayer = () =>
+    Array.from({ length: layer }, (_, l) => applySlice(cache.get(`blocks.${l}.attn.hook_result`), options.posSlice, -3)); // [b, (p,) h, d]
+  return { stack: stackComponents(model, cache, layer, perLayer, options), labels };
 }
 
 /** Every neuron's output before `layer` ("L0N0", …): post[…, n]·W_out[n] [neurons, batch, pos, d_model]. */
@@ -104,29 +105,15 @@ export function stackNeuronResults(
   const cfg = model.cfg;
   if (cfg.attnOnly) throw new Error("this model has no MLPs, so no neurons");
   const layer = resolveLayer(options.layer, cfg.nLayers);
-  const { posSlice } = options;
   const labels: string[] = [];
-  const stack = tf.tidy(() => {
-    const perLayer: Tensor[] = [];
-    for (let l = 0; l < layer; l++) {
-      const post = applySlice(cache.get(`blocks.${l}.mlp.hook_post`), posSlice, -2); // [b, (p,) d_mlp]
-      perLayer.push(post.expandDims(-1).mul(model.param(`blocks.${l}.mlp.W_out`))); // [b, (p,) d_mlp, d_model]
-      for (let n = 0; n < cfg.dMlp; n++) labels.push(`L${l}N${n}`);
-    }
-    let neurons: Tensor | undefined = perLayer.length ? axisToFront(tf.concat(perLayer, -2), -2) : undefined; // [L·d_mlp, b, (p,) d]
-    if (options.inclRemainder) {
-      if (layer === 0) throw new Error("inclRemainder needs layer ≥ 1: there is no resid_post before layer 0");
-      const resid = applySlice(cache.get(`blocks.${layer - 1}.hook_resid_post`), posSlice, -2);
-      const remainder = neurons ? resid.sub(neurons.sum(0)) : resid;
-      neurons = neurons ? tf.concat([neurons, remainder.expandDims(0)]) : remainder.expandDims(0);
-      labels.push("remainder");
-    }
-    return neurons ?? tf.zeros([0, ...applySlice(cache.get("hook_embed"), posSlice, -2).shape]);
-  });
-  if (!options.applyLn) return { stack, labels };
-  const scaled = applyLnToStack(model, cache, stack, { layer, posSlice });
-  stack.dispose();
-  return { stack: scaled, labels };
+  for (let l = 0; l < layer; l++) for (let n = 0; n < cfg.dMlp; n++) labels.push(`L${l}N${n}`);
+  if (options.inclRemainder) labels.push("remainder");
+  const perLayer = () =>
+    Array.from({ length: layer }, (_, l) => {
+      const post = applySlice(cache.get(`blocks.${l}.mlp.hook_post`), options.posSlice, -2); // [b, (p,) d_mlp]
+      return post.expandDims(-1).mul(model.param(`blocks.${l}.mlp.W_out`)); // [b, (p,) d_mlp, d_model]
+    });
+  return { stack: stackComponents(model, cache, layer, perLayer, options), labels };
 }
 
 /** Options of getFullResidDecomposition. */
@@ -192,8 +179,7 @@ export function getFullResidDecomposition(
     parts.push({ stack: bias, labels: ["bias"] });
     const stack = tf.concat(parts.map((p) => p.stack));
     const labels = parts.flatMap((p) => p.labels);
-    const scaled = options.applyLn ? applyLnToStack(model, cache, stack, { layer, posSlice, mlpInput }) : stack;
-    if (scaled !== stack) stack.dispose();
+    const scaled = scaledIfAsked(model, cache, stack, options.applyLn, { layer, posSlice, mlpInput });
     if (!options.projectOutputOnto) return { stack: scaled, labels };
     try {
       return { stack: project(scaled, options.projectOutputOnto, cfg.dModel), labels };

@@ -70,3 +70,19 @@ export function applyLnToStack(model: CacheModel, cache: CacheReader, stack: Ten
     return centred.div(scale);
   });
 }
+
+/** `stack` itself, or (with `applyLn`) the LN-scaled copy, in which case `stack` is disposed. */
+export function scaledIfAsked(
+  model: CacheModel,
+  cache: CacheReader,
+  stack: Tensor,
+  applyLn: boolean | undefined,
+  options: ApplyLnOptions,
+): Tensor {
+  if (!applyLn) return stack;
+  try {
+    return applyLnToStack(model, cache, stack, options);
+  } finally {
+    stack.dispose();
+  }
+}

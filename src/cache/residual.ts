@@ -6,7 +6,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
 import type { CacheModel } from "./cacheModel";
-import { applyLnToStack, CacheReader, resolveLayer } from "./lnStack";
+import { applyLnToStack, CacheReader, resolveLayer, scaledIfAsked } from "./lnStack";
 import { applySlice, Slice } from "./slice";
 
 /** A stack of residual-stream components [components, batch, pos, d_model] and a label per component. */
@@ -53,15 +53,8 @@ export function accumulatedResid(model: CacheModel, cache: CacheReader, options:
     }
   }
   const stack = stackSliced(parts, options.posSlice);
-  if (!options.applyLn) return { stack, labels };
-  const scaled = applyLnToStack(model, cache, stack, {
-    layer,
-    posSlice: options.posSlice,
-    mlpInput: options.mlpInput,
-    recomputeLn: layer === L,
-  });
-  stack.dispose();
-  return { stack: scaled, labels };
+  const lnOptions = { layer, posSlice: options.posSlice, mlpInput: options.mlpInput, recomputeLn: layer === L };
+  return { stack: scaledIfAsked(model, cache, stack, options.applyLn, lnOptions), labels };
 }
 
 /** Options of decomposeResid. */
@@ -110,10 +103,8 @@ export function decomposeResid(model: CacheModel, cache: CacheReader, options: D
   }
   if (parts.length === 0) throw new Error("nothing to decompose: no component matches these options");
   const stack = stackSliced(parts, options.posSlice);
-  if (!options.applyLn) return { stack, labels };
-  const scaled = applyLnToStack(model, cache, stack, { layer, posSlice: options.posSlice, mlpInput: options.mlpInput });
-  stack.dispose();
-  return { stack: scaled, labels };
+  const lnOptions = { layer, posSlice: options.posSlice, mlpInput: options.mlpInput };
+  return { stack: scaledIfAsked(model, cache, stack, options.applyLn, lnOptions), labels };
 }
 
 /** Token ids: one id, ids per batch row [batch], or per position [batch, pos]. */
