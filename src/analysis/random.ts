@@ -2,18 +2,7 @@
  * Seeded random token ids for the analysis recipes (the same seed gives the same tokens on
  * every machine and backend).
  */
-
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom } from "../model/random";
 
 /** `rows` × `length` ids drawn uniformly from [low, high) without the ids in `exclude`. */
 export function randomTokens(

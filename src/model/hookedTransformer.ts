@@ -16,6 +16,7 @@ import type { Tokenizer } from "../tokenizer";
 import { forward, fuseWeights, ModelWeights } from "./forward";
 import { HookContext, HookFn, hookNames, HookTarget, unknownHookError } from "./hooks";
 import { KvCache } from "./kvCache";
+import { seededRandom } from "./random";
 
 /** What the model accepts as input: text, a batch of texts, or token ids [batch, pos]. */
 export type ModelInput = string | string[] | Tensor | number[][];
@@ -68,18 +69,6 @@ export interface RunWithHooksOptions extends TokenOptions {
 const STACKED = ["W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O"] as const;
 /** Names of per-layer parameters `stacked()` accepts. */
 export type StackedName = (typeof STACKED)[number] | "W_in" | "W_out" | "b_in" | "b_out" | "W_gate";
-
-/** A deterministic PRNG (mulberry32) in [0, 1): tfjs's own seeded sampling is not reproducible on every backend. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Draws one token per row of probabilities [batch, vocab]. */
 function sampleRows(probs: Tensor, random: () => number): number[] {
