@@ -87,6 +87,19 @@ function scoreSequence(
     ? undefined
     : model.runWithCache([tokens], { namesFilter: (name) => name.endsWith("attn.hook_pattern"), returnType: "none" });
   const source = cache ?? run!.cache;
+  // The same for every layer: the detection pattern and the cells the exclusions keep.
+  const [detection, keep] = tf.tidy(() => [
+    tf.tensor2d(P).expandDims(0), // [1, q, k]
+    tf
+      .tensor2d(
+        Array.from({ length: n }, (_, i) =>
+          Array.from({ length: n }, (_, j) =>
+            (options.excludeBos && j === 0) || (options.excludeCurrentToken && i === j) ? 0 : 1,
+          ),
+        ),
+      )
+      .expandDims(0), // [1, q, k]: 0 where excluded
+  ]);
   try {
     const scores = Array.from({ length: model.cfg.nLayers }, () => new Array<number>(model.cfg.nHeads).fill(-1));
     const layers = [...new Set(pairs.map(([l]) => l))];
@@ -97,16 +110,6 @@ function scoreSequence(
         if (all.shape[0] !== 1 || all.shape[2] !== n)
           throw new Error(`the cache holds patterns of shape [${all.shape}], not of this ${n}-token sequence`);
         const A = all.squeeze([0]).gather(heads); // [heads, q, k]
-        const detection = tf.tensor2d(P).expandDims(0); // [1, q, k]
-        const keep = tf
-          .tensor2d(
-            Array.from({ length: n }, (_, i) =>
-              Array.from({ length: n }, (_, j) =>
-                (options.excludeBos && j === 0) || (options.excludeCurrentToken && i === j) ? 0 : 1,
-              ),
-            ),
-          )
-          .expandDims(0); // [1, q, k]: 0 where excluded
         const kept = A.mul(keep);
         const score =
           (options.errorMeasure ?? "mul") === "mul"
@@ -123,6 +126,7 @@ function scoreSequence(
     }
     return scores;
   } finally {
+    tf.dispose([detection, keep]);
     run?.cache.dispose();
   }
 }
