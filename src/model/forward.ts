@@ -15,7 +15,7 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
 import type { TransformerConfig } from "../loading/config";
 import { attention, AttentionWeights, causalMask } from "./components/attention";
-import type { KvCache } from "./kvCache";
+import type { PastPositions } from "./kvCache";
 import { linear, mlp, MlpWeights } from "./components/mlp";
 import { normalize } from "./components/norm";
 import { rotaryTables } from "./components/rotary";
@@ -59,7 +59,7 @@ export function forward(
   ctx: HookContext,
   input: Tensor | StartAtLayer,
   stopAtLayer?: number,
-  kvCache?: KvCache,
+  kvCache?: PastPositions,
 ): Tensor {
   const start = "resid" in input ? input : undefined;
   const [batch, pos] = start ? start.resid.shape : (input as Tensor).shape;

@@ -15,7 +15,7 @@ import { tf } from "../tensor";
 import type { Tokenizer } from "../tokenizer";
 import { forward, fuseWeights, ModelWeights } from "./forward";
 import { HookContext, HookFn, hookNames, HookTarget, unknownHookError } from "./hooks";
-import { KvCache } from "./kvCache";
+import { KvCache, PastPositions } from "./kvCache";
 import { seededRandom } from "./random";
 
 /** What the model accepts as input: text, a batch of texts, or token ids [batch, pos]. */
@@ -290,11 +290,12 @@ export class HookedTransformer {
    * Runs blocks `startAtLayer` … on `resid` [batch, pos, d_model], the residual stream entering that block (e.g.
    * `cache.get("blocks.3.hook_resid_pre")`), with optional hooks: TransformerLens's start_at_layer. Returns logits
    * [batch, pos, d_vocab] (or the stream before `stopAtLayer`); the caller disposes them, `resid` stays the caller's.
+   * With `past`, `resid` holds the positions after `past.length` earlier ones whose keys and values `past` gives.
    */
   runFromLayer(
     resid: Tensor,
     startAtLayer: number,
-    options: { fwdHooks?: [HookTarget, HookFn][]; stopAtLayer?: number } = {},
+    options: { fwdHooks?: [HookTarget, HookFn][]; stopAtLayer?: number; past?: PastPositions } = {},
   ): Tensor {
     this.checkAlive();
     const { nLayers, dModel, nCtx } = this.cfg;
@@ -303,13 +304,14 @@ export class HookedTransformer {
       throw new Error(
         `startAtLayer must be an integer in 0…${stop} (stopAtLayer ${stop}, ${nLayers} layers), got ${startAtLayer}`,
       );
-    if (resid.rank !== 3 || resid.shape[2] !== dModel || resid.shape[1]! > nCtx)
-      throw new Error(`resid must be [batch, pos ≤ ${nCtx}, ${dModel}], got [${resid.shape}]`);
+    const before = options.past?.length ?? 0;
+    if (resid.rank !== 3 || resid.shape[2] !== dModel || resid.shape[1]! + before > nCtx)
+      throw new Error(`resid must be [batch, pos ≤ ${nCtx - before}, ${dModel}], got [${resid.shape}]`);
     const hooks = options.fwdHooks ?? [];
     this.checkHooks(hooks);
     const ctx = new HookContext(hooks);
     const weights = this.compiled();
-    return tf.tidy(() => forward(this.cfg, weights, ctx, { layer: startAtLayer, resid }, options.stopAtLayer));
+    return tf.tidy(() => forward(this.cfg, weights, ctx, { layer: startAtLayer, resid }, options.stopAtLayer, options.past));
   }
 
   /**

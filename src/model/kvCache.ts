@@ -7,8 +7,14 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
 import type { PastKv } from "./components/attention";
 
+/** What the forward pass reads of earlier positions: how many there are, and each block's keys and values. */
+export interface PastPositions {
+  readonly length: number;
+  forLayer(l: number): PastKv;
+}
+
 /** Cached keys and values of every block. */
-export class KvCache {
+export class KvCache implements PastPositions {
   private layers: ([Tensor, Tensor] | undefined)[];
   private pending: ([Tensor, Tensor] | undefined)[];
   /** Number of cached positions. */
