@@ -7,6 +7,7 @@ import * as path from "path";
 import * as lens from "../../src";
 import { ActivationCache, HookedTransformer, loadModel, tf } from "../../src";
 import type { Tensor } from "../../src/tensor";
+import { GROUP_LIMITS, planGroups, PlannedRun, RunGroup, SweepShape } from "../../src/analysis/patching/plan";
 import { REPO_ROOT } from "../support/paths";
 import { tlResultNames, TlResults, tlResults } from "../support/tlFixtures";
 
@@ -87,14 +88,21 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
     for (const [tlName, fn] of HELPERS.filter(([n]) => tlResultNames(modelName).includes(`patching.${n}`))) {
       it(`${tlName}: batched equals TransformerLens (1e-4) and the unbatched loop (1e-5)`, async () => {
         const batched = await fn(model, corrupted, clean, metric, { progress: false });
+        // Groups of two runs: most start after position 0, on the corrupted run's earlier keys and values.
+        const pairs = await fn(model, corrupted, clean, metric, { batchSize: 2, progress: false });
         const loop = await fn(model, corrupted, clean, metric, { mode: "loop", progress: false });
         try {
           const toTl = maxDiff(batched, tl.get(`patching.${tlName}`), tlName);
           assert.ok(toTl <= 1e-4, `${tlName}: max |tslens − TransformerLens| = ${toTl}`);
-          const toLoop = maxDiff(batched, loop, `${tlName} loop`);
-          assert.ok(toLoop <= 1e-5, `${tlName}: max |batched − loop| = ${toLoop}`);
+          for (const [what, grid] of [
+            ["batched", batched],
+            ["batched in pairs", pairs],
+          ] as const) {
+            const toLoop = maxDiff(grid, loop, `${tlName} ${what}`);
+            assert.ok(toLoop <= 1e-5, `${tlName}: max |${what} − loop| = ${toLoop}`);
+          }
         } finally {
-          tf.dispose([batched, loop]);
+          tf.dispose([batched, pairs, loop]);
         }
       });
     }
@@ -173,12 +181,133 @@ describe("activation patching: batching, progress, errors, memory", function () 
     );
   });
 
+  it("metricPositions: only those logits are computed, the values do not change, and reading others is an error", async () => {
+    const early: lens.PatchMetric = (logits) => tf.tidy(() => logits.slice([0, 2, 9], [-1, 1, 1]).mean());
+    for (const fn of [lens.getActPatchResidPre, lens.getActPatchAttnHeadOutByPos, lens.getActPatchAttnHeadOutAllPos]) {
+      for (const [m, positions] of [
+        [metric, [-1]],
+        [metric, [5, 1]],
+        [early, [2]],
+      ] as const) {
+        const full = await fn(model, corruptedRows, clean, m, { mode: "loop", progress: false });
+        for (const options of [{ batchSize: 2 }, {}, { mode: "loop" as const }]) {
+          const grid = await fn(model, corruptedRows, clean, m, { ...options, metricPositions: [...positions], progress: false });
+          const diff = maxDiff(grid, full, `metricPositions ${positions}`);
+          grid.dispose();
+          assert.ok(diff <= 1e-5, `metricPositions [${positions}] ${JSON.stringify(options)}: ${diff}`);
+        }
+        full.dispose();
+      }
+    }
+    for (const mode of ["batched", "loop"] as const)
+      await assert.rejects(
+        lens.getActPatchResidPre(model, corruptedRows, clean, early, { mode, metricPositions: [-1], progress: false }),
+        /the metric gave NaN: with metricPositions \[5\]/,
+      );
+    for (const bad of [[], [6], [-7], [1.5]])
+      await assert.rejects(
+        lens.getActPatchResidPre(model, corruptedRows, clean, metric, { metricPositions: bad, progress: false }),
+        /metricPositions must be a non-empty list of integers in -6…5/,
+      );
+  });
+
   it("leaves no tensors behind across repeated sweeps, also after an error", async () => {
     const run = () => lens.getActPatchAttnHeadByPosEvery(model, corruptedRows, clean, metric, { progress: false });
     (await run()).dispose();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) (await run()).dispose();
+    const lastOnly = { metricPositions: [-1], batchSize: 3, progress: false };
+    (await lens.getActPatchAttnHeadByPosEvery(model, corruptedRows, clean, metric, lastOnly)).dispose();
     await assert.rejects(lens.getActPatchResidPre(model, corruptedRows, clean, () => tf.ones([2]), { progress: false }));
+    const early: lens.PatchMetric = (logits) => tf.tidy(() => logits.slice([0, 2, 9], [-1, 1, 1]).mean());
+    await assert.rejects(lens.getActPatchAttnHeadOutByPos(model, corruptedRows, clean, early, lastOnly), /gave NaN/);
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe("activation patching: how batched runs are grouped", function () {
+  this.timeout(120_000);
+
+  /** Runs of a [layers, pos, heads] sweep in output order. */
+  const byPosRuns = (layers: number, nPos: number, heads: number): PlannedRun[] =>
+    Array.from({ length: layers * nPos * heads }, (_, index) => {
+      const [layer, pos, head] = [Math.floor(index / (nPos * heads)), Math.floor(index / heads) % nPos, index % heads];
+      return { index, layer, tuple: [pos, head], first: pos };
+    });
+
+  const gpt2Small = (nPos: number, batch = 1): SweepShape => ({ batch, nPos, nLayers: 12, unembedWeight: 50257 / (12 * 768) });
+  const rowsOf = (groups: RunGroup[], nPos: number) => groups.reduce((sum, g) => sum + g.runs.length * (nPos - g.first), 0);
+
+  it("every run is in one group, which computes from its earliest position, in layer order, within the limits", () => {
+    for (const [layers, nPos, heads, batch] of [
+      [12, 32, 12, 1],
+      [12, 8, 1, 1],
+      [2, 6, 4, 3],
+      [12, 200, 1, 2],
+    ]) {
+      const runs = byPosRuns(layers, nPos, heads);
+      const groups = planGroups(runs, { ...gpt2Small(nPos, batch), nLayers: layers }, GROUP_LIMITS);
+      const seen = groups.flatMap((g) => g.runs.map((r) => r.index)).sort((a, b) => a - b);
+      assert.deepEqual(
+        seen,
+        runs.map((r) => r.index),
+      );
+      for (const group of groups) {
+        assert.equal(group.first, Math.min(...group.runs.map((r) => r.first)));
+        assert.ok(group.runs.every((r, i) => i === 0 || r.layer >= group.runs[i - 1].layer));
+        const rows = group.runs.length * batch * (nPos - group.first);
+        assert.ok(group.runs.length === 1 || rows <= GROUP_LIMITS.maxRows, `${rows} rows`);
+      }
+    }
+  });
+
+  it("skips most unchanged positions, merging late positions whose groups would be small", () => {
+    // A GPT-2-small resid_pre sweep over 32 positions: 384 runs.
+    const runs = byPosRuns(12, 32, 1);
+    const groups = planGroups(runs, gpt2Small(32), GROUP_LIMITS);
+    assert.equal(groups[0].first, 0);
+    assert.equal(groups[0].runs.filter((r) => r.first === 0).length, 12, "position 0's runs go together");
+    assert.ok(groups.length < 16, `${groups.length} groups`);
+    assert.ok(new Set(groups[groups.length - 1].runs.map((r) => r.first)).size > 1, "the short late runs are merged");
+    // Merging recomputes a few unchanged positions: little next to skipping the earlier positions.
+    const needed = runs.reduce((sum, r) => sum + 32 - r.first, 0);
+    const rows = rowsOf(groups, 32);
+    assert.ok(rows <= 1.15 * needed && rows < 0.6 * 384 * 32, `${rows} rows for ${needed} needed`);
+    // Per-head sweeps have 144 runs per position: nearly nothing is recomputed.
+    const heads = byPosRuns(12, 32, 12);
+    assert.ok(rowsOf(planGroups(heads, gpt2Small(32), GROUP_LIMITS), 32) <= 1.02 * 12 * needed);
+  });
+
+  it("a batch size caps the runs of a group", () => {
+    const groups = planGroups(byPosRuns(12, 32, 1), gpt2Small(32), { maxRows: Infinity, maxRuns: 5 });
+    assert.ok(groups.every((g) => g.runs.length <= 5));
+    assert.equal(
+      groups.reduce((n, g) => n + g.runs.length, 0),
+      384,
+    );
+  });
+
+  it("attn-only-2l (shortformer, no MLP): batched equals the loop for every group size", async () => {
+    const model = await loadModel(path.join(REPO_ROOT, "models", "attn-only-2l"));
+    const clean = model.runWithCache([[0, 11, 42, 7, 99, 11, 42, 7, 99, 13]], { returnType: "none" }).cache;
+    const corrupted = [[0, 11, 42, 7, 99, 11, 42, 8, 99, 13]];
+    const metric: lens.PatchMetric = (logits) => tf.tidy(() => logits.slice([0, 9, 42], [-1, 1, 1]).mean());
+    try {
+      for (const fn of [lens.getActPatchResidPre, lens.getActPatchAttnHeadOutByPos, lens.getActPatchAttnHeadKByPos]) {
+        const loop = await fn(model, corrupted, clean, metric, { mode: "loop", progress: false });
+        for (const batchSize of [1, 3, undefined]) {
+          const grid = await fn(model, corrupted, clean, metric, { batchSize, progress: false });
+          const diff = maxDiff(grid, loop, `batchSize ${batchSize}`);
+          grid.dispose();
+          assert.ok(diff <= 1e-5, `batchSize ${batchSize}: max |batched − loop| = ${diff}`);
+        }
+        // The grid is not trivially flat: some patch moves the metric.
+        assert.ok(tf.tidy(() => loop.max().sub(loop.min()).dataSync()[0]) > 1e-3);
+        loop.dispose();
+      }
+    } finally {
+      clean.dispose();
+      model.dispose();
+    }
   });
 });

@@ -55,6 +55,20 @@ export const PATCH_KINDS = {
 
 export type PatchKindName = keyof typeof PATCH_KINDS;
 
+/** The activation axis that holds query positions: 2 for attention patterns [batch, head, dest, src], else 1. */
+export function queryAxis(kind: PatchKind): number {
+  return kind.hook === "attn.hook_pattern" ? 2 : 1;
+}
+
+/**
+ * The first position a run with index `tuple` changes: its "pos" or "dest" index, or 0 when it patches every
+ * position. With causal attention, positions before it stay as in the corrupted run.
+ */
+export function firstChangedPosition(kind: PatchKind, tuple: number[]): number {
+  const i = kind.axes.findIndex((axis) => axis.name === "pos" || axis.name === "dest");
+  return i < 0 ? 0 : tuple[i];
+}
+
 /** Length of each index axis for `cfg` and `nPos` tokens (k and v heads are the KV heads under GQA). */
 export function axisSizes(kind: PatchKind, cfg: TransformerConfig, nPos: number): number[] {
   const kvHook = kind.hook === "attn.hook_k" || kind.hook === "attn.hook_v";

@@ -1,31 +1,49 @@
 /**
  * The activation-patching engine. For every layer and index tuple of a PatchKind, the
  * corrupted input runs with that slice of the activation replaced by the clean run's, and the
- * metric of the logits is recorded.
- *
- * "batched" (default): the corrupted residual stream entering layer l is cached once; the runs of
- * layer l then start there (blocks before l are the same for all of them) and go through the
- * model many at a time, each run's rows patched at its own index by one mask. "loop": one full
- * forward per index, as TransformerLens does — the reference the batched mode is tested against.
+ * metric of the logits is recorded. Two modes give the same values: "batched" (default; see
+ * batched.ts) does only the work a patch can change, many runs per forward; "loop" (loop.ts) runs
+ * one full forward per index, as TransformerLens does.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer, ModelInput } from "../../model/hookedTransformer";
 import { tf } from "../../tensor";
+import { runBatched } from "./batched";
 import { axisSizes, PatchKind } from "./kinds";
+import { runLoop } from "./loop";
 import { PatchProgress, progressReporter } from "./progress";
+import { PatchMetric, Sweep } from "./run";
 
-/** Scores one patched run from its logits [batch, pos, d_vocab] (a scalar tensor or a number). */
-export type PatchMetric = (logits: Tensor) => Tensor | number;
+export type { PatchMetric } from "./run";
 
 /** Options of the patching functions. */
 export interface PatchOptions {
   /** "batched" (default) or "loop" (one full forward per index, as TransformerLens). */
   mode?: "batched" | "loop";
-  /** Patched runs per forward in batched mode (default: as many as keep the logits near 256 MB, at most 64). */
+  /** Most patched runs that go through the model together in batched mode (default: up to 1024 rows of stream). */
   batchSize?: number;
   /** Progress bar (default: on stderr for sweeps of 64 runs or more), false, or a callback. */
   progress?: PatchProgress;
+  /**
+   * The positions whose logits the metric reads (negative ones count from the end; e.g. [-1] for a metric on the
+   * last token). Logits at other positions are then not computed, and the metric sees NaN there — a metric that
+   * reads them gives NaN, which is an error. Default: every position.
+   */
+  metricPositions?: number[];
+}
+
+/** `positions` as ascending, distinct, non-negative indices below `nPos`; throws on anything else. */
+function readPositions(positions: number[], nPos: number): number[] {
+  if (
+    !Array.isArray(positions) ||
+    positions.length === 0 ||
+    !positions.every((p) => Number.isInteger(p) && p >= -nPos && p < nPos)
+  )
+    throw new Error(
+      `metricPositions must be a non-empty list of integers in ${-nPos}…${nPos - 1}, got ${JSON.stringify(positions)}`,
+    );
+  return [...new Set(positions.map((p) => (p < 0 ? nPos + p : p)))].sort((a, b) => a - b);
 }
 
 /** All index tuples over axes of these lengths, first axis slowest. */
@@ -34,159 +52,6 @@ function indexTuples(sizes: number[]): number[][] {
     (tuples, size) => tuples.flatMap((t) => Array.from({ length: size }, (_, i) => [...t, i])),
     [[]],
   );
-}
-
-/** 1 where a run with index `tuple` patches, over an activation's non-batch shape (as a bool tensor). */
-function patchMask(kind: PatchKind, shape: number[], tuple: number[]): Tensor {
-  return tf.tidy(() => {
-    let mask: Tensor = tf.ones(shape.slice(1));
-    kind.axes.forEach((axis, i) => {
-      const along = shape[axis.actAxis];
-      const hot = tf
-        .oneHot(tf.tensor1d([tuple[i]], "int32"), along)
-        .reshape(shape.slice(1).map((_, a) => (a + 1 === axis.actAxis ? along : 1)));
-      mask = mask.mul(hot);
-    });
-    return mask.cast("bool");
-  });
-}
-
-function metricValue(metric: PatchMetric, logits: Tensor): number {
-  const value = metric(logits);
-  if (typeof value === "number") return value;
-  const out = value.dataSync();
-  if (out.length !== 1) {
-    value.dispose();
-    throw new Error(`the metric must return a scalar, got a tensor of shape [${value.shape}]`);
-  }
-  value.dispose();
-  return out[0];
-}
-
-/** Resolved inputs shared by both modes. */
-interface Sweep {
-  model: HookedTransformer;
-  kind: PatchKind;
-  tokens: Tensor; // [batch, pos] corrupted, int32, owned by the sweep
-  clean: ActivationCache;
-  metric: PatchMetric;
-  sizes: number[];
-  tuples: number[][];
-}
-
-function cleanActivation(sweep: Sweep, layer: number): Tensor {
-  const name = `blocks.${layer}.${sweep.kind.hook}`;
-  if (!sweep.clean.has(name))
-    throw new Error(`the clean cache lacks "${name}": run runWithCache on the clean input without filtering it out`);
-  return sweep.clean.get(name);
-}
-
-function checkShape(act: Tensor, clean: Tensor, name: string, rows: number): void {
-  const expected = [rows, ...clean.shape.slice(1)];
-  if (act.shape.join() !== expected.join())
-    throw new Error(
-      `${name}: the corrupted run's activation is [${act.shape}] but the clean one is [${clean.shape}]: clean and corrupted inputs must have the same batch and length`,
-    );
-}
-
-/** Frees the event loop between forwards, so progress output and kernel messages go out during long sweeps. */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function runLoop(sweep: Sweep, report: (done: number) => void): Promise<number[]> {
-  const { model, kind, tokens, metric } = sweep;
-  const values: number[] = [];
-  for (let l = 0; l < model.cfg.nLayers; l++) {
-    const clean = cleanActivation(sweep, l);
-    const name = `blocks.${l}.${kind.hook}`;
-    for (const tuple of sweep.tuples) {
-      const logits = model.runWithHooks(tokens, {
-        fwdHooks: [
-          [
-            name,
-            (act) => {
-              checkShape(act, clean, name, clean.shape[0]);
-              const mask = patchMask(kind, act.shape, tuple);
-              const patched = tf.where(mask, clean, act);
-              mask.dispose();
-              return patched;
-            },
-          ],
-        ],
-      });
-      try {
-        values.push(metricValue(metric, logits));
-      } finally {
-        logits.dispose();
-      }
-      report(values.length);
-      await breathe();
-    }
-  }
-  return values;
-}
-
-function defaultBatchSize(model: HookedTransformer, rows: number, pos: number): number {
-  const floatsPerRun = rows * pos * model.cfg.dVocabOut;
-  return Math.max(1, Math.min(64, Math.floor(2 ** 26 / floatsPerRun)));
-}
-
-async function runBatched(sweep: Sweep, report: (done: number) => void, batchSize?: number): Promise<number[]> {
-  const { model, kind, tokens, metric, tuples } = sweep;
-  const [rows, pos] = tokens.shape;
-  const chunk = batchSize ?? defaultBatchSize(model, rows, pos);
-  if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  const { cache } = model.runWithCache(tokens, { namesFilter: (n) => n.endsWith("hook_resid_pre"), returnType: "none" });
-  const values: number[] = [];
-  try {
-    for (let l = 0; l < model.cfg.nLayers; l++) {
-      const clean = cleanActivation(sweep, l);
-      const name = `blocks.${l}.${kind.hook}`;
-      const start = cache.get(`blocks.${l}.hook_resid_pre`); // [rows, pos, d_model]: the corrupted stream entering layer l
-      for (let first = 0; first < tuples.length; first += chunk) {
-        const group = tuples.slice(first, first + chunk);
-        const n = group.length;
-        const input = tf.tidy(() => start.tile([n, 1, 1])); // [n·rows, pos, d_model], run r in rows r·rows …
-        let logits: Tensor;
-        try {
-          logits = model.runFromLayer(input, l, {
-            fwdHooks: [
-              [
-                name,
-                (act) => {
-                  checkShape(act, clean, name, n * rows);
-                  return tf.tidy(() => {
-                    const masks = tf.stack(group.map((tuple) => patchMask(kind, act.shape, tuple))); // [n, ...act[1:]]
-                    const perRow = masks.expandDims(1).tile([1, rows, ...act.shape.slice(1).map(() => 1)]); // [n, rows, …]
-                    const cleanRows = clean.tile([n, ...clean.shape.slice(1).map(() => 1)]); // [n·rows, …]
-                    return tf.where(perRow.reshape(act.shape), cleanRows, act);
-                  });
-                },
-              ],
-            ],
-          });
-        } finally {
-          input.dispose();
-        }
-        try {
-          for (let r = 0; r < n; r++) {
-            const runLogits = logits.slice([r * rows, 0, 0], [rows, -1, -1]);
-            try {
-              values.push(metricValue(metric, runLogits));
-            } finally {
-              runLogits.dispose();
-            }
-          }
-        } finally {
-          logits.dispose();
-        }
-        report(values.length);
-        await breathe();
-      }
-    }
-  } finally {
-    cache.dispose();
-  }
-  return values;
 }
 
 /**
@@ -207,7 +72,9 @@ export async function patchSweep(
   const tokens = model.inputTokens(corrupted); // [batch, pos] int32
   try {
     const sizes = axisSizes(kind, model.cfg, tokens.shape[1]!);
-    const sweep: Sweep = { model, kind, tokens, clean: cleanCache, metric, sizes, tuples: indexTuples(sizes) };
+    const nPos = tokens.shape[1]!;
+    const metricPositions = options.metricPositions === undefined ? undefined : readPositions(options.metricPositions, nPos);
+    const sweep: Sweep = { model, kind, tokens, clean: cleanCache, metric, sizes, tuples: indexTuples(sizes), metricPositions };
     const total = model.cfg.nLayers * sweep.tuples.length;
     const report = progressReporter(options.progress, label, total);
     const values = mode === "loop" ? await runLoop(sweep, report) : await runBatched(sweep, report, options.batchSize);

@@ -1,0 +1,42 @@
+/**
+ * The loop mode: one full forward per patched run, with a hook that swaps in the clean slice, as
+ * TransformerLens's patching module does. The batched mode is tested against it.
+ */
+import { tf } from "../../tensor";
+import { breathe, checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
+
+/** Every run's metric value, in the sweep's order; `report(done)` after each run. */
+export async function runLoop(sweep: Sweep, report: (done: number) => void): Promise<number[]> {
+  const { model, kind, tokens } = sweep;
+  const values: number[] = [];
+  for (let l = 0; l < model.cfg.nLayers; l++) {
+    const clean = cleanActivation(sweep, l);
+    const name = `blocks.${l}.${kind.hook}`;
+    for (const tuple of sweep.tuples) {
+      const logits = model.runWithHooks(tokens, {
+        fwdHooks: [
+          [
+            name,
+            (act) => {
+              checkShape(act, clean, name, clean.shape[0]);
+              const mask = patchMask(kind, act.shape, tuple);
+              const patched = tf.where(mask, clean, act);
+              mask.dispose();
+              return patched;
+            },
+          ],
+        ],
+      });
+      const read = sweep.metricPositions ? hideUnreadLogits(logits, sweep.metricPositions) : logits;
+      if (read !== logits) logits.dispose();
+      try {
+        values.push(metricValue(sweep, read));
+      } finally {
+        read.dispose();
+      }
+      report(values.length);
+      await breathe();
+    }
+  }
+  return values;
+}
