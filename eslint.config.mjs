@@ -13,6 +13,8 @@ export default tseslint.config(
       ".cache/",
       "tests/artifacts/",
       "widgets/lib/",
+      "widgets/labextension/",
+      "widgets/node_modules/",
     ],
   },
   js.configs.recommended,

@@ -1,0 +1,193 @@
+/**
+ * The attention-patterns view: a thumbnail per head (hover previews, click selects — the kernel
+ * sees `selected_head`), the focused head large with a tooltip per cell, a colour legend, and the
+ * tokens: hovering one shows where it attends (query mode) or what attends to it (key mode) in
+ * the token colours and in the large pattern; clicking locks it. Token text is set as text only.
+ */
+import { DOMWidgetView } from "@jupyter-widgets/base";
+import { byteColors, headColor } from "../draw/colors";
+import { cellValue, headPixels, isMasked, QuantisedPatterns, rampPixels } from "../draw/pattern";
+import { displayToken, formatValue, positionLabel } from "../draw/tokens";
+import { addStyle } from "../style";
+import type { AttentionPatternsModel } from "./model";
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  parent?: HTMLElement,
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.className = className;
+  parent?.appendChild(el);
+  return el;
+}
+
+function paint(canvas: HTMLCanvasElement, pixels: Uint8ClampedArray, width: number, height: number): void {
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d")!;
+  const image = ctx.createImageData(width, height);
+  image.data.set(pixels);
+  ctx.putImageData(image, 0, 0);
+}
+
+export class AttentionPatternsView extends DOMWidgetView {
+  declare model: AttentionPatternsModel;
+  private thumbs: HTMLDivElement[] = [];
+  private main!: HTMLCanvasElement;
+  private tooltip!: HTMLDivElement;
+  private tokenSpans: HTMLSpanElement[] = [];
+  private hoveredHead: number | undefined;
+  private hoveredToken: number | undefined;
+
+  render(): void {
+    addStyle(document);
+    this.el.classList.add("tslens-view", "tslens-attention");
+    this.listenTo(this.model, "change:patterns change:n_heads change:tokens change:query_tokens change:head_names", () =>
+      this.build(),
+    );
+    this.listenTo(this.model, "change:selected_head change:locked_token change:token_mode", () => this.refresh());
+    this.build();
+  }
+
+  private get focusedHead(): number {
+    return this.hoveredHead ?? this.model.get("selected_head");
+  }
+
+  /** Position (key index) of the focused token, or undefined. */
+  private get focusedToken(): number | undefined {
+    const locked = this.model.get("locked_token") as number;
+    return this.hoveredToken ?? (locked >= 0 ? locked : undefined);
+  }
+
+  private build(): void {
+    this.el.replaceChildren();
+    const p = this.model.patterns();
+    if (!p) return;
+    const names = this.model.get("head_names") as string[];
+    const controls = element("div", "tslens-controls", this.el);
+    const label = element("span", "", controls);
+    label.textContent = "Hovered token:";
+    const mode = element("select", "tslens-mode", controls);
+    for (const [value, text] of [
+      ["query", "where it attends (destination → sources)"],
+      ["key", "what attends to it (source ← destinations)"],
+    ]) {
+      const option = element("option", "", mode);
+      option.value = value;
+      option.textContent = text;
+    }
+    mode.value = this.model.get("token_mode");
+    mode.addEventListener("change", () => {
+      this.model.set("token_mode", mode.value);
+      this.model.save_changes();
+    });
+    const row = element("div", "tslens-row tslens-thumbs", this.el);
+    this.thumbs = names.map((name, h) => {
+      const thumb = element("div", "tslens-thumb", row);
+      const canvas = element("canvas", "", thumb);
+      canvas.style.borderColor = headColor(h, p.heads);
+      paint(canvas, headPixels(p, h), p.keys, p.queries);
+      const caption = element("span", "tslens-head-name", thumb);
+      caption.textContent = name;
+      caption.style.color = headColor(h, p.heads);
+      thumb.addEventListener("mouseenter", () => ((this.hoveredHead = h), this.refresh()));
+      thumb.addEventListener("mouseleave", () => ((this.hoveredHead = undefined), this.refresh()));
+      thumb.addEventListener("click", () => {
+        this.model.set("selected_head", h);
+        this.model.save_changes();
+      });
+      return thumb;
+    });
+    const zoom = element("div", "tslens-zoom", this.el);
+    this.main = element("canvas", "tslens-main", zoom);
+    this.main.addEventListener("mousemove", (event) => this.showCell(event));
+    this.main.addEventListener("mouseleave", () => (this.tooltip.textContent = ""));
+    this.legend(zoom, p);
+    this.tooltip = element("div", "tslens-tooltip", this.el);
+    const strip = element("div", "tslens-tokens", this.el);
+    this.tokenSpans = (this.model.get("tokens") as string[]).map((token, i) => {
+      const span = element("span", "tslens-token", strip);
+      span.textContent = displayToken(token);
+      span.title = positionLabel(this.model.get("tokens"), i);
+      span.addEventListener("mouseenter", () => ((this.hoveredToken = i), this.refresh()));
+      span.addEventListener("mouseleave", () => ((this.hoveredToken = undefined), this.refresh()));
+      span.addEventListener("click", () => {
+        this.model.set("locked_token", this.model.get("locked_token") === i ? -1 : i);
+        this.model.save_changes();
+      });
+      return span;
+    });
+    this.refresh();
+  }
+
+  /** The colour legend: a vertical ramp from min (bottom) to max (top) with both values written out. */
+  private legend(parent: HTMLElement, p: QuantisedPatterns): void {
+    const box = element("div", "tslens-legend", parent);
+    const top = element("span", "tslens-legend-max", box);
+    top.textContent = formatValue(p.max);
+    const ramp = element("canvas", "", box);
+    const horizontal = rampPixels(p.min, p.max, 128);
+    const vertical = new Uint8ClampedArray(128 * 4);
+    for (let y = 0; y < 128; y++) vertical.set(horizontal.subarray((127 - y) * 4, (127 - y) * 4 + 4), y * 4);
+    paint(ramp, vertical, 1, 128);
+    const bottom = element("span", "tslens-legend-min", box);
+    bottom.textContent = formatValue(p.min);
+  }
+
+  /** Redraws what depends on the focused head and token. */
+  private refresh(): void {
+    const p = this.model.patterns();
+    if (!p || !this.main) return;
+    const head = this.focusedHead;
+    const selected = this.model.get("selected_head") as number;
+    this.thumbs.forEach((thumb, h) => thumb.classList.toggle("tslens-selected", h === selected));
+    const token = this.focusedToken;
+    const queryMode = this.model.get("token_mode") === "query";
+    const offset = p.keys - p.queries; // key position of query 0
+    const pixels = headPixels(p, head);
+    if (token !== undefined) {
+      // Fade every cell outside the focused token's row (query mode) or column (key mode).
+      for (let q = 0; q < p.queries; q++)
+        for (let k = 0; k < p.keys; k++) {
+          const inside = queryMode ? q + offset === token : k === token;
+          if (inside) continue;
+          const at = (q * p.keys + k) * 4;
+          for (let c = 0; c < 3; c++) pixels[at + c] = Math.round(pixels[at + c] * 0.3 + 255 * 0.7);
+        }
+    }
+    paint(this.main, pixels, p.keys, p.queries);
+    this.main.style.borderColor = headColor(head, p.heads);
+    const table = byteColors(p.min, p.max);
+    const locked = this.model.get("locked_token") as number;
+    this.tokenSpans.forEach((span, i) => {
+      span.classList.toggle("tslens-locked", i === locked);
+      let value: number | undefined;
+      if (token !== undefined) {
+        if (queryMode && token >= offset)
+          value = isMasked(p, token - offset, i) ? undefined : cellValue(p, head, token - offset, i);
+        if (!queryMode && i >= offset) value = isMasked(p, i - offset, token) ? undefined : cellValue(p, head, i - offset, token);
+      }
+      if (value === undefined) span.style.background = "";
+      else {
+        const b = Math.round(((value - p.min) / (p.max - p.min)) * 255);
+        span.style.background = `rgb(${table[b * 3]}, ${table[b * 3 + 1]}, ${table[b * 3 + 2]})`;
+      }
+    });
+  }
+
+  /** Tooltip of the cell under the pointer: destination, source, both tokens and the value. */
+  private showCell(event: MouseEvent): void {
+    const p = this.model.patterns();
+    if (!p) return;
+    const rect = this.main.getBoundingClientRect();
+    const k = Math.floor(((event.clientX - rect.left) / rect.width) * p.keys);
+    const q = Math.floor(((event.clientY - rect.top) / rect.height) * p.queries);
+    if (k < 0 || q < 0 || k >= p.keys || q >= p.queries) return;
+    const names = this.model.get("head_names") as string[];
+    const where = `${names[this.focusedHead]} destination (query) ${positionLabel(this.model.get("query_tokens"), q)} → source (key) ${positionLabel(this.model.get("tokens"), k)}`;
+    this.tooltip.textContent = isMasked(p, q, k)
+      ? `${where}: N/A (masked)`
+      : `${where}: ${formatValue(cellValue(p, this.focusedHead, q, k))}`;
+  }
+}

@@ -1,0 +1,3 @@
+/** Every model and view of the "tslens-widgets" module. */
+export { AttentionPatternsModel } from "./attention/model";
+export { AttentionPatternsView } from "./attention/view";

@@ -1,0 +1,17 @@
+/** The JupyterLab plugin: registers the "tslens-widgets" module with the ipywidgets manager. */
+import { IJupyterWidgetRegistry } from "@jupyter-widgets/base";
+import * as views from "./index";
+import { MODULE_NAME, MODULE_VERSION } from "./version";
+
+// Typed by shape: JupyterLab reads only these fields, so no @jupyterlab/application dependency is needed.
+const plugin = {
+  id: "tslens-widgets:plugin",
+  description: "Registers tslens's widget views.",
+  requires: [IJupyterWidgetRegistry],
+  autoStart: true,
+  activate: (_app: unknown, registry: IJupyterWidgetRegistry): void => {
+    registry.registerWidget({ name: MODULE_NAME, version: MODULE_VERSION, exports: { ...views } });
+  },
+};
+
+export default plugin;
