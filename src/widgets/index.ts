@@ -15,3 +15,5 @@ export type { ButtonOptions } from "./controls/button";
 export { Output } from "./controls/output";
 export { HBox, VBox } from "./controls/box";
 export type { BoxOptions } from "./controls/box";
+export { AttentionPatterns, attentionPatterns } from "./views/attentionPatterns";
+export type { AttentionPatternsOptions } from "./views/attentionPatterns";

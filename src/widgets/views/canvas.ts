@@ -1,0 +1,56 @@
+/**
+ * Kernel-side drawing for PNG snapshots, on @napi-rs/canvas (Skia, the browser's Canvas 2D API).
+ * Loaded on first use; without it, views simply carry no PNG.
+ */
+import type * as NapiCanvas from "@napi-rs/canvas";
+
+type CanvasModule = typeof NapiCanvas;
+export type Context2D = NapiCanvas.SKRSContext2D;
+
+let loaded: CanvasModule | null | undefined;
+
+/** The canvas module, or undefined when it cannot be loaded on this machine. */
+export function canvasModule(): CanvasModule | undefined {
+  if (loaded === undefined) {
+    try {
+      loaded = require("@napi-rs/canvas") as CanvasModule;
+    } catch {
+      loaded = null;
+    }
+  }
+  return loaded ?? undefined;
+}
+
+/** Draws RGBA `pixels` (width × height) scaled to `w` × `h` at (x, y), without smoothing. */
+export function drawPixels(
+  ctx: Context2D,
+  pixels: Uint8ClampedArray,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): void {
+  const lib = canvasModule()!;
+  const source = lib.createCanvas(width, height);
+  const image = source.getContext("2d").createImageData(width, height);
+  image.data.set(pixels);
+  source.getContext("2d").putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(source, x, y, w, h);
+}
+
+/** Renders `draw` on a new canvas of `width` × `height` (white) and returns the PNG bytes, or undefined. */
+export function renderPng(width: number, height: number, draw: (ctx: Context2D) => void): Uint8Array | undefined {
+  const lib = canvasModule();
+  if (!lib) return undefined;
+  const canvas = lib.createCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "white";
+  ctx.fillRect(0, 0, width, height);
+  ctx.font = "12px sans-serif";
+  ctx.textBaseline = "top";
+  draw(ctx);
+  return new Uint8Array(canvas.toBuffer("image/png"));
+}
