@@ -1,0 +1,190 @@
+/**
+ * tslens's own views in a real browser (JupyterLab 4 + the tslens-widgets extension + Debian's
+ * chromium): an attentionPatterns view of the embedded model on a prompt that contains markup.
+ * The canvases are drawn (non-blank pixels), hovering a token changes the large pattern and the
+ * token colours, clicking a head thumbnail sets the kernel's `selectedHead`, and the markup in the
+ * prompt stays text: no element is created from it and no script runs.
+ *
+ * Screenshots go to tests/artifacts/ (gitignored), with the server log.
+ */
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { TestBrowser } from "./browser";
+import { LabServer, REPO_ROOT } from "./lab-server";
+import { LabNotebook, writeNotebook } from "./notebook";
+import { eventually } from "./wait";
+
+const ARTIFACTS = path.join(REPO_ROOT, "tests", "artifacts");
+const NOTEBOOK = "attention.ipynb";
+const HOSTILE = "<img src=x onerror=alert(1)>";
+
+const CELLS = [
+  [
+    'import * as lens from "tslens";',
+    "const model = await lens.loadModel();",
+    `const text = ${JSON.stringify(`${HOSTILE} The cat sat on the mat. The cat sat on the mat.`)};`,
+    'const { cache } = model.runWithCache(text, { namesFilter: (n) => n.endsWith("hook_pattern"), returnType: "none" });',
+    "const view = lens.attentionPatterns({",
+    "  tokens: model.toStrTokens(text),",
+    '  attention: [cache.get("blocks.0.attn.hook_pattern"), cache.get("blocks.1.attn.hook_pattern")],',
+    "});",
+    "view",
+  ].join("\n"),
+  "view.selectedHead",
+];
+
+/** Per canvas of the view: its size and how many pixels are not white (read in the page). */
+const CANVAS_INK = `(() => Array.from(document.querySelectorAll(".tslens-attention canvas")).map((c) => {
+  const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let ink = 0, hash = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) ink++;
+    hash = (hash * 31 + data[i] + 7 * data[i + 1] + 13 * data[i + 2]) >>> 0;
+  }
+  return { width: c.width, height: c.height, ink, hash, main: c.classList.contains("tslens-main") };
+}))()`;
+
+interface CanvasInk {
+  width: number;
+  height: number;
+  ink: number;
+  hash: number;
+  main: boolean;
+}
+
+describe("JupyterLab in a browser: the attention-patterns view", function () {
+  this.timeout(300_000);
+  this.slow(60_000);
+
+  let tmpDir: string;
+  let server: LabServer | undefined;
+  let browser: TestBrowser | undefined;
+  let nb: LabNotebook;
+  let failed = false;
+  let shot = 0;
+  const dialogs: string[] = [];
+
+  async function screenshot(step: string): Promise<void> {
+    if (!browser) return;
+    const file = await browser.screenshot(ARTIFACTS, `attention-${String(++shot).padStart(2, "0")}-${step}`);
+    if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
+  }
+
+  const page = () => browser!.page;
+  const canvases = async () => (await page().evaluate(CANVAS_INK)) as CanvasInk[];
+
+  before(async function () {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-attention-"));
+    writeNotebook(path.join(tmpDir, NOTEBOOK), CELLS);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const f of fs.readdirSync(ARTIFACTS)) if (/^attention-.*\.(png|log)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+    server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, "attention-server.log") });
+    browser = await TestBrowser.launch();
+    browser.page.on("dialog", (dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    nb = new LabNotebook(browser.page);
+  });
+
+  beforeEach(function () {
+    if (failed) throw new Error("an earlier step of this browser session failed; this step builds on it");
+  });
+
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state !== "failed") return;
+    failed = true;
+    await screenshot("FAILED");
+    const details = [
+      `--- notebook state ---\n${await nb?.describe().catch((e: Error) => `<${e.message}>`)}`,
+      `--- browser console errors/warnings (tail) ---\n${browser?.problemsTail() ?? "(no browser)"}`,
+      `--- jupyter lab log (tail) ---\n${server?.logTail(60) ?? "(no server)"}`,
+    ].join("\n");
+    if (test.err) test.err.message += `\n${details}`;
+    else console.log(details);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (browser) fs.writeFileSync(path.join(ARTIFACTS, "attention-browser-console.log"), browser.console.join("\n") + "\n");
+    await browser?.close();
+    await server?.stop();
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  });
+
+  it("runs the notebook: every head's thumbnail and the large pattern are drawn (non-blank pixels)", async function () {
+    await page().goto(server!.url(`/lab/tree/${NOTEBOOK}`), { waitUntil: "domcontentloaded", timeout: 60_000 });
+    await nb.waitForIdleKernel(NOTEBOOK, "tslens", 90_000);
+    const started = Date.now();
+    await nb.command("notebook:run-all-cells");
+    await nb.waitForExecuted([null, null], 120_000);
+    await nb.output(0).locator(".tslens-attention canvas.tslens-main").waitFor({ state: "visible", timeout: 30_000 });
+    console.log(`      run all → view drawn: ${Date.now() - started} ms`);
+    const drawn = await canvases();
+    const thumbs = drawn.filter((c) => !c.main && c.width > 1);
+    assert.equal(thumbs.length, 8, `8 head thumbnails (2 layers × 4 heads): ${JSON.stringify(drawn)}`);
+    for (const c of drawn) assert.ok(c.ink > 0, `a blank canvas: ${JSON.stringify(c)}`);
+    const main = drawn.find((c) => c.main)!;
+    assert.ok(main.ink > main.width * main.height * 0.4, `the large pattern is mostly drawn: ${JSON.stringify(main)}`);
+    const names = await nb.output(0).locator(".tslens-head-name").allInnerTexts();
+    assert.deepEqual(names, ["L0H0", "L0H1", "L0H2", "L0H3", "L1H0", "L1H1", "L1H2", "L1H3"]);
+    assert.match(await nb.outputText(1), /^(\[\d+\]:\s*)?0$/, "selectedHead starts at 0");
+    await screenshot("ran-all");
+  });
+
+  it("the prompt's markup is text: the token spans hold it, no element or script comes of it", async function () {
+    const tokens = await nb.output(0).locator(".tslens-token").allTextContents();
+    assert.ok(tokens.join("").includes("<img·src=x·onerror=alert(1)>"), `token text: ${JSON.stringify(tokens)}`);
+    assert.equal(await nb.output(0).locator("img").count(), 0, "an <img> element was created");
+    assert.deepEqual(dialogs, [], "a dialog opened (a script ran)");
+  });
+
+  it("hovering a token fades the large pattern outside its row and colours the tokens it attends to", async function () {
+    const before = (await canvases()).find((c) => c.main)!;
+    const token = nb.output(0).locator(".tslens-token").nth(20);
+    await token.hover();
+    await eventually(async () => (await canvases()).find((c) => c.main)!.hash !== before.hash, {
+      what: "the large pattern to change on hover",
+      timeoutMs: 5_000,
+    });
+    const coloured = await nb
+      .output(0)
+      .locator(".tslens-token")
+      .evaluateAll(
+        (spans) => spans.filter((s) => (s as unknown as { style: { background: string } }).style.background !== "").length,
+      );
+    assert.ok(coloured >= 20, `tokens coloured by the hovered token's attention: ${coloured}`);
+    await screenshot("hover-token");
+    await page().mouse.move(0, 0);
+    await eventually(async () => (await canvases()).find((c) => c.main)!.hash === before.hash, {
+      what: "the large pattern to return after the hover",
+      timeoutMs: 5_000,
+    });
+  });
+
+  it("clicking a head thumbnail selects it in the kernel (selectedHead) and shows it large", async function () {
+    const before = (await canvases()).find((c) => c.main)!;
+    await nb.output(0).locator(".tslens-thumb").nth(5).click();
+    await page().mouse.move(0, 0);
+    await eventually(async () => (await canvases()).find((c) => c.main)!.hash !== before.hash, {
+      what: "the large pattern to show head L1H1",
+      timeoutMs: 5_000,
+    });
+    await nb.runCellFromUi(1, 30_000);
+    await nb.waitForOutput(1, (t) => /^(\[\d+\]:\s*)?5$/.test(t), 'is "5"', 15_000);
+    await screenshot("selected-L1H1");
+  });
+
+  it("the page and the kernel logged no errors; nothing left 127.0.0.1", function () {
+    const errors = browser!.problems.filter((p) => !p.startsWith("[warning]"));
+    assert.deepEqual(errors, [], "browser console errors / uncaught exceptions");
+    assert.deepEqual(browser!.blockedRequests, [], "requests to hosts other than 127.0.0.1");
+    const bad = server!.log
+      .split("\n")
+      .filter((l) => /^\[tslens kernel\] (WARN|ERROR)\b|^\[E |Traceback \(most recent call last\)/.test(l));
+    assert.deepEqual(bad, [], "kernel warnings/errors or server errors in the jupyter lab log");
+  });
+});
