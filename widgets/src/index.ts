@@ -1,3 +1,5 @@
 /** Every model and view of the "tslens-widgets" module. */
 export { AttentionPatternsModel } from "./attention/model";
 export { AttentionPatternsView } from "./attention/view";
+export { HeadScoresModel } from "./scores/model";
+export { HeadScoresView } from "./scores/view";

@@ -16,6 +16,7 @@ const CSS = `
 .tslens-token { padding: 1px 3px; margin: 1px; border-radius: 3px; border: 1px solid #ccc; cursor: pointer; white-space: pre; }
 .tslens-token.tslens-locked { outline: 2px solid var(--jp-brand-color1, #1976d2); }
 .tslens-tooltip { min-height: 1.4em; margin-top: 4px; color: var(--jp-ui-font-color2, #555); }
+.tslens-title { font-weight: 600; margin: 2px 0 4px; }
 .tslens-controls { margin: 4px 0; display: flex; gap: 8px; align-items: center; }
 `;
 

@@ -1,0 +1,18 @@
+/** plotly.js, loaded on first use (its own chunk of the extension, so views without charts do not wait for it). */
+import type PlotlyType from "plotly.js-cartesian-dist-min";
+import { colorOf, cssColor } from "./draw/colors";
+
+let loading: Promise<typeof PlotlyType> | undefined;
+
+/** The plotly module. */
+export function plotly(): Promise<typeof PlotlyType> {
+  loading ??= import("plotly.js-cartesian-dist-min").then(
+    (m) => ((m as { default?: typeof PlotlyType }).default ?? m) as typeof PlotlyType,
+  );
+  return loading;
+}
+
+/** tslens's colour scale for [min, max] as a plotly colorscale. */
+export function colorscale(min: number, max: number): [number, string][] {
+  return Array.from({ length: 11 }, (_, i) => [i / 10, cssColor(colorOf(min + (i / 10) * (max - min), min, max))]);
+}
