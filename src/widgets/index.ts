@@ -17,3 +17,7 @@ export { HBox, VBox } from "./controls/box";
 export type { BoxOptions } from "./controls/box";
 export { AttentionPatterns, attentionPatterns } from "./views/attentionPatterns";
 export type { AttentionPatternsOptions } from "./views/attentionPatterns";
+export { HeadScores, headScores } from "./views/headScores";
+export type { HeadScoresOptions, HeadRef } from "./views/headScores";
+export { InductionHeads, inductionHeads } from "./views/inductionHeads";
+export type { InductionHeadsOptions } from "./views/inductionHeads";

@@ -49,6 +49,62 @@ function headsOf(t: Tensor, batchIndex: number, what: string): { values: Float32
   throw new Error(`${what} must be [heads, query, key] or [batch, heads, query, key], got [${t.shape}]`);
 }
 
+/** The view's traits for `options` (validated): patterns quantised to bytes, tokens, names, scale. */
+function patternTraits(options: AttentionPatternsOptions): Record<string, unknown> {
+  const tensors = Array.isArray(options.attention) ? options.attention : [options.attention];
+  if (tensors.length === 0) throw new Error("attention must hold at least one pattern");
+  const layers = options.layers === undefined ? undefined : ([] as number[]).concat(options.layers);
+  if (layers && layers.length !== tensors.length)
+    throw new Error(`layers names ${layers.length} layers but attention holds ${tensors.length} patterns`);
+  const parts = tensors.map((t, i) => headsOf(t, options.batchIndex ?? 0, tensors.length > 1 ? `attention[${i}]` : "attention"));
+  const [, queries, keys] = parts[0].shape;
+  parts.forEach((part, i) => {
+    if (part.shape[1] !== queries || part.shape[2] !== keys)
+      throw new Error(
+        `attention[${i}] is [${part.shape}] but attention[0] is [${parts[0].shape}]: every pattern needs the same query and key lengths`,
+      );
+  });
+  const heads = parts.reduce((n, part) => n + part.shape[0], 0);
+  const values = new Float32Array(heads * queries * keys);
+  parts.reduce((at, part) => (values.set(part.values, at), at + part.values.length), 0);
+  const { tokens } = options;
+  if (!Array.isArray(tokens) || tokens.length !== keys || !tokens.every((t) => typeof t === "string"))
+    throw new Error(
+      `tokens must be ${keys} strings (one per key position), got ${Array.isArray(tokens) ? tokens.length : typeof tokens}`,
+    );
+  const queryTokens = options.queryTokens ?? tokens.slice(keys - queries);
+  if (queryTokens.length !== queries)
+    throw new Error(`queryTokens must be ${queries} strings (one per query position), got ${queryTokens.length}`);
+  const names =
+    options.headNames ??
+    parts.flatMap((part, i) =>
+      Array.from({ length: part.shape[0] }, (_, h) =>
+        layers ? `L${layers[i]}H${h}` : tensors.length > 1 ? `L${i}H${h}` : `H${h}`,
+      ),
+    );
+  if (names.length !== heads) throw new Error(`headNames must name ${heads} heads, got ${names.length}`);
+  const [low, high] = valueRange(values);
+  const isPattern = low >= 0 && high <= 1;
+  const min = options.min ?? (isPattern ? 0 : low);
+  const max = options.max ?? (isPattern ? 1 : high);
+  const selected = options.selectedHead ?? 0;
+  if (!Number.isInteger(selected) || selected < 0 || selected >= heads)
+    throw new Error(`selectedHead must be an integer in 0…${heads - 1}, got ${selected}`);
+  return {
+    tokens: [...tokens],
+    query_tokens: [...queryTokens],
+    head_names: names,
+    patterns: quantise(values, min, max), // [heads, query, key] bytes
+    n_heads: heads,
+    n_queries: queries,
+    n_keys: keys,
+    value_min: min,
+    value_max: max,
+    mask_upper_tri: options.maskUpperTri ?? true,
+    selected_head: selected,
+  };
+}
+
 /** The attention-patterns view. */
 export class AttentionPatterns extends LensWidget {
   /** The head shown large (a click on a thumbnail sets it). */
@@ -59,73 +115,30 @@ export class AttentionPatterns extends LensWidget {
   declare lockedToken: number;
 
   constructor(options: AttentionPatternsOptions) {
-    const tensors = Array.isArray(options.attention) ? options.attention : [options.attention];
-    if (tensors.length === 0) throw new Error("attention must hold at least one pattern");
-    const layers = options.layers === undefined ? undefined : ([] as number[]).concat(options.layers);
-    if (layers && layers.length !== tensors.length)
-      throw new Error(`layers names ${layers.length} layers but attention holds ${tensors.length} patterns`);
-    const parts = tensors.map((t, i) =>
-      headsOf(t, options.batchIndex ?? 0, tensors.length > 1 ? `attention[${i}]` : "attention"),
-    );
-    const [, queries, keys] = parts[0].shape;
-    parts.forEach((part, i) => {
-      if (part.shape[1] !== queries || part.shape[2] !== keys)
-        throw new Error(
-          `attention[${i}] is [${part.shape}] but attention[0] is [${parts[0].shape}]: every pattern needs the same query and key lengths`,
-        );
-    });
-    const heads = parts.reduce((n, part) => n + part.shape[0], 0);
-    const values = new Float32Array(heads * queries * keys);
-    parts.reduce((at, part) => (values.set(part.values, at), at + part.values.length), 0);
-    const { tokens } = options;
-    if (!Array.isArray(tokens) || tokens.length !== keys || !tokens.every((t) => typeof t === "string"))
-      throw new Error(
-        `tokens must be ${keys} strings (one per key position), got ${Array.isArray(tokens) ? tokens.length : typeof tokens}`,
-      );
-    const queryTokens = options.queryTokens ?? tokens.slice(keys - queries);
-    if (queryTokens.length !== queries)
-      throw new Error(`queryTokens must be ${queries} strings (one per query position), got ${queryTokens.length}`);
-    const names =
-      options.headNames ??
-      parts.flatMap((part, i) =>
-        Array.from({ length: part.shape[0] }, (_, h) =>
-          layers ? `L${layers[i]}H${h}` : tensors.length > 1 ? `L${i}H${h}` : `H${h}`,
-        ),
-      );
-    if (names.length !== heads) throw new Error(`headNames must name ${heads} heads, got ${names.length}`);
-    const [low, high] = valueRange(values);
-    const isPattern = low >= 0 && high <= 1;
-    const min = options.min ?? (isPattern ? 0 : low);
-    const max = options.max ?? (isPattern ? 1 : high);
-    const selected = options.selectedHead ?? 0;
-    if (!Number.isInteger(selected) || selected < 0 || selected >= heads)
-      throw new Error(`selectedHead must be an integer in 0…${heads - 1}, got ${selected}`);
-    super(
-      viewState("AttentionPatterns", {
-        tokens: [...tokens],
-        query_tokens: [...queryTokens],
-        head_names: names,
-        patterns: quantise(values, min, max), // [heads, query, key] bytes
-        n_heads: heads,
-        n_queries: queries,
-        n_keys: keys,
-        value_min: min,
-        value_max: max,
-        mask_upper_tri: options.maskUpperTri ?? true,
-        selected_head: selected,
-        token_mode: "query",
-        locked_token: -1,
-      }),
-    );
+    super(viewState("AttentionPatterns", { ...patternTraits(options), token_mode: "query", locked_token: -1 }));
     this.noEcho.add("patterns");
   }
 
+  /** Shows new patterns (and tokens); the selected head stays unless `options.selectedHead` is given or it is out of range. */
+  update(options: AttentionPatternsOptions): void {
+    const kept = this.selectedHead;
+    const traits = patternTraits({ ...options, selectedHead: options.selectedHead ?? 0 });
+    if (options.selectedHead === undefined && kept < (traits.n_heads as number)) traits.selected_head = kept;
+    this.headCount = traits.n_heads as number; // the selected head is checked against the new count
+    try {
+      this.set({ ...traits, locked_token: -1 });
+    } finally {
+      this.headCount = undefined;
+    }
+  }
+
+  /** The head count a new selected head must fit: the incoming one during update(). */
+  private headCount: number | undefined;
+
   protected override validate(key: string, value: unknown): unknown {
-    if (
-      key === "selected_head" &&
-      !(Number.isInteger(value) && (value as number) >= 0 && (value as number) < (this.get("n_heads") as number))
-    )
-      throw new Error(`selectedHead must be an integer in 0…${(this.get("n_heads") as number) - 1}, got ${String(value)}`);
+    const heads = this.headCount ?? (this.get("n_heads") as number);
+    if (key === "selected_head" && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) < heads))
+      throw new Error(`selectedHead must be an integer in 0…${heads - 1}, got ${String(value)}`);
     if (key === "token_mode" && value !== "query" && value !== "key")
       throw new Error(`tokenMode must be "query" or "key", got ${String(value)}`);
     return value;

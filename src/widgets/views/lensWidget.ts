@@ -36,6 +36,11 @@ export abstract class LensWidget extends Widget {
   /** PNG bytes of the current state, or undefined when no picture can be drawn here. */
   protected abstract snapshot(): Uint8Array | undefined;
 
+  /** The PNG snapshot of the current state (undefined when no canvas is available here). */
+  png(): Uint8Array | undefined {
+    return this.snapshot();
+  }
+
   override [MIME_BUNDLE_KEY](): MimeBundle {
     const bundle = super[MIME_BUNDLE_KEY]();
     const png = this.snapshot();
