@@ -3,7 +3,9 @@
  * chromium): an attentionPatterns view of the embedded model on a prompt that contains markup.
  * The canvases are drawn (non-blank pixels), hovering a token changes the large pattern and the
  * token colours, clicking a head thumbnail sets the kernel's `selectedHead`, and the markup in the
- * prompt stays text: no element is created from it and no script runs.
+ * prompt stays text: no element is created from it and no script runs. Then inductionHeads: its
+ * two plotly grids render, clicking a grid cell selects that head in the kernel and in the linked
+ * pattern, and entering a prompt makes the kernel recompute and push the new patterns.
  *
  * Screenshots go to tests/artifacts/ (gitignored), with the server log.
  */
@@ -33,10 +35,12 @@ const CELLS = [
     "view",
   ].join("\n"),
   "view.selectedHead",
+  "const dash = lens.inductionHeads(model);\ndash",
+  "dash.induction.selected",
 ];
 
 /** Per canvas of the view: its size and how many pixels are not white (read in the page). */
-const CANVAS_INK = `(() => Array.from(document.querySelectorAll(".tslens-attention canvas")).map((c) => {
+const CANVAS_INK = `((cell) => Array.from(document.querySelectorAll(".jp-Notebook-cell")[cell].querySelectorAll(".tslens-attention canvas")).map((c) => {
   const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
   let ink = 0, hash = 0;
   for (let i = 0; i < data.length; i += 4) {
@@ -44,7 +48,7 @@ const CANVAS_INK = `(() => Array.from(document.querySelectorAll(".tslens-attenti
     hash = (hash * 31 + data[i] + 7 * data[i + 1] + 13 * data[i + 2]) >>> 0;
   }
   return { width: c.width, height: c.height, ink, hash, main: c.classList.contains("tslens-main") };
-}))()`;
+}))`;
 
 interface CanvasInk {
   width: number;
@@ -73,7 +77,8 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
   }
 
   const page = () => browser!.page;
-  const canvases = async () => (await page().evaluate(CANVAS_INK)) as CanvasInk[];
+  /** The attention canvases of cell `cell` (0-based). */
+  const canvases = async (cell = 0) => (await page().evaluate(`${CANVAS_INK}(${cell})`)) as CanvasInk[];
 
   before(async function () {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-attention-"));
@@ -120,7 +125,7 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
     await nb.waitForIdleKernel(NOTEBOOK, "tslens", 90_000);
     const started = Date.now();
     await nb.command("notebook:run-all-cells");
-    await nb.waitForExecuted([null, null], 120_000);
+    await nb.waitForExecuted([null, null, null, null], 120_000);
     await nb.output(0).locator(".tslens-attention canvas.tslens-main").waitFor({ state: "visible", timeout: 30_000 });
     console.log(`      run all → view drawn: ${Date.now() - started} ms`);
     const drawn = await canvases();
@@ -176,6 +181,45 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
     await nb.runCellFromUi(1, 30_000);
     await nb.waitForOutput(1, (t) => /^(\[\d+\]:\s*)?5$/.test(t), 'is "5"', 15_000);
     await screenshot("selected-L1H1");
+  });
+
+  it("inductionHeads: both score grids render, and a clicked cell selects that head in the kernel and the pattern", async function () {
+    const grids = nb.output(2).locator(".tslens-head-scores");
+    await eventually(async () => (await grids.locator(".heatmaplayer image").count()) === 2, {
+      what: "two plotly heatmaps in cell 3",
+      timeoutMs: 30_000,
+      describe: () => nb.describeOutputs(),
+    });
+    const titles = await grids.locator(".tslens-title").allTextContents();
+    assert.deepEqual(titles, ["previous-token score", "induction score"]);
+    const before = (await canvases(2)).find((c) => c.main)!;
+    // Layer 0, head 2 of the induction grid (layer 0 is the top row; 2 layers × 4 heads).
+    const plotArea = grids.nth(1).locator(".nsewdrag").first();
+    await plotArea.scrollIntoViewIfNeeded();
+    const area = (await plotArea.boundingBox())!;
+    await page().mouse.click(area.x + area.width * (2.5 / 4), area.y + area.height * (0.5 / 2));
+    await eventually(async () => (await canvases(2)).find((c) => c.main)!.hash !== before.hash, {
+      what: "the linked pattern to show the clicked head",
+      timeoutMs: 10_000,
+    });
+    await nb.runCellFromUi(3, 30_000);
+    await nb.waitForOutput(3, (t) => /layer:\s*0,\s*head:\s*2/.test(t), "is { layer: 0, head: 2 }", 15_000);
+    await screenshot("induction-clicked-L0H2");
+  });
+
+  it("inductionHeads: entering a prompt makes the kernel recompute and push the new patterns", async function () {
+    const input = nb.output(2).locator(".widget-text input").first();
+    await input.scrollIntoViewIfNeeded();
+    await input.fill("Mr Dursley was the director of a firm called Grunnings");
+    await input.press("Enter");
+    await eventually(async () => (await nb.output(2).locator(".tslens-token").allTextContents()).join("").includes("Dursley"), {
+      what: "the prompt's tokens in the pattern view",
+      timeoutMs: 30_000,
+      describe: () => nb.describeOutputs(),
+    });
+    const tokens = await nb.output(2).locator(".tslens-token").allTextContents();
+    assert.equal(tokens.join("").split("Grunnings").length - 1, 2, `the prompt is shown twice: ${tokens.join("")}`);
+    await screenshot("induction-prompt");
   });
 
   it("the page and the kernel logged no errors; nothing left 127.0.0.1", function () {
