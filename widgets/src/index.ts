@@ -3,3 +3,7 @@ export { AttentionPatternsModel } from "./attention/model";
 export { AttentionPatternsView } from "./attention/view";
 export { HeadScoresModel } from "./scores/model";
 export { HeadScoresView } from "./scores/view";
+export { ColoredTokensModel } from "./tokens/model";
+export { ColoredTokensView } from "./tokens/view";
+export { LogitLensModel } from "./lens/model";
+export { LogitLensView } from "./lens/view";

@@ -16,6 +16,11 @@ const CSS = `
 .tslens-token { padding: 1px 3px; margin: 1px; border-radius: 3px; border: 1px solid #ccc; cursor: pointer; white-space: pre; }
 .tslens-token.tslens-locked { outline: 2px solid var(--jp-brand-color1, #1976d2); }
 .tslens-tooltip { min-height: 1.4em; margin-top: 4px; color: var(--jp-ui-font-color2, #555); }
+.tslens-ramp { width: 128px; height: 12px; image-rendering: pixelated; border: 1px solid #999; }
+.tslens-scroll { overflow-x: auto; max-width: 100%; }
+.tslens-lens-table { border-collapse: collapse; font-size: 11px; }
+.tslens-lens-table td { border: 1px solid #ddd; padding: 1px 4px; white-space: pre; }
+.tslens-lens-token { font-weight: 600; }
 .tslens-title { font-weight: 600; margin: 2px 0 4px; }
 .tslens-controls { margin: 4px 0; display: flex; gap: 8px; align-items: center; }
 `;
