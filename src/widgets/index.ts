@@ -21,3 +21,7 @@ export { HeadScores, headScores } from "./views/headScores";
 export type { HeadScoresOptions, HeadRef } from "./views/headScores";
 export { InductionHeads, inductionHeads } from "./views/inductionHeads";
 export type { InductionHeadsOptions } from "./views/inductionHeads";
+export { ColoredTokens, coloredTokens } from "./views/coloredTokens";
+export type { ColoredTokensOptions } from "./views/coloredTokens";
+export { LogitLens, logitLens } from "./views/logitLens";
+export type { LogitLensOptions } from "./views/logitLens";
