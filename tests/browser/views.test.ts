@@ -5,7 +5,8 @@
  * token colours, clicking a head thumbnail sets the kernel's `selectedHead`, and the markup in the
  * prompt stays text: no element is created from it and no script runs. Then inductionHeads: its
  * two plotly grids render, clicking a grid cell selects that head in the kernel and in the linked
- * pattern, and entering a prompt makes the kernel recompute and push the new patterns.
+ * pattern, and entering a prompt makes the kernel recompute and push the new patterns. Then
+ * coloredTokens (colours, switching value sets) and logitLens (a cell per layer and position, top-k on hover).
  *
  * Screenshots go to tests/artifacts/ (gitignored), with the server log.
  */
@@ -37,6 +38,11 @@ const CELLS = [
   "view.selectedHead",
   "const dash = lens.inductionHeads(model);\ndash",
   "dash.induction.selected",
+  [
+    "const strs = model.toStrTokens(text);",
+    "lens.coloredTokens({ tokens: strs, values: { position: strs.map((_, i) => i), reversed: strs.map((_, i) => -i) } })",
+  ].join("\n"),
+  "lens.logitLens(model, text)",
 ];
 
 /** Per canvas of the view: its size and how many pixels are not white (read in the page). */
@@ -58,7 +64,7 @@ interface CanvasInk {
   main: boolean;
 }
 
-describe("JupyterLab in a browser: the attention-patterns view", function () {
+describe("JupyterLab in a browser: tslens views", function () {
   this.timeout(300_000);
   this.slow(60_000);
 
@@ -72,7 +78,7 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
 
   async function screenshot(step: string): Promise<void> {
     if (!browser) return;
-    const file = await browser.screenshot(ARTIFACTS, `attention-${String(++shot).padStart(2, "0")}-${step}`);
+    const file = await browser.screenshot(ARTIFACTS, `views-${String(++shot).padStart(2, "0")}-${step}`);
     if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
   }
 
@@ -84,8 +90,8 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-attention-"));
     writeNotebook(path.join(tmpDir, NOTEBOOK), CELLS);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    for (const f of fs.readdirSync(ARTIFACTS)) if (/^attention-.*\.(png|log)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
-    server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, "attention-server.log") });
+    for (const f of fs.readdirSync(ARTIFACTS)) if (/^views-.*\.(png|log)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+    server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, "views-server.log") });
     browser = await TestBrowser.launch();
     browser.page.on("dialog", (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
@@ -114,7 +120,7 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
 
   after(async function () {
     this.timeout(60_000);
-    if (browser) fs.writeFileSync(path.join(ARTIFACTS, "attention-browser-console.log"), browser.console.join("\n") + "\n");
+    if (browser) fs.writeFileSync(path.join(ARTIFACTS, "views-browser-console.log"), browser.console.join("\n") + "\n");
     await browser?.close();
     await server?.stop();
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
@@ -125,7 +131,7 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
     await nb.waitForIdleKernel(NOTEBOOK, "tslens", 90_000);
     const started = Date.now();
     await nb.command("notebook:run-all-cells");
-    await nb.waitForExecuted([null, null, null, null], 120_000);
+    await nb.waitForExecuted([null, null, null, null, null, null], 120_000);
     await nb.output(0).locator(".tslens-attention canvas.tslens-main").waitFor({ state: "visible", timeout: 30_000 });
     console.log(`      run all → view drawn: ${Date.now() - started} ms`);
     const drawn = await canvases();
@@ -220,6 +226,40 @@ describe("JupyterLab in a browser: the attention-patterns view", function () {
     const tokens = await nb.output(2).locator(".tslens-token").allTextContents();
     assert.equal(tokens.join("").split("Grunnings").length - 1, 2, `the prompt is shown twice: ${tokens.join("")}`);
     await screenshot("induction-prompt");
+  });
+
+  it("coloredTokens: every token on its colour, the value on hover, and switching the value set recolours", async function () {
+    const out = nb.output(4);
+    const spans = out.locator(".tslens-colored-tokens .tslens-token");
+    await spans.first().scrollIntoViewIfNeeded();
+    const colours = () =>
+      spans.evaluateAll((all) => all.map((s) => (s as unknown as { style: { background: string } }).style.background));
+    const first = await colours();
+    assert.ok(first.length > 20 && first.every((c) => c.startsWith("rgb")), `token colours: ${first.slice(0, 5)}`);
+    assert.notEqual(first[0], first[first.length - 1], "the ends of a 0…n ramp differ");
+    await spans.nth(3).hover();
+    assert.match(await out.locator(".tslens-tooltip").innerText(), /\(3\): 3\.000/);
+    await out.locator("select.tslens-set").selectOption("reversed");
+    await eventually(async () => (await colours())[first.length - 1] !== first[first.length - 1], {
+      what: "the tokens to take the reversed set's colours",
+      timeoutMs: 10_000,
+    });
+    await screenshot("colored-tokens");
+  });
+
+  it("logitLens: a row per layer and a cell per position; hovering a cell lists the top 5", async function () {
+    const out = nb.output(5);
+    const table = out.locator(".tslens-lens-table");
+    await table.scrollIntoViewIfNeeded();
+    const cells = table.locator(".tslens-lens-cell");
+    const n = await out.locator(".tslens-lens-token").count();
+    assert.ok(n > 20, `${n} positions`);
+    assert.equal(await cells.count(), 3 * n, "3 rows (0_pre, 1_pre, final_post) × positions");
+    await cells.nth(2 * n + 14).hover();
+    const tip = await out.locator(".tslens-tooltip").innerText();
+    assert.match(tip, /^final_post at .+ \(14\): /);
+    assert.equal(tip.split(": ")[1].split(", ").length, 5, `top 5: ${tip}`);
+    await screenshot("logit-lens");
   });
 
   it("the page and the kernel logged no errors; nothing left 127.0.0.1", function () {
