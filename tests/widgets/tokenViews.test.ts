@@ -28,7 +28,10 @@ describe("coloredTokens and logitLens (kernel side)", function () {
     const state = open.data.state as Record<string, unknown>;
     assert.deepEqual(open.data.buffer_paths, [["values"]]);
     assert.deepEqual(Array.from(open.buffers[0] as Float32Array), [0.5, 2, 1, -1, 0.25, 3]);
-    assert.deepEqual([state.set_names, state.value_mins, state.value_maxs, state.selected], [["loss", "attribution"], [0, -1], [2, 3], "loss"]);
+    assert.deepEqual(
+      [state.set_names, state.value_mins, state.value_maxs, state.selected],
+      [["loss", "attribution"], [0, -1], [2, 3], "loss"],
+    );
     await host.comms.get(view.modelId)!.receive({ method: "update", state: { selected: "attribution" }, buffer_paths: [] });
     assert.equal(view.selected, "attribution");
     assert.throws(() => (view.selected = "nope"), /selected must be one of \["loss","attribution"\]/);
@@ -59,7 +62,8 @@ describe("coloredTokens and logitLens (kernel side)", function () {
     );
     const probs = host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!.buffers[0] as Float32Array;
     assert.equal(probs.length, 3 * top[0].length * 3);
-    for (let i = 0; i < probs.length; i += 3) assert.ok(probs[i] <= 1 && probs[i] >= probs[i + 1] && probs[i + 1] >= probs[i + 2]);
+    for (let i = 0; i < probs.length; i += 3)
+      assert.ok(probs[i] <= 1 && probs[i] >= probs[i + 1] && probs[i + 1] >= probs[i + 2]);
     // On the repeated half, the induction head makes the final row predict the actual next token; the embedding
     // row ("0_pre") predicts the current one.
     const strs = model.toStrTokens(text);

@@ -46,7 +46,8 @@ export class ColoredTokens extends LensWidget {
       return [options.min ?? Math.min(0, low), options.max ?? Math.max(0, high)];
     });
     const selected = options.selected ?? names[0];
-    if (!names.includes(selected)) throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(selected)}`);
+    if (!names.includes(selected))
+      throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(selected)}`);
     super(
       viewState("ColoredTokens", {
         tokens: [...tokens],
