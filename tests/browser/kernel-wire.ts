@@ -25,6 +25,8 @@ export interface WireMessage {
   method: string | null;
   /** For update_states replies: the model name of every state, by model id. */
   models: Record<string, string> | null;
+  /** Size of the websocket frame (characters for text frames). */
+  bytes?: number;
   /** Set when the frame could not be decoded. */
   error?: string;
 }
@@ -72,6 +74,13 @@ export async function recordKernelWire(page: Page): Promise<void> {
     };
 
     const decode = (dir: string, frame: unknown, protocol: string): Summary => {
+      const record = decodeFrame(dir, frame, protocol);
+      record.bytes =
+        typeof frame === "string" ? frame.length : ((frame as ArrayBuffer | ArrayBufferView | undefined)?.byteLength ?? 0);
+      return record;
+    };
+
+    const decodeFrame = (dir: string, frame: unknown, protocol: string): Summary => {
       try {
         if (typeof frame === "string") return summarize(dir, null, JSON.parse(frame));
         const bytes = ArrayBuffer.isView(frame)

@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TestBrowser } from "./browser";
+import { kernelWire, recordKernelWire } from "./kernel-wire";
 import { LabServer, REPO_ROOT } from "./lab-server";
 import { LabNotebook, writeNotebook } from "./notebook";
 import { eventually } from "./wait";
@@ -43,6 +44,16 @@ const CELLS = [
     "lens.coloredTokens({ tokens: strs, values: { position: strs.map((_, i) => i), reversed: strs.map((_, i) => -i) } })",
   ].join("\n"),
   "lens.logitLens(model, text)",
+  [
+    "// 12 heads × 1024 tokens of causal attention (random scores), for the payload and first-paint measurement.",
+    "const n = 1024;",
+    "const causal = lens.tf.linalg.bandPart(lens.tf.ones([n, n]), -1, 0);",
+    "const scores = lens.tf.add(lens.tf.randomNormal([12, n, n], 0, 2, 'float32', 1), lens.tf.mul(lens.tf.sub(1, causal), -1e9));",
+    "const big = lens.tf.softmax(scores);",
+    "const bigView = lens.attentionPatterns({ tokens: Array.from({ length: n }, (_, i) => `t${i}`), attention: big });",
+    "lens.tf.dispose([causal, scores, big]);",
+    "bigView",
+  ].join("\n"),
 ];
 
 /** Per canvas of the view: its size and how many pixels are not white (read in the page). */
@@ -93,6 +104,7 @@ describe("JupyterLab in a browser: tslens views", function () {
     for (const f of fs.readdirSync(ARTIFACTS)) if (/^views-.*\.(png|log)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
     server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, "views-server.log") });
     browser = await TestBrowser.launch();
+    await recordKernelWire(browser.page);
     browser.page.on("dialog", (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
@@ -131,7 +143,7 @@ describe("JupyterLab in a browser: tslens views", function () {
     await nb.waitForIdleKernel(NOTEBOOK, "tslens", 90_000);
     const started = Date.now();
     await nb.command("notebook:run-all-cells");
-    await nb.waitForExecuted([null, null, null, null, null, null], 120_000);
+    await nb.waitForExecuted([null, null, null, null, null, null, null], 180_000);
     await nb.output(0).locator(".tslens-attention canvas.tslens-main").waitFor({ state: "visible", timeout: 30_000 });
     console.log(`      run all → view drawn: ${Date.now() - started} ms`);
     const drawn = await canvases();
@@ -260,6 +272,36 @@ describe("JupyterLab in a browser: tslens views", function () {
     assert.match(tip, /^final_post at .+ \(14\): /);
     assert.equal(tip.split(": ")[1].split(", ").length, 5, `top 5: ${tip}`);
     await screenshot("logit-lens");
+  });
+
+  it("12 heads × 1024 tokens: the comm payload stays under 13 MB; first paint is measured (reported)", async function () {
+    const out = nb.output(6);
+    const from = (await kernelWire(page())).length;
+    const started = Date.now();
+    await nb.runCellFromUi(6, 180_000);
+    const painted = await eventually(
+      async () => {
+        const drawn = await page().evaluate(`${CANVAS_INK}(6)`);
+        const main = (drawn as CanvasInk[]).find((c) => c.main && c.width === 1024 && c.ink > 0);
+        return main ? Date.now() : undefined;
+      },
+      { what: "the 1024-token view's large pattern", timeoutMs: 120_000, intervalMs: 50 },
+    );
+    const wire = (await kernelWire(page())).slice(from);
+    const opens = wire.filter((m) => m.dir === "recv" && m.msgType === "comm_open");
+    const biggest = Math.max(...opens.map((m) => m.bytes ?? 0));
+    const execute = wire.find((m) => m.dir === "send" && m.msgType === "execute_request")!;
+    const open = opens.find((m) => m.bytes === biggest)!;
+    console.log(
+      `      12 × 1024 × 1024 patterns: comm_open ${(biggest / 1e6).toFixed(2)} MB; ` +
+        `execute → comm_open ${(open.t - execute.t).toFixed(0)} ms (kernel: random patterns, softmax, quantise); ` +
+        `run → large pattern painted ${painted - started} ms`,
+    );
+    assert.ok(biggest > 12 * 1024 * 1024, `the patterns were sent (${biggest} bytes)`);
+    assert.ok(biggest <= 13e6, `comm payload ${biggest} bytes > 13 MB`);
+    assert.equal(await out.locator(".tslens-thumb").count(), 12);
+    await out.locator(".tslens-main").scrollIntoViewIfNeeded();
+    await screenshot("1024-tokens");
   });
 
   it("the page and the kernel logged no errors; nothing left 127.0.0.1", function () {
