@@ -23,6 +23,10 @@ interface NotebookSummary {
   };
   html_has_state_script: boolean;
   html_view_scripts: number;
+  /** The MIME types of each output that shows a widget view. */
+  view_outputs: string[][];
+  /** True when the HTML export holds an <img src=x …> element (markup from token text). */
+  html_has_markup_from_tokens: boolean;
 }
 
 describe("example notebooks under nbclient", function () {
@@ -109,5 +113,23 @@ describe("example notebooks under nbclient", function () {
     assert.ok(diff && Number(diff[1]) <= 1e-5, `batched vs loop: ${diff?.[1]}`);
     assert.match(printed, /QK\s+\d+\.\d MFLOP/);
     assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
+  });
+
+  it("04-views: every tslens view saves its state, and each output carries a PNG and a text line besides the view", function () {
+    const s = summaries.find((x) => x.path.endsWith("04-views.ipynb"));
+    assert.ok(s, "04-views.ipynb missing");
+    const models = Object.values(s.widget_state.state ?? {}).map((m) => m.model_name);
+    for (const name of ["AttentionPatternsModel", "HeadScoresModel", "ColoredTokensModel", "LogitLensModel"])
+      assert.ok(models.includes(name), `${name} not in the saved state: ${models.join(", ")}`);
+    const patterns = Object.values(s.widget_state.state ?? {}).find((m) => m.model_name === "AttentionPatternsModel")!;
+    assert.equal(patterns.state._model_module, "tslens-widgets");
+    assert.ok(s.view_outputs.length >= 5, `${s.view_outputs.length} view outputs`);
+    for (const mimes of s.view_outputs) {
+      if (!mimes.includes("image/png")) continue; // standard controls carry no snapshot
+      assert.ok(mimes.includes("text/plain"), mimes.join(", "));
+    }
+    assert.equal(s.view_outputs.filter((m) => m.includes("image/png")).length, 5, "5 tslens views with a PNG");
+    assert.ok(!s.html_has_markup_from_tokens, "the HTML export contains markup made from token text");
+    assert.ok(s.texts.includes("'done'"), JSON.stringify(s.texts));
   });
 });

@@ -37,6 +37,8 @@ def summarize(path, out_dir):
         "widget_state": state,
         "html_has_state_script": f'<script type="{WIDGET_STATE}">' in html,
         "html_view_scripts": html.count(f'<script type="{WIDGET_VIEW}">'),
+        "view_outputs": [sorted(o["data"].keys()) for o in outputs if WIDGET_VIEW in o.get("data", {})],
+        "html_has_markup_from_tokens": "<img src=x" in html,
     }
 
 
