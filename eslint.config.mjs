@@ -14,6 +14,7 @@ export default tseslint.config(
       "tests/artifacts/",
       "widgets/lib/",
       "widgets/labextension/",
+      "widgets/embed/",
       "widgets/node_modules/",
     ],
   },
