@@ -3,6 +3,7 @@
  *   tslens kernel <connection_file>                   run the kernel (Jupyter calls this)
  *   tslens install [--user | --sys-prefix | --prefix DIR] [--name NAME]
  *   tslens lab [jupyter lab args…]                    JupyterLab from the project's .venv on notebooks/
+ *   tslens export NOTEBOOK [-o OUT.html] [--execute]  one HTML file that shows the notebook's widgets offline
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -13,7 +14,8 @@ import { PACKAGE_ROOT } from "./resolve";
 const USAGE = `usage:
   tslens kernel <connection_file>
   tslens install [--user | --sys-prefix | --prefix DIR] [--name NAME]
-  tslens lab [jupyter lab options]`;
+  tslens lab [jupyter lab options]
+  tslens export NOTEBOOK [-o OUT.html] [--execute]`;
 
 function parseInstallArgs(args: string[]): { target: InstallTarget; name: string } {
   let target: InstallTarget = { kind: "user" };
@@ -51,6 +53,37 @@ function lab(args: string[]): void {
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
 }
 
+/**
+ * Writes NOTEBOOK as one HTML file (default: next to it, .html) whose widgets render offline from the saved widget
+ * state, with the widget bundle inlined; --execute runs the notebook first, which saves that state.
+ */
+function exportHtml(args: string[]): void {
+  let notebook: string | undefined;
+  let out: string | undefined;
+  let execute = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--execute") execute = true;
+    else if (args[i] === "-o") {
+      out = args[++i];
+      if (!out) throw new Error("-o needs a file name");
+    } else if (!notebook && !args[i].startsWith("-")) notebook = args[i];
+    else throw new Error(`unknown argument ${args[i]}`);
+  }
+  if (!notebook) throw new Error("export needs a notebook: tslens export NOTEBOOK [-o OUT.html] [--execute]");
+  if (!fs.existsSync(notebook)) throw new Error(`${notebook} not found`);
+  const python = path.join(PACKAGE_ROOT, ".venv", "bin", "python");
+  const bundle = path.join(PACKAGE_ROOT, "widgets", "embed");
+  if (!fs.existsSync(python) || !fs.existsSync(path.join(bundle, "tslens-embed.js")))
+    throw new Error(`the export needs .venv and widgets/embed/tslens-embed.js: run "npm run setup" first`);
+  const target = out ?? notebook.replace(/\.ipynb$/, "") + ".html";
+  const script = path.join(PACKAGE_ROOT, "scripts", "export", "export_html.py");
+  const child = spawn(python, [script, notebook, target, bundle, ...(execute ? ["--execute"] : [])], {
+    stdio: "inherit",
+    env: { ...process.env, PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ""}` },
+  });
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
 /** Entry point of bin/tslens.js. */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -64,6 +97,8 @@ export async function main(argv: string[]): Promise<void> {
       console.log(`installed kernelspec "${name}" in ${installKernelSpec(target, name)}`);
     } else if (command === "lab") {
       lab(rest);
+    } else if (command === "export") {
+      exportHtml(rest);
     } else {
       console.error(USAGE);
       process.exitCode = command === undefined || command === "--help" || command === "-h" ? 0 : 2;
