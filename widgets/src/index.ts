@@ -7,3 +7,5 @@ export { ColoredTokensModel } from "./tokens/model";
 export { ColoredTokensView } from "./tokens/view";
 export { LogitLensModel } from "./lens/model";
 export { LogitLensView } from "./lens/view";
+export { PlotModel } from "./plot/model";
+export { PlotView } from "./plot/view";

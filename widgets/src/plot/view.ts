@@ -1,0 +1,43 @@
+/**
+ * A plotly figure from the kernel, redrawn when the kernel updates it. Every string of the figure
+ * has "<" and ">" turned into entities first, so plotly shows them as characters, never as tags.
+ */
+import { DOMWidgetView } from "@jupyter-widgets/base";
+import { plotly } from "../plotly";
+import { addStyle } from "../style";
+import type { PlotModel } from "./model";
+
+/** `value` with "<" and ">" of every string replaced by entities (plotly's text accepts entities). */
+export function escapeStrings(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  if (Array.isArray(value)) return value.map(escapeStrings);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, escapeStrings(v)]));
+  return value;
+}
+
+export class PlotView extends DOMWidgetView {
+  declare model: PlotModel;
+  private chart!: HTMLDivElement;
+
+  render(): void {
+    addStyle(document);
+    this.el.classList.add("tslens-view", "tslens-plot");
+    this.chart = document.createElement("div");
+    this.el.appendChild(this.chart);
+    this.listenTo(this.model, "change:figure_data change:figure_layout", () => void this.draw());
+    void this.draw();
+  }
+
+  private async draw(): Promise<void> {
+    const Plotly = await plotly();
+    const data = escapeStrings(this.model.get("figure_data")) as object[];
+    const layout = escapeStrings(this.model.get("figure_layout")) as object;
+    await Plotly.react(this.chart, data, layout, { displayModeBar: false });
+  }
+
+  remove(): void {
+    void plotly().then((Plotly) => Plotly.purge(this.chart));
+    super.remove();
+  }
+}
