@@ -25,3 +25,5 @@ export { ColoredTokens, coloredTokens } from "./views/coloredTokens";
 export type { ColoredTokensOptions } from "./views/coloredTokens";
 export { LogitLens, logitLens } from "./views/logitLens";
 export type { LogitLensOptions } from "./views/logitLens";
+export { Plot, plot } from "./views/plot";
+export type { Figure } from "./views/plot";
