@@ -6,7 +6,8 @@
  * prompt stays text: no element is created from it and no script runs. Then inductionHeads: its
  * two plotly grids render, clicking a grid cell selects that head in the kernel and in the linked
  * pattern, and entering a prompt makes the kernel recompute and push the new patterns. Then
- * coloredTokens (colours, switching value sets) and logitLens (a cell per layer and position, top-k on hover).
+ * coloredTokens (colours, switching value sets), logitLens (a cell per layer and position, top-k on
+ * hover), a 12-head × 1024-token view (payload and first paint) and a plotly figure updated from the kernel.
  *
  * Screenshots go to tests/artifacts/ (gitignored), with the server log.
  */
@@ -54,6 +55,14 @@ const CELLS = [
     "lens.tf.dispose([causal, scores, big]);",
     "bigView",
   ].join("\n"),
+  [
+    "const p = lens.plot({",
+    "  data: [{ type: 'bar', x: [0, 1, 2], y: [3, 1, 2], name: '<img src=x onerror=alert(2)>' }],",
+    "  layout: { title: { text: '<b>loss</b> <img src=x onerror=alert(3)>' }, showlegend: true },",
+    "});",
+    "p",
+  ].join("\n"),
+  "p.update({ data: [{ type: 'scatter', y: [1, 4, 9, 16], name: 'squares' }] });",
 ];
 
 /** Per canvas of the view: its size and how many pixels are not white (read in the page). */
@@ -143,7 +152,7 @@ describe("JupyterLab in a browser: tslens views", function () {
     await nb.waitForIdleKernel(NOTEBOOK, "tslens", 90_000);
     const started = Date.now();
     await nb.command("notebook:run-all-cells");
-    await nb.waitForExecuted([null, null, null, null, null, null, null], 180_000);
+    await nb.waitForExecuted([null, null, null, null, null, null, null, null, null], 180_000);
     await nb.output(0).locator(".tslens-attention canvas.tslens-main").waitFor({ state: "visible", timeout: 30_000 });
     console.log(`      run all → view drawn: ${Date.now() - started} ms`);
     const drawn = await canvases();
@@ -302,6 +311,23 @@ describe("JupyterLab in a browser: tslens views", function () {
     assert.equal(await out.locator(".tslens-thumb").count(), 12);
     await out.locator(".tslens-main").scrollIntoViewIfNeeded();
     await screenshot("1024-tokens");
+  });
+
+  it("plot: a plotly figure from the kernel, redrawn by update(); its strings are text", async function () {
+    const out = nb.output(7);
+    await out.locator(".tslens-plot").scrollIntoViewIfNeeded();
+    // The last cell replaced the bars by a line through 4 points.
+    await eventually(async () => (await out.locator(".scatterlayer .trace path.js-line").count()) === 1, {
+      what: "the updated figure's line",
+      timeoutMs: 15_000,
+      describe: () => nb.describeOutputs(),
+    });
+    assert.equal(await out.locator(".barlayer .trace").count(), 0, "the bars were replaced");
+    const title = await out.locator(".gtitle").textContent();
+    assert.equal(title, "<b>loss</b> <img src=x onerror=alert(3)>", "the title is shown as typed");
+    assert.equal(await out.locator("img").count(), 0);
+    assert.deepEqual(dialogs, [], "a dialog opened (a script ran)");
+    await screenshot("plot");
   });
 
   it("the page and the kernel logged no errors; nothing left 127.0.0.1", function () {
