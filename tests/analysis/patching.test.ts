@@ -163,10 +163,13 @@ describe("activation patching: batching, progress, errors, memory", function () 
     } finally {
       filtered.dispose();
     }
-    await assert.rejects(
-      lens.getActPatchResidPre(model, [[0, 5, 9]], clean, metric, { progress: false }),
-      /must have the same batch and length/,
-    );
+    for (const mode of ["batched", "loop"] as const)
+      for (const rows of [[[0, 5, 9]], [corruptedRows[0], corruptedRows[0]]])
+        await assert.rejects(
+          lens.getActPatchResidPre(model, rows, clean, metric, { mode, progress: false }),
+          /must have the same batch and length/,
+          `${mode}, corrupted ${rows.length}×${rows[0].length}`,
+        );
     await assert.rejects(
       lens.getActPatchResidPre(model, corruptedRows, clean, (l) => l.sum(-1), { progress: false }),
       /the metric must return a scalar/,

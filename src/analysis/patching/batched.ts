@@ -18,7 +18,7 @@ import type { HookedTransformer } from "../../model/hookedTransformer";
 import { tf } from "../../tensor";
 import { firstChangedPosition, queryAxis } from "./kinds";
 import { GROUP_LIMITS, planGroups, PlannedRun, RunGroup, UNEMBED_ROWS, unembedWeight } from "./plan";
-import { breathe, checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
+import { breathe, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
 
 /** Most logits one unembedding step produces (2^26 floats, 256 MB), for very large vocabularies. */
 const LOGIT_FLOATS = 2 ** 26;
@@ -76,7 +76,9 @@ function patchJoiners(sweep: Sweep, layer: number, joiners: PlannedRun[], first:
   return (act) => {
     const expected = clean.shape.map((n, a) => (a === 0 ? joined * batch : a === axis ? nPos - first : n));
     if (clean.shape[0] !== batch || clean.shape[axis] !== nPos || act.shape.join() !== expected.join())
-      checkShape(act, clean, name, joined * batch); // throws, naming both shapes
+      throw new Error(
+        `${name}: the corrupted input is [${tokens.shape}] but the clean activation is [${clean.shape}]: clean and corrupted inputs must have the same batch and length`,
+      );
     return tf.tidy(() => {
       const begin = clean.shape.map((_, a) => (a === axis ? first : 0));
       const cleanPart = clean.slice(
