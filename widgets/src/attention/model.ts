@@ -27,6 +27,7 @@ export class AttentionPatternsModel extends DOMWidgetModel {
       selected_head: 0,
       token_mode: "query",
       locked_token: -1,
+      patterns_version: 0,
     };
   }
 

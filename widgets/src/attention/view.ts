@@ -39,6 +39,10 @@ export class AttentionPatternsView extends DOMWidgetView {
   private tokenSpans: HTMLSpanElement[] = [];
   private hoveredHead: number | undefined;
   private hoveredToken: number | undefined;
+  /** Exact values [query, key] of heads the kernel sent on request (tooltips show them; the bytes are ±half a level). */
+  private exact = new Map<number, Float32Array>();
+  private requested = new Set<number>();
+  private lastCell: MouseEvent | undefined;
 
   render(): void {
     addStyle(document);
@@ -47,6 +51,10 @@ export class AttentionPatternsView extends DOMWidgetView {
       this.build(),
     );
     this.listenTo(this.model, "change:selected_head change:locked_token change:token_mode", () => this.refresh());
+    this.listenTo(this.model, "change:patterns_version", () => (this.exact.clear(), this.requested.clear()));
+    this.listenTo(this.model, "msg:custom", (content: { values_for?: number; patterns_version?: number }, buffers: DataView[]) =>
+      this.receiveExact(content, buffers),
+    );
     this.build();
   }
 
@@ -176,18 +184,33 @@ export class AttentionPatternsView extends DOMWidgetView {
     });
   }
 
-  /** Tooltip of the cell under the pointer: destination, source, both tokens and the value. */
+  /** Keeps a head's exact values from the kernel's reply, if they belong to the current patterns. */
+  private receiveExact(content: { values_for?: number; patterns_version?: number }, buffers: DataView[]): void {
+    if (typeof content?.values_for !== "number" || content.patterns_version !== this.model.get("patterns_version")) return;
+    const view = buffers[0];
+    if (!view) return;
+    this.exact.set(content.values_for, new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength)));
+    if (this.lastCell) this.showCell(this.lastCell);
+  }
+
+  /** Tooltip of the cell under the pointer: destination, source, both tokens and the value (exact once the kernel sent it). */
   private showCell(event: MouseEvent): void {
     const p = this.model.patterns();
     if (!p) return;
+    this.lastCell = event;
+    const head = this.focusedHead;
+    if (!this.exact.has(head) && !this.requested.has(head)) {
+      this.requested.add(head); // no kernel (a static export): the quantised value stays, marked ≈
+      this.send({ request: "values", head });
+    }
     const rect = this.main.getBoundingClientRect();
     const k = Math.floor(((event.clientX - rect.left) / rect.width) * p.keys);
     const q = Math.floor(((event.clientY - rect.top) / rect.height) * p.queries);
     if (k < 0 || q < 0 || k >= p.keys || q >= p.queries) return;
     const names = this.model.get("head_names") as string[];
     const where = `${names[this.focusedHead]} destination (query) ${positionLabel(this.model.get("query_tokens"), q)} → source (key) ${positionLabel(this.model.get("tokens"), k)}`;
-    this.tooltip.textContent = isMasked(p, q, k)
-      ? `${where}: N/A (masked)`
-      : `${where}: ${formatValue(cellValue(p, this.focusedHead, q, k))}`;
+    const exact = this.exact.get(head);
+    const value = exact ? formatValue(exact[q * p.keys + k]) : `≈${formatValue(cellValue(p, head, q, k))}`;
+    this.tooltip.textContent = isMasked(p, q, k) ? `${where}: N/A (masked)` : `${where}: ${value}`;
   }
 }
