@@ -96,6 +96,15 @@ describe("static export of notebooks/04-views in a browser (no kernel, offline)"
     if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
   });
 
+  it("with no kernel, the pattern's tooltip shows the quantised value, marked ≈", async function () {
+    const main = browser!.page.locator(".tslens-attention canvas.tslens-main").first();
+    await main.scrollIntoViewIfNeeded();
+    const box = (await main.boundingBox())!;
+    await browser!.page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.9);
+    const tooltip = browser!.page.locator(".tslens-attention .tslens-tooltip").first();
+    assert.match(await tooltip.innerText(), /: ≈\d\.\d{3}$/);
+  });
+
   it("token markup stays text: no element or script comes of it; nothing was fetched; no errors", async function () {
     const page = browser!.page;
     const tokens = await page.locator(".tslens-attention .tslens-token").allTextContents();

@@ -197,6 +197,23 @@ describe("JupyterLab in a browser: tslens views", function () {
     });
   });
 
+  it("hovering a cell of the large pattern shows its tokens and, once the kernel sent them, its exact value", async function () {
+    const main = nb.output(0).locator(".tslens-attention canvas.tslens-main");
+    const box = (await main.boundingBox())!;
+    // Query 30, key 2 of 38 positions.
+    await page().mouse.move(box.x + box.width * (2.5 / 38), box.y + box.height * (30.5 / 38));
+    const tooltip = nb.output(0).locator(".tslens-tooltip");
+    const text = await eventually(
+      async () => {
+        const t = await tooltip.innerText();
+        return /: -?\d[\d.e+-]*$/.test(t) ? t : undefined; // a number without "≈": the kernel's exact value
+      },
+      { what: "an exact value in the tooltip", timeoutMs: 10_000 },
+    );
+    assert.match(text, /^L0H0 destination \(query\) .+ \(30\) → source \(key\) .+ \(2\): -?\d[\d.e+-]*$/);
+    await page().mouse.move(0, 0);
+  });
+
   it("clicking a head thumbnail selects it in the kernel (selectedHead) and shows it large", async function () {
     const before = (await canvases()).find((c) => c.main)!;
     await nb.output(0).locator(".tslens-thumb").nth(5).click();

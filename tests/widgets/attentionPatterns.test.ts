@@ -111,6 +111,35 @@ describe("attentionPatterns (kernel side)", function () {
     attention.dispose();
   });
 
+  it("sends one head's exact values when the view asks (its tooltips), tagged with the patterns' version", async () => {
+    const values = tf.tensor3d([
+      [
+        [1, 0],
+        [0.123456, 0.876544],
+      ],
+      [
+        [1, 0],
+        [0.5, 0.5],
+      ],
+    ]);
+    const view = attentionPatterns({ tokens: ["a", "b"], attention: values });
+    const comm = host.comms.get(view.modelId)!;
+    await comm.receive({ method: "custom", content: { request: "values", head: 0 } });
+    const reply = host.messages(view.modelId).pop()!;
+    assert.deepEqual(reply.data, { method: "custom", content: { values_for: 0, patterns_version: 0 } });
+    assert.deepEqual(Array.from(reply.buffers[0] as Float32Array), Array.from(values.dataSync().slice(0, 4)));
+    const sent = host.sent.length;
+    await comm.receive({ method: "custom", content: { request: "values", head: 7 } });
+    assert.equal(host.sent.length, sent, "no reply for a head that does not exist");
+    view.update({ tokens: ["x", "y"], attention: values });
+    await comm.receive({ method: "custom", content: { request: "values", head: 1 } });
+    assert.deepEqual(host.messages(view.modelId).pop()!.data, {
+      method: "custom",
+      content: { values_for: 1, patterns_version: 1 },
+    });
+    values.dispose();
+  });
+
   it("bad input gets errors naming the problem", () => {
     const attention = tf.fill([2, 3, 3], 1 / 3);
     const tokens = ["a", "b", "c"];

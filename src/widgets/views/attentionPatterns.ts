@@ -49,8 +49,8 @@ function headsOf(t: Tensor, batchIndex: number, what: string): { values: Float32
   throw new Error(`${what} must be [heads, query, key] or [batch, heads, query, key], got [${t.shape}]`);
 }
 
-/** The view's traits for `options` (validated): patterns quantised to bytes, tokens, names, scale. */
-function patternTraits(options: AttentionPatternsOptions): Record<string, unknown> {
+/** The view's traits for `options` (validated: patterns quantised to bytes, tokens, names, scale) and the exact values. */
+function patternTraits(options: AttentionPatternsOptions): { traits: Record<string, unknown>; values: Float32Array } {
   const tensors = Array.isArray(options.attention) ? options.attention : [options.attention];
   if (tensors.length === 0) throw new Error("attention must hold at least one pattern");
   const layers = options.layers === undefined ? undefined : ([] as number[]).concat(options.layers);
@@ -90,7 +90,7 @@ function patternTraits(options: AttentionPatternsOptions): Record<string, unknow
   const selected = options.selectedHead ?? 0;
   if (!Number.isInteger(selected) || selected < 0 || selected >= heads)
     throw new Error(`selectedHead must be an integer in 0…${heads - 1}, got ${selected}`);
-  return {
+  const traits = {
     tokens: [...tokens],
     query_tokens: [...queryTokens],
     head_names: names,
@@ -103,6 +103,7 @@ function patternTraits(options: AttentionPatternsOptions): Record<string, unknow
     mask_upper_tri: options.maskUpperTri ?? true,
     selected_head: selected,
   };
+  return { traits, values };
 }
 
 /** The attention-patterns view. */
@@ -114,22 +115,42 @@ export class AttentionPatterns extends LensWidget {
   /** The locked token's position, or −1. */
   declare lockedToken: number;
 
+  /** The exact patterns [heads, query, key]; the view asks for one head's at a time, for its tooltips. */
+  private values: Float32Array;
+
   constructor(options: AttentionPatternsOptions) {
-    super(viewState("AttentionPatterns", { ...patternTraits(options), token_mode: "query", locked_token: -1 }));
+    const { traits, values } = patternTraits(options);
+    super(viewState("AttentionPatterns", { ...traits, token_mode: "query", locked_token: -1, patterns_version: 0 }));
+    this.values = values;
     this.noEcho.add("patterns");
   }
+
+  /** `{ request: "values", head }` from the view: replies `{ values_for: head }` with that head's float32 [query, key]. */
+  protected override handleCustom(content: unknown): void {
+    const { request, head } = (content ?? {}) as { request?: unknown; head?: unknown };
+    const heads = this.get("n_heads") as number;
+    if (request !== "values" || !Number.isInteger(head) || (head as number) < 0 || (head as number) >= heads) return;
+    const size = (this.get("n_queries") as number) * (this.get("n_keys") as number);
+    const h = head as number;
+    this.send({ values_for: h, patterns_version: this.version }, [this.values.slice(h * size, (h + 1) * size)]);
+  }
+
+  /** Counts update() calls, so the view can drop exact values of older patterns. */
+  private version = 0;
 
   /** Shows new patterns (and tokens); the selected head stays unless `options.selectedHead` is given or it is out of range. */
   update(options: AttentionPatternsOptions): void {
     const kept = this.selectedHead;
-    const traits = patternTraits({ ...options, selectedHead: options.selectedHead ?? 0 });
+    const { traits, values } = patternTraits({ ...options, selectedHead: options.selectedHead ?? 0 });
     if (options.selectedHead === undefined && kept < (traits.n_heads as number)) traits.selected_head = kept;
     this.headCount = traits.n_heads as number; // the selected head is checked against the new count
     try {
-      this.set({ ...traits, locked_token: -1 });
+      this.set({ ...traits, locked_token: -1, patterns_version: this.version + 1 });
     } finally {
       this.headCount = undefined;
     }
+    this.values = values;
+    this.version++;
   }
 
   /** The head count a new selected head must fit: the incoming one during update(). */
