@@ -4,7 +4,8 @@
  *
  * Opens a notebook with an IntSlider cell and a `s.value` cell, runs them all,
  * checks the slider renders with readout 4, moves it to 6 through its readout,
- * and re-runs the `s.value` cell to check the kernel sees 6.
+ * and re-runs the `s.value` cell to check the kernel sees 6. A third cell shows tslens's own views (the
+ * extension works in Notebook 7 too).
  *
  * Screenshots go to tests/artifacts/ (gitignored), with the server log.
  */
@@ -38,6 +39,14 @@ function isKnownNotebook7Error(problem: string): boolean {
 const CELLS = [
   'import { IntSlider } from "tslens";\nconst s = new IntSlider({ value: 4, min: 0, max: 10, description: "k" });\ns',
   "s.value",
+  [
+    'import * as lens from "tslens";',
+    "const model = await lens.loadModel();",
+    'const text = "The cat sat on the mat. The cat sat on the mat.";',
+    'const { cache } = model.runWithCache(text, { namesFilter: (n) => n.endsWith("hook_pattern"), returnType: "none" });',
+    'lens.display(lens.headScores({ scores: lens.detectHead(model, text, "induction_head"), title: "induction score" }));',
+    'lens.attentionPatterns({ tokens: model.toStrTokens(text), attention: cache.get("blocks.1.attn.hook_pattern"), layers: 1 })',
+  ].join("\n"),
 ];
 
 describe("Notebook 7 in a browser: tslens widgets (smoke test)", function () {
@@ -113,13 +122,13 @@ describe("Notebook 7 in a browser: tslens widgets (smoke test)", function () {
     await page().locator(".jp-NotebookPanel .jp-Notebook-cell").first().waitFor({ state: "visible", timeout: 90_000 });
     const state = await nb.waitForIdleKernel(NOTEBOOK, "tslens", 90_000);
     assert.equal(state.appName, "Jupyter Notebook", "the page is Notebook 7's UI (not JupyterLab's)");
-    assert.equal(state.executionCounts.length, 2, "the notebook has 2 cells");
+    assert.equal(state.executionCounts.length, 3, "the notebook has 3 cells");
     await screenshot("opened");
   });
 
   it("runs all cells: the slider renders with readout 4, s.value is 4", async function () {
     const ok = await nb.command("notebook:run-all-cells");
-    const state = await nb.waitForExecuted([null, null], 60_000);
+    const state = await nb.waitForExecuted([null, null, null], 90_000);
     assert.equal(ok, true, `notebook:run-all-cells reported a failure; state: ${JSON.stringify(state)}`);
 
     await nb.output(0).locator(".widget-slider, .widget-hslider").first().waitFor({ state: "visible", timeout: 30_000 });
@@ -138,6 +147,28 @@ describe("Notebook 7 in a browser: tslens widgets (smoke test)", function () {
     await nb.runCellFromUi(1, 30_000);
     await nb.waitForOutput(1, (t) => /^(\[\d+\]:\s*)?6$/.test(t), 'is "6"', 15_000);
     await screenshot("slider-6");
+  });
+
+  it("tslens's own views render too: the score grid (plotly) and the pattern canvases", async function () {
+    const out = nb.output(2);
+    await out.locator(".tslens-head-scores .heatmaplayer image").first().waitFor({ state: "attached", timeout: 30_000 });
+    await out.locator(".tslens-attention canvas.tslens-main").first().waitFor({ state: "visible", timeout: 30_000 });
+    const inked = await out.locator(".tslens-attention canvas").evaluateAll(
+      (canvases) =>
+        canvases.filter((c) => {
+          const el = c as unknown as {
+            width: number;
+            height: number;
+            getContext(k: "2d"): { getImageData(...a: number[]): { data: Uint8ClampedArray } };
+          };
+          const d = el.getContext("2d").getImageData(0, 0, el.width, el.height).data;
+          for (let i = 0; i < d.length; i += 4) if (d[i] < 250) return true;
+          return false;
+        }).length,
+    );
+    assert.equal(inked, 6, "4 thumbnails, the large pattern and the legend are drawn");
+    await out.locator(".tslens-attention").scrollIntoViewIfNeeded();
+    await screenshot("views");
   });
 
   it("the page, the server and the kernel logged no errors; nothing left 127.0.0.1", function () {
