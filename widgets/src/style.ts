@@ -3,7 +3,7 @@
  * Colours follow JupyterLab's theme variables where they exist.
  */
 const CSS = `
-.tslens-view { font: 12px var(--jp-ui-font-family, sans-serif); color: var(--jp-ui-font-color1, #222); }
+.tslens-view { display: block; font: 12px var(--jp-ui-font-family, sans-serif); color: var(--jp-ui-font-color1, #222); }
 .tslens-row { display: flex; flex-wrap: wrap; gap: 6px; align-items: flex-start; }
 .tslens-thumb { display: flex; flex-direction: column; align-items: center; cursor: pointer; }
 .tslens-thumb canvas { width: 64px; height: 64px; image-rendering: pixelated; border: 2px solid transparent; }
@@ -12,7 +12,7 @@ const CSS = `
 .tslens-zoom canvas.tslens-main { width: min(420px, 90vw); image-rendering: pixelated; border: 1px solid #999; }
 .tslens-legend { display: flex; flex-direction: column; align-items: flex-start; gap: 2px; }
 .tslens-legend canvas { width: 14px; height: 180px; image-rendering: pixelated; border: 1px solid #999; }
-.tslens-tokens { margin-top: 8px; line-height: 1.9; max-width: 100%; }
+.tslens-tokens { margin-top: 8px; display: flex; flex-wrap: wrap; gap: 2px; max-width: 100%; max-height: 16em; overflow-y: auto; }
 .tslens-token { padding: 1px 3px; margin: 1px; border-radius: 3px; border: 1px solid #ccc; cursor: pointer; white-space: pre; }
 .tslens-token.tslens-locked { outline: 2px solid var(--jp-brand-color1, #1976d2); }
 .tslens-tooltip { min-height: 1.4em; margin-top: 4px; color: var(--jp-ui-font-color2, #555); }
