@@ -15,3 +15,14 @@ export const bytesSerializer = {
     return value === null ? null : new DataView(value.buffer, value.byteOffset, value.byteLength);
   },
 };
+
+/** Serializer pair for a float32 trait (copied out of the message, so the array is aligned). */
+export const floatsSerializer = {
+  deserialize(value: DataView | null): Float32Array | null {
+    if (!value) return null;
+    return new Float32Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+  },
+  serialize(value: Float32Array | null): DataView | null {
+    return value ? new DataView(value.buffer, value.byteOffset, value.byteLength) : null;
+  },
+};

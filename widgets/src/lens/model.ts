@@ -1,16 +1,7 @@
 /** The logit-lens model (see src/widgets/views/logitLens.ts for the kernel side). */
 import { DOMWidgetModel, ISerializers } from "@jupyter-widgets/base";
+import { floatsSerializer } from "../serializers";
 import { MODULE_NAME, MODULE_VERSION } from "../version";
-
-const floatsSerializer = {
-  deserialize(value: DataView | null): Float32Array | null {
-    if (!value) return null;
-    return new Float32Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
-  },
-  serialize(value: Float32Array | null): DataView | null {
-    return value ? new DataView(value.buffer, value.byteOffset, value.byteLength) : null;
-  },
-};
 
 export class LogitLensModel extends DOMWidgetModel {
   defaults() {
