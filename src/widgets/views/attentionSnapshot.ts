@@ -4,9 +4,9 @@
  * its min and max. Token text is drawn as text.
  */
 import { headColor } from "../../../widgets/src/draw/colors";
-import { headPixels, QuantisedPatterns, rampPixels } from "../../../widgets/src/draw/pattern";
-import { displayToken, formatValue } from "../../../widgets/src/draw/tokens";
-import { Context2D, drawPixels, renderPng } from "./canvas";
+import { headPixels, QuantisedPatterns } from "../../../widgets/src/draw/pattern";
+import { displayToken } from "../../../widgets/src/draw/tokens";
+import { Context2D, drawLegend, drawPixels, renderPng } from "./canvas";
 
 /** What the snapshot shows. */
 export interface AttentionPicture {
@@ -75,15 +75,6 @@ export function attentionPng(picture: AttentionPicture): Uint8Array | undefined 
     ctx.font = "12px sans-serif";
     ctx.textBaseline = "top";
     ctx.fillText(`${headNames[selectedHead]}: destination (query) ↓, source (key) →`, left, zoomTop + ZOOM + LABEL_WIDTH + 8);
-    // Legend: the colour ramp with its min and max.
-    const legendX = left + ZOOM + 12;
-    const ramp = rampPixels(p.min, p.max, 128);
-    ctx.save();
-    ctx.translate(legendX, zoomTop + ZOOM);
-    ctx.rotate(-Math.PI / 2);
-    drawPixels(ctx, ramp, 128, 1, 0, 0, ZOOM, 14);
-    ctx.restore();
-    ctx.fillText(formatValue(p.max), legendX + 18, zoomTop);
-    ctx.fillText(formatValue(p.min), legendX + 18, zoomTop + ZOOM - 12);
+    drawLegend(ctx, p.min, p.max, left + ZOOM + 12, zoomTop, ZOOM);
   });
 }

@@ -3,6 +3,8 @@
  * Loaded on first use; without it, views simply carry no PNG.
  */
 import type * as NapiCanvas from "@napi-rs/canvas";
+import { rampPixels } from "../../../widgets/src/draw/pattern";
+import { formatValue } from "../../../widgets/src/draw/tokens";
 
 type CanvasModule = typeof NapiCanvas;
 export type Context2D = NapiCanvas.SKRSContext2D;
@@ -39,6 +41,21 @@ export function drawPixels(
   source.getContext("2d").putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(source, x, y, w, h);
+}
+
+/**
+ * A vertical colour legend at (x, top) of `height` px: the ramp from `min` (bottom) to `max` (top), 12 px wide, with
+ * both values written beside it.
+ */
+export function drawLegend(ctx: Context2D, min: number, max: number, x: number, top: number, height: number): void {
+  ctx.save();
+  ctx.translate(x, top + height);
+  ctx.rotate(-Math.PI / 2);
+  drawPixels(ctx, rampPixels(min, max, 128), 128, 1, 0, 0, height, 12);
+  ctx.restore();
+  ctx.fillStyle = "black";
+  ctx.fillText(formatValue(max), x + 16, top);
+  ctx.fillText(formatValue(min), x + 16, top + height - 12);
 }
 
 /** Renders `draw` on a new canvas of `width` × `height` (white) and returns the PNG bytes, or undefined. */

@@ -3,9 +3,7 @@
  * value written in each cell when it fits, the selected cell framed, and the legend.
  */
 import { colorOf, cssColor } from "../../../widgets/src/draw/colors";
-import { rampPixels } from "../../../widgets/src/draw/pattern";
-import { formatValue } from "../../../widgets/src/draw/tokens";
-import { drawPixels, renderPng } from "./canvas";
+import { drawLegend, renderPng } from "./canvas";
 
 /** What the snapshot shows. */
 export interface ScoresPicture {
@@ -52,14 +50,6 @@ export function headScoresPng(picture: ScoresPicture): Uint8Array | undefined {
       ctx.lineWidth = 3;
       ctx.strokeRect(left + selected.head * cell - 1, top + selected.layer * cell - 1, cell + 1, cell + 1);
     }
-    const legendX = left + heads * cell + 16;
-    ctx.save();
-    ctx.translate(legendX, top + layers * cell);
-    ctx.rotate(-Math.PI / 2);
-    drawPixels(ctx, rampPixels(min, max, 128), 128, 1, 0, 0, layers * cell, 12);
-    ctx.restore();
-    ctx.fillStyle = "black";
-    ctx.fillText(formatValue(max), legendX + 16, top);
-    ctx.fillText(formatValue(min), legendX + 16, top + layers * cell - 12);
+    drawLegend(ctx, min, max, left + heads * cell + 16, top, layers * cell);
   });
 }
