@@ -7,6 +7,7 @@
  * cost estimate.
  */
 import type { TransformerConfig } from "../../loading/config";
+import { countFlops, FlopComponent } from "../flops";
 
 /** One patched run: its place in the sweep's output, its layer and index tuple, the first position it changes. */
 export interface PlannedRun {
@@ -46,12 +47,11 @@ export interface SweepShape {
   unembedWeight: number;
 }
 
-/** Work of the unembedding on a row relative to a block's (projections and MLP, by multiply-adds). */
+/** Work of the unembedding on a row relative to a block's (projections and MLP), from the FLOP accounting at one token. */
 export function unembedWeight(cfg: TransformerConfig): number {
-  const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;
-  const attn = cfg.dModel * cfg.dHead * (2 * cfg.nHeads + 2 * kvHeads);
-  const mlp = cfg.attnOnly ? 0 : (cfg.gatedMlp ? 3 : 2) * cfg.dModel * cfg.dMlp;
-  return (cfg.dModel * cfg.dVocabOut) / (attn + mlp);
+  const { components } = countFlops(cfg, 1);
+  const flops = (component: FlopComponent) => components.find((c) => c.component === component)!.flops;
+  return (cfg.nLayers * flops("unembed")) / (flops("QK") + flops("OV") + flops("MLP")); // the blocks' counts are of all layers
 }
 
 /** Estimated time of a group (runs in layer order), in units of one block on one row. */
