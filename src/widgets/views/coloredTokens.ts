@@ -6,7 +6,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { coloredTokensPng } from "./coloredTokensSnapshot";
 import { LensWidget, viewState } from "./lensWidget";
-import { valueRange } from "./quantise";
+import { scaleWithZero } from "./quantise";
 
 /** Options of coloredTokens. */
 export interface ColoredTokensOptions {
@@ -41,10 +41,7 @@ export class ColoredTokens extends LensWidget {
     const names = Object.keys(sets);
     if (names.length === 0) throw new Error("values must hold at least one set");
     const rows = names.map((name) => asNumbers(sets[name], single ? "" : name, tokens.length));
-    const ranges = rows.map((row) => {
-      const [low, high] = valueRange(row);
-      return [options.min ?? Math.min(0, low), options.max ?? Math.max(0, high)];
-    });
+    const ranges = rows.map((row) => scaleWithZero(row, options));
     const selected = options.selected ?? names[0];
     if (!names.includes(selected))
       throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(selected)}`);

@@ -5,7 +5,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { headScoresPng } from "./headScoresSnapshot";
 import { LensWidget, viewState } from "./lensWidget";
-import { valueRange } from "./quantise";
+import { scaleWithZero } from "./quantise";
 
 /** A head, by layer and index. */
 export interface HeadRef {
@@ -43,9 +43,7 @@ export class HeadScores extends LensWidget {
 
   constructor(options: HeadScoresOptions) {
     const rows = scoreRows(options.scores);
-    const [low, high] = valueRange(rows.flat());
-    const min = options.min ?? Math.min(0, low);
-    const max = options.max ?? Math.max(0, high);
+    const [min, max] = scaleWithZero(rows.flat(), options);
     if (!(max > min)) throw new Error(`the colour scale needs max > min, got [${min}, ${max}]`);
     super(
       viewState("HeadScores", {
@@ -81,14 +79,8 @@ export class HeadScores extends LensWidget {
   /** Replaces the scores (and the colour scale, unless given). */
   update(scores: Tensor | number[][], range: { min?: number; max?: number } = {}): void {
     const rows = scoreRows(scores);
-    const [low, high] = valueRange(rows.flat());
-    this.set({
-      scores: rows,
-      n_layers: rows.length,
-      n_heads: rows[0].length,
-      value_min: range.min ?? Math.min(0, low),
-      value_max: range.max ?? Math.max(0, high),
-    });
+    const [min, max] = scaleWithZero(rows.flat(), range);
+    this.set({ scores: rows, n_layers: rows.length, n_heads: rows[0].length, value_min: min, value_max: max });
   }
 
   protected snapshot(): Uint8Array | undefined {

@@ -27,3 +27,9 @@ export function valueRange(values: ArrayLike<number>): [number, number] {
   if (!(max > min)) return Number.isFinite(min) ? [min - 0.5, min + 0.5] : [0, 1];
   return [min, max];
 }
+
+/** A colour scale for `values`: `given` bounds where set, else the values' range widened to include 0. */
+export function scaleWithZero(values: ArrayLike<number>, given: { min?: number; max?: number } = {}): [number, number] {
+  const [low, high] = valueRange(values);
+  return [given.min ?? Math.min(0, low), given.max ?? Math.max(0, high)];
+}
