@@ -8,6 +8,7 @@ import { DOMWidgetView } from "@jupyter-widgets/base";
 import { byteColors, headColor } from "../draw/colors";
 import { cellValue, headPixels, isMasked, QuantisedPatterns, rampPixels } from "../draw/pattern";
 import { displayToken, formatValue, positionLabel } from "../draw/tokens";
+import { floatsSerializer } from "../serializers";
 import { addStyle } from "../style";
 import type { AttentionPatternsModel } from "./model";
 
@@ -189,7 +190,7 @@ export class AttentionPatternsView extends DOMWidgetView {
     if (typeof content?.values_for !== "number" || content.patterns_version !== this.model.get("patterns_version")) return;
     const view = buffers[0];
     if (!view) return;
-    this.exact.set(content.values_for, new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength)));
+    this.exact.set(content.values_for, floatsSerializer.deserialize(view)!);
     if (this.lastCell) this.showCell(this.lastCell);
   }
 
