@@ -13,9 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { TestBrowser } from "./browser";
 import { REPO_ROOT } from "./lab-server";
+import { ARTIFACTS } from "./session";
 import { eventually } from "./wait";
-
-const ARTIFACTS = path.join(REPO_ROOT, "tests", "artifacts");
 
 describe("static export of notebooks/04-views in a browser (no kernel, offline)", function () {
   this.timeout(300_000);

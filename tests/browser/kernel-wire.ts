@@ -140,6 +140,6 @@ export function describeWire(messages: WireMessage[], max = 40): string {
       (m.commId ? ` comm=${m.commId.slice(0, 8)}` : "") +
       (m.error ? ` <${m.error}>` : ""),
   );
-  const skipped = lines.length > max ? [`... (${lines.length - max} earlier messages)`] : [];
-  return [...skipped, ...lines.slice(-max)].join("\n") || "(no kernel messages)";
+  const elided = lines.length > max ? [`… (${lines.length - max} earlier messages)`] : [];
+  return [...elided, ...lines.slice(-max)].join("\n") || "(no kernel messages)";
 }

@@ -15,15 +15,14 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { TestBrowser } from "./browser";
+import type { TestBrowser } from "./browser";
 import { describeWire, kernelWire, recordKernelWire, WireMessage } from "./kernel-wire";
-import { LabServer, REPO_ROOT } from "./lab-server";
-import { LabNotebook, writeNotebook } from "./notebook";
+import type { LabServer } from "./lab-server";
+import type { LabNotebook } from "./notebook";
+import { LabSession } from "./session";
 import { eventually } from "./wait";
 
-const ARTIFACTS = path.join(REPO_ROOT, "tests", "artifacts");
 const NOTEBOOK = "widgets.ipynb";
 const HELLO = "hello from the kernel, value =";
 const CONTROL_TARGET = "jupyter.widget.control";
@@ -45,68 +44,30 @@ describe("JupyterLab in a browser: tslens widgets", function () {
   this.timeout(300_000);
   this.slow(60_000);
 
-  let tmpDir: string;
-  let server: LabServer | undefined;
-  let browser: TestBrowser | undefined;
+  let session: LabSession | undefined;
+  let server: LabServer;
+  let browser: TestBrowser;
   let nb: LabNotebook;
-  let failed = false;
-  let shot = 0;
+  let tmpDir: string;
   let kernelBeforeReload: string | undefined;
 
   /** Saves a screenshot named after the step and prints its path. */
-  async function screenshot(step: string): Promise<void> {
-    if (!browser) return;
-    const file = await browser.screenshot(ARTIFACTS, `lab-${String(++shot).padStart(2, "0")}-${step}`);
-    if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
-  }
+  const screenshot = async (step: string) => session?.screenshot(step);
 
   before(async function () {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-lab-"));
-    writeNotebook(path.join(tmpDir, NOTEBOOK), CELLS);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    for (const f of fs.readdirSync(ARTIFACTS)) if (/^lab-.*\.(png|log)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
-    const started = Date.now();
-    server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, "lab-server.log") });
-    console.log(
-      `      jupyter lab up on port ${server.port} in ${Date.now() - started} ms (log: tests/artifacts/lab-server.log)`,
-    );
-    browser = await TestBrowser.launch();
-    nb = new LabNotebook(browser.page);
+    session = await LabSession.start("lab", NOTEBOOK, CELLS);
+    ({ server, browser, nb, dir: tmpDir } = session);
   });
 
-  beforeEach(function () {
-    // The steps build on each other: after a failure, the rest fail at once (not skipped, so none counts as passed).
-    if (failed) throw new Error("an earlier step of this browser session failed; this step builds on it");
-  });
+  beforeEach(() => session?.checkNoEarlierFailure());
 
   afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== "failed") return;
-    failed = true;
-    await screenshot("FAILED");
-    const details = [
-      `--- notebook state ---\n${await nb?.describe().catch((e: Error) => `<${e.message}>`)}`,
-      `--- browser console errors/warnings (tail) ---\n${browser?.problemsTail() ?? "(no browser)"}`,
-      `--- requests blocked (off 127.0.0.1) ---\n${browser?.blockedRequests.join("\n") || "(none)"}`,
-      `--- jupyter lab log (tail) ---\n${server?.logTail(60) ?? "(no server)"}`,
-    ].join("\n");
-    if (test.err) test.err.message += `\n${details}`;
-    else console.log(details);
+    await session?.noteFailure(this.currentTest);
   });
 
   after(async function () {
     this.timeout(60_000);
-    if (browser) {
-      const file = path.join(ARTIFACTS, "lab-browser-console.log");
-      fs.writeFileSync(
-        file,
-        [...browser.console, ...browser.blockedRequests.map((u) => `[blocked request] ${u}`)].join("\n") + "\n",
-      );
-      console.log(`      browser console: ${path.relative(process.cwd(), file)} (${browser.problems.length} errors/warnings)`);
-    }
-    await browser?.close();
-    await server?.stop();
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    await session?.close();
   });
 
   it("opens the notebook in JupyterLab with an idle tslens kernel", async function () {

@@ -12,16 +12,13 @@
  * Screenshots go to tests/artifacts/ (gitignored), with the server log.
  */
 import assert from "node:assert/strict";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { TestBrowser } from "./browser";
+import type { TestBrowser } from "./browser";
 import { kernelWire, recordKernelWire } from "./kernel-wire";
-import { LabServer, REPO_ROOT } from "./lab-server";
-import { LabNotebook, writeNotebook } from "./notebook";
+import type { LabServer } from "./lab-server";
+import type { LabNotebook } from "./notebook";
+import { LabSession } from "./session";
 import { eventually } from "./wait";
 
-const ARTIFACTS = path.join(REPO_ROOT, "tests", "artifacts");
 const NOTEBOOK = "attention.ipynb";
 const HOSTILE = "<img src=x onerror=alert(1)>";
 
@@ -88,64 +85,39 @@ describe("JupyterLab in a browser: tslens views", function () {
   this.timeout(300_000);
   this.slow(60_000);
 
-  let tmpDir: string;
-  let server: LabServer | undefined;
-  let browser: TestBrowser | undefined;
+  let session: LabSession | undefined;
+  let server: LabServer;
+  let browser: TestBrowser;
   let nb: LabNotebook;
-  let failed = false;
-  let shot = 0;
   const dialogs: string[] = [];
 
-  async function screenshot(step: string): Promise<void> {
-    if (!browser) return;
-    const file = await browser.screenshot(ARTIFACTS, `views-${String(++shot).padStart(2, "0")}-${step}`);
-    if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
-  }
-
-  const page = () => browser!.page;
-  /** The attention canvases of cell `cell` (0-based). */
-  const canvases = async (cell = 0) => (await page().evaluate(`${CANVAS_INK}(${cell})`)) as CanvasInk[];
+  /** Saves a screenshot named after the step and prints its path. */
+  const screenshot = async (step: string) => session?.screenshot(step);
 
   before(async function () {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-attention-"));
-    writeNotebook(path.join(tmpDir, NOTEBOOK), CELLS);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    for (const f of fs.readdirSync(ARTIFACTS)) if (/^views-.*\.(png|log)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
-    server = await LabServer.start({ rootDir: tmpDir, logFile: path.join(ARTIFACTS, "views-server.log") });
-    browser = await TestBrowser.launch();
+    session = await LabSession.start("views", NOTEBOOK, CELLS);
+    ({ server, browser, nb } = session);
     await recordKernelWire(browser.page);
     browser.page.on("dialog", (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
     });
-    nb = new LabNotebook(browser.page);
   });
 
-  beforeEach(function () {
-    if (failed) throw new Error("an earlier step of this browser session failed; this step builds on it");
-  });
+  beforeEach(() => session?.checkNoEarlierFailure());
 
   afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== "failed") return;
-    failed = true;
-    await screenshot("FAILED");
-    const details = [
-      `--- notebook state ---\n${await nb?.describe().catch((e: Error) => `<${e.message}>`)}`,
-      `--- browser console errors/warnings (tail) ---\n${browser?.problemsTail() ?? "(no browser)"}`,
-      `--- jupyter lab log (tail) ---\n${server?.logTail(60) ?? "(no server)"}`,
-    ].join("\n");
-    if (test.err) test.err.message += `\n${details}`;
-    else console.log(details);
+    await session?.noteFailure(this.currentTest);
   });
 
   after(async function () {
     this.timeout(60_000);
-    if (browser) fs.writeFileSync(path.join(ARTIFACTS, "views-browser-console.log"), browser.console.join("\n") + "\n");
-    await browser?.close();
-    await server?.stop();
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    await session?.close();
   });
+
+  const page = () => browser!.page;
+  /** The attention canvases of cell `cell` (0-based). */
+  const canvases = async (cell = 0) => (await page().evaluate(`${CANVAS_INK}(${cell})`)) as CanvasInk[];
 
   it("runs the notebook: every head's thumbnail and the large pattern are drawn (non-blank pixels)", async function () {
     await page().goto(server!.url(`/lab/tree/${NOTEBOOK}`), { waitUntil: "domcontentloaded", timeout: 60_000 });
