@@ -23,7 +23,11 @@ interface Lens {
 }
 
 function predictions(model: HookedTransformer, tokens: ReturnType<HookedTransformer["inputTokens"]>, k: number): Lens {
-  const { cache } = model.runWithCache(tokens, { returnType: "none" });
+  const last = `blocks.${model.cfg.nLayers - 1}.hook_resid_post`;
+  const { cache } = model.runWithCache(tokens, {
+    namesFilter: (n) => n.endsWith(".hook_resid_pre") || n === last || n === "ln_final.hook_scale", // what the lens reads
+    returnType: "none",
+  });
   try {
     const [stack, labels] = cache.accumulatedResid({ applyLn: true, returnLabels: true }); // [layers+1, 1, pos, d_model]
     try {
