@@ -4,7 +4,11 @@
  * (TransformerLens's way), side by side in one process, on the GPT-2-small-shaped model.
  *
  *   npm run bench:patching                 (after npm run build)
- *   node bench/patching.js --pos 16 --batch 1
+ *   node bench/patching.js --pos 16 --batch 1 --corrupt-at 8
+ *
+ * The corrupted prompt is the clean one with one token changed, at --corrupt-at (default: the middle,
+ * as in minimal pairs such as IOI's). Batched runs skip the shared prefix before it, where patching
+ * changes nothing; --corrupt-at 1 (right after a shared first token) is the case with least to skip.
  *
  * Prints JSON: per sweep, the number of patched runs, loop and batched times, their ratio, the
  * largest difference between the grids, and tensors alive after each sweep; batched twice, with
@@ -26,6 +30,8 @@ async function main() {
   const { tf } = lens;
   const pos = arg("--pos", 16);
   const batch = arg("--batch", 1);
+  const corruptAt = arg("--corrupt-at", Math.floor(pos / 2));
+  if (!Number.isInteger(corruptAt) || corruptAt < 0 || corruptAt >= pos) throw new Error(`--corrupt-at must be in 0…${pos - 1}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-bench-"));
   try {
     writeModel(dir);
@@ -33,7 +39,7 @@ async function main() {
     let seed = 7;
     const id = () => (seed = (Math.imul(seed, 48271) + 11) >>> 0) % GPT2_SMALL.vocab_size;
     const clean = Array.from({ length: batch }, () => Array.from({ length: pos }, id));
-    const corrupted = clean.map((row) => row.map((t, i) => (i === Math.floor(pos / 2) ? (t + 1) % GPT2_SMALL.vocab_size : t)));
+    const corrupted = clean.map((row) => row.map((t, i) => (i === corruptAt ? (t + 1) % GPT2_SMALL.vocab_size : t)));
     const [answer, wrong] = [clean[0][pos - 1], corrupted[0][pos - 1] + 1];
     const metric = (logits) =>
       tf.tidy(() => {
@@ -47,7 +53,7 @@ async function main() {
     const report = {
       model: { ...GPT2_SMALL, parameters: "124M" },
       backend: lens.backend(),
-      input: { batch, pos },
+      input: { batch, pos, corruptAt },
       machine: { cpus: os.cpus().length, node: process.version },
       sweeps: {},
     };

@@ -6,6 +6,9 @@
  *  - attention is causal: a patch at position p leaves every earlier position as in the corrupted
  *    run, so the run computes positions p… only, attending to the corrupted keys and values of the
  *    earlier ones, and the earlier positions' logits are the corrupted run's;
+ *  - where the clean and corrupted activations are equal (before the first token the prompts differ
+ *    in), patching changes nothing: p is the first position the patch really changes, and a run that
+ *    changes nothing is the corrupted run (changes.ts);
  *  - with `metricPositions`, only the logits the metric reads are computed.
  * Runs are grouped by the first position they compute. A group goes through the model one block at
  * a time, each run joining the batch at its own layer, so one forward of a block serves many runs.
@@ -14,28 +17,42 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
 import type { HookFn } from "../../model/hooks";
 import type { PastPositions } from "../../model/kvCache";
-import type { HookedTransformer } from "../../model/hookedTransformer";
 import { tf } from "../../tensor";
-import { firstChangedPosition, queryAxis } from "./kinds";
+import { firstChange, LayerDifferences, layerDifferences } from "./changes";
+import { queryAxis } from "./kinds";
 import { GROUP_LIMITS, planGroups, PlannedRun, RunGroup, UNEMBED_ROWS, unembedWeight } from "./plan";
-import { breathe, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
+import { breathe, checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
 
 /** Most logits one unembedding step produces (2^26 floats, 256 MB), for very large vocabularies. */
 const LOGIT_FLOATS = 2 ** 26;
 
-/** The corrupted run, once per sweep: the stream entering each block, each block's keys and values, the logits. */
+/**
+ * The corrupted run, once per sweep: the stream entering each block, each block's keys and values, the logits,
+ * and where each layer's patched activation differs from the clean one.
+ */
 class CorruptedRun {
   private readonly cache: ActivationCache;
   /** The hook whose keys attention reads: after rotary embedding when there is one. */
   private readonly keysName: string;
   /** The corrupted logits [batch, pos, d_vocab_out], NaN at positions the metric does not read. */
   readonly logits: Tensor;
+  /** Per layer: where the clean and corrupted activations at the patched hook differ. */
+  readonly differences: LayerDifferences[] = [];
 
-  constructor(model: HookedTransformer, tokens: Tensor, metricPositions?: number[]) {
+  constructor(sweep: Sweep) {
+    const { model, kind, tokens, metricPositions } = sweep;
     this.keysName = model.cfg.positionalEmbeddingType === "rotary" ? "attn.hook_rot_k" : "attn.hook_k";
     const hooks = ["hook_resid_pre", this.keysName, "attn.hook_v"];
+    const patched = new Map(Array.from({ length: model.cfg.nLayers }, (_, l) => [`blocks.${l}.${kind.hook}`, l]));
+    const compare: HookFn = (act, { name }) => {
+      const l = patched.get(name)!;
+      const clean = cleanActivation(sweep, l);
+      checkShape(act, clean, name, tokens.shape[0]);
+      this.differences[l] = layerDifferences(kind, clean, act);
+    };
     const { logits, cache } = model.runWithCache(tokens, {
       namesFilter: (name) => hooks.some((hook) => name.endsWith(`.${hook}`)),
+      fwdHooks: [[(name) => patched.has(name), compare]],
     });
     this.cache = cache;
     this.logits = metricPositions ? hideUnreadLogits(logits, metricPositions) : logits;
@@ -210,19 +227,27 @@ export async function runBatched(sweep: Sweep, report: (done: number) => void, b
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
     throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const limits = batchSize === undefined ? GROUP_LIMITS : { maxRows: Infinity, maxRuns: batchSize };
-  const runs: PlannedRun[] = [];
-  for (let l = 0; l < model.cfg.nLayers; l++)
-    tuples.forEach((tuple, t) =>
-      runs.push({ index: l * tuples.length + t, layer: l, tuple, first: firstChangedPosition(kind, tuple) }),
-    );
-  const [batch, nPos] = tokens.shape as [number, number];
-  const shape = { batch, nPos, nLayers: model.cfg.nLayers, unembedWeight: unembedWeight(model.cfg) };
-  const groups = planGroups(runs, shape, limits);
-  const values: number[] = new Array(runs.length);
-  const corrupted = new CorruptedRun(model, tokens, sweep.metricPositions);
+  const corrupted = new CorruptedRun(sweep);
   try {
-    let done = 0;
-    for (const group of groups) {
+    // Runs whose patch changes nothing score the corrupted run; the others start at their first changed position.
+    const runs: PlannedRun[] = [];
+    const unchanged: number[] = [];
+    for (let l = 0; l < model.cfg.nLayers; l++)
+      tuples.forEach((tuple, t) => {
+        const [index, first] = [l * tuples.length + t, firstChange(kind, corrupted.differences[l], tuple)];
+        if (first === undefined) unchanged.push(index);
+        else runs.push({ index, layer: l, tuple, first });
+      });
+    const values: number[] = new Array(unchanged.length + runs.length);
+    if (unchanged.length > 0) {
+      const value = metricValue(sweep, corrupted.logits);
+      unchanged.forEach((index) => (values[index] = value));
+      report(unchanged.length);
+    }
+    const [batch, nPos] = tokens.shape as [number, number];
+    const shape = { batch, nPos, nLayers: model.cfg.nLayers, unembedWeight: unembedWeight(model.cfg) };
+    let done = unchanged.length;
+    for (const group of planGroups(runs, shape, limits)) {
       const resid = runBlocks(sweep, corrupted, group);
       try {
         scoreRuns(sweep, corrupted, group, resid, values);
@@ -233,8 +258,8 @@ export async function runBatched(sweep: Sweep, report: (done: number) => void, b
       report(done);
       await breathe();
     }
+    return values;
   } finally {
     corrupted.dispose();
   }
-  return values;
 }
