@@ -182,7 +182,10 @@ describe("activation patching: batching, progress, errors, memory", function () 
       const values = same.dataSync();
       same.dispose();
       assert.deepEqual(widths, []);
-      assert.ok(values.every((v) => v === cleanValue), "every run scores the clean (= corrupted) run");
+      assert.ok(
+        values.every((v) => v === cleanValue),
+        "every run scores the clean (= corrupted) run",
+      );
     } finally {
       model.runFromLayer = runFromLayer;
     }
@@ -397,8 +400,25 @@ describe("activation patching: which patches change anything", () => {
     const clean = withValue(corrupted, [0, 1, 2, 0], 0.25);
     for (const [kind, tuples, expected] of [
       [PATCH_KINDS.attn_head_pattern_all_pos, [[0], [1]], [undefined, 2]],
-      [PATCH_KINDS.attn_head_pattern_by_pos, [[1, 1], [1, 2], [0, 2], [1, 3]], [undefined, 2, undefined, undefined]],
-      [PATCH_KINDS.attn_head_pattern_dest_src_pos, [[1, 2, 0], [1, 2, 1], [1, 3, 0]], [2, undefined, undefined]],
+      [
+        PATCH_KINDS.attn_head_pattern_by_pos,
+        [
+          [1, 1],
+          [1, 2],
+          [0, 2],
+          [1, 3],
+        ],
+        [undefined, 2, undefined, undefined],
+      ],
+      [
+        PATCH_KINDS.attn_head_pattern_dest_src_pos,
+        [
+          [1, 2, 0],
+          [1, 2, 1],
+          [1, 3, 0],
+        ],
+        [2, undefined, undefined],
+      ],
     ] as const) {
       const diff = layerDifferences(kind, clean, corrupted);
       assert.deepEqual(
