@@ -262,6 +262,8 @@ describe("activation patching: batching, progress, errors, memory", function () 
     await assert.rejects(lens.getActPatchResidPre(model, corruptedRows, clean, () => tf.ones([2]), { progress: false }));
     const early: lens.PatchMetric = (logits) => tf.tidy(() => logits.slice([0, 2, 9], [-1, 1, 1]).mean());
     await assert.rejects(lens.getActPatchAttnHeadOutByPos(model, corruptedRows, clean, early, lastOnly), /gave NaN/);
+    const twoRows = [corruptedRows[0], corruptedRows[0]]; // the clean cache has one: found in the corrupted run
+    await assert.rejects(lens.getActPatchAttnHeadOutAllPos(model, twoRows, clean, metric, { progress: false }), /same batch/);
     assert.equal(tf.memory().numTensors, before);
   });
 });
