@@ -38,6 +38,7 @@ class CorruptedRun {
   readonly logits: Tensor;
   /** Per layer: where the clean and corrupted activations at the patched hook differ. */
   readonly differences: LayerDifferences[] = [];
+  private value?: number;
 
   constructor(sweep: Sweep) {
     const { model, kind, tokens, metricPositions } = sweep;
@@ -75,6 +76,11 @@ class CorruptedRun {
         store: () => {},
       }),
     };
+  }
+
+  /** The metric of the corrupted logits: the value of every run that changes nothing the metric reads (computed once). */
+  metricValue(sweep: Sweep): number {
+    return (this.value ??= metricValue(sweep, this.logits));
   }
 
   dispose(): void {
@@ -175,7 +181,7 @@ function scoreRuns(sweep: Sweep, corrupted: CorruptedRun, group: RunGroup, resid
   const read = sweep.metricPositions ?? Array.from({ length: nPos }, (_, p) => p);
   const positions = read.filter((p) => p >= first); // changed and read
   if (positions.length === 0) {
-    const value = metricValue(sweep, corrupted.logits); // no run changed what the metric reads
+    const value = corrupted.metricValue(sweep); // no run changed what the metric reads
     runs.forEach((run) => (values[run.index] = value));
     return;
   }
@@ -234,7 +240,7 @@ export async function runBatched(sweep: Sweep, report: (done: number) => void, b
       });
     const values: number[] = new Array(unchanged.length + runs.length);
     if (unchanged.length > 0) {
-      const value = metricValue(sweep, corrupted.logits);
+      const value = corrupted.metricValue(sweep);
       unchanged.forEach((index) => (values[index] = value));
       report(unchanged.length);
     }
