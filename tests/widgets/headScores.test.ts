@@ -18,7 +18,9 @@ import {
 } from "../../src";
 import { MIME_BUNDLE_KEY } from "../../kernel/host-api";
 import { REPO_ROOT } from "../support/paths";
+import { scoresGrid } from "../../src/widgets/views/headScoresSnapshot";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";
+import { decodePng, inkOf, pixelAt, Rgb } from "./png-pixels";
 
 describe("headScores and inductionHeads (kernel side)", function () {
   this.timeout(60_000);
@@ -60,6 +62,35 @@ describe("headScores and inductionHeads (kernel side)", function () {
     assert.deepEqual(view.selected, { layer: 1, head: 0 });
     assert.throws(() => (view.selected = { layer: 2, head: 0 }), /selected must be null or \{ layer: 0…1, head: 0…1 \}/);
     assert.throws(() => headScores({ scores: [[1, 2], [3]] }), /scores must be \[layers, heads\]/);
+  });
+
+  it("headScores PNG: the scale is centred on 0 and symmetric in magnitude, like the live view", async () => {
+    /** The colour of each cell of the grid's snapshot (read at a corner, away from the value written in it). */
+    const cellColours = async (scores: number[][]): Promise<Rgb[][]> => {
+      const image = await decodePng(headScores({ scores })[MIME_BUNDLE_KEY]().data["image/png"] as string);
+      const { left, top, cell } = scoresGrid(scores.length, scores[0].length);
+      return scores.map((row, l) => row.map((_, h) => pixelAt(image, left + (h + 1) * cell - 4, top + l * cell + 3)));
+    };
+    const [[minusOne, minusHalf, zero, plusHalf, plusOne]] = await cellColours([[-1, -0.5, 0, 0.5, 1]]);
+    assert.deepEqual(zero, [255, 255, 255], "0 is the scale's midpoint colour (white)");
+    assert.ok(minusHalf[0] > minusHalf[2] && plusHalf[2] > plusHalf[0], `−0.5 red, 0.5 blue: ${minusHalf} ${plusHalf}`);
+    // Strength: how far a colour is from white, as a share of its side's full colour.
+    const [negative, positive] = [inkOf(minusHalf) / inkOf(minusOne), inkOf(plusHalf) / inkOf(plusOne)];
+    assert.ok(
+      Math.abs(negative - 0.5) < 0.03 && Math.abs(positive - 0.5) < 0.03,
+      `−0.5 and 0.5 half strength: ${negative} ${positive}`,
+    );
+    const [[lopsidedMinusHalf, , lopsidedPlusHalf]] = await cellColours([[-0.5, 0, 0.5, 1]]);
+    assert.deepEqual(lopsidedMinusHalf, minusHalf, "−0.5 is half strength when the scale reaches only −0.5 too");
+    assert.deepEqual(lopsidedPlusHalf, plusHalf);
+    // The reported case: a slightly negative score beside a small positive one, under a large maximum.
+    const [[tinyNegative, smallPositive], [zeroToo]] = await cellColours([
+      [-0.008, 0.03],
+      [0, 0.9],
+    ]);
+    assert.deepEqual(zeroToo, [255, 255, 255]);
+    assert.ok(inkOf(tinyNegative) < 10, `−0.008 is almost white, got ${tinyNegative}`);
+    assert.ok(inkOf(tinyNegative) < inkOf(smallPositive), `−0.008 paler than 0.03: ${tinyNegative} vs ${smallPositive}`);
   });
 
   it("inductionHeads: prompt box, two grids and the patterns; the best induction head is selected everywhere", () => {

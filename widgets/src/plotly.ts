@@ -1,6 +1,6 @@
 /** plotly.js, loaded on first use (its own chunk of the extension, so views without charts do not wait for it). */
 import type PlotlyType from "plotly.js-cartesian-dist-min";
-import { colorOf, cssColor } from "./draw/colors";
+import { cssColor, scaleStops } from "./draw/colors";
 
 let loading: Promise<typeof PlotlyType> | undefined;
 
@@ -14,5 +14,5 @@ export function plotly(): Promise<typeof PlotlyType> {
 
 /** tslens's colour scale for [min, max] as a plotly colorscale. */
 export function colorscale(min: number, max: number): [number, string][] {
-  return Array.from({ length: 11 }, (_, i) => [i / 10, cssColor(colorOf(min + (i / 10) * (max - min), min, max))]);
+  return scaleStops(min, max).map(([at, rgb]) => [at, cssColor(rgb)]);
 }

@@ -1,7 +1,8 @@
 /**
  * Colour scales shared by the browser views and the kernel's PNG snapshots. A scale maps a value
  * in [min, max] to RGB: one-sided (white at min → colour at max) for ranges that do not cross 0,
- * two-sided (red below 0, white at 0, blue above) otherwise.
+ * diverging otherwise: red below 0, white at 0, blue above, symmetric in magnitude (−v and +v get
+ * equally strong colours; full strength at the larger of |min| and |max|).
  */
 
 /** An RGB colour, 0–255 per channel. */
@@ -24,7 +25,18 @@ export function colorOf(value: number, min: number, max: number): Rgb {
   if (!(max > min) || Number.isNaN(value)) return white;
   if (min >= 0) return mix(white, POSITIVE, (value - min) / (max - min));
   if (max <= 0) return mix(white, NEGATIVE, (max - value) / (max - min));
-  return value >= 0 ? mix(white, POSITIVE, value / max) : mix(white, NEGATIVE, value / min);
+  const reach = Math.max(-min, max); // one slope for both sides
+  return value >= 0 ? mix(white, POSITIVE, value / reach) : mix(white, NEGATIVE, -value / reach);
+}
+
+/**
+ * Stops of the scale [min, max] for a gradient that interpolates between them (plotly's colorscale): 11 even
+ * stops, plus one exactly at 0 when the range crosses it, as [fraction of the range, colour].
+ */
+export function scaleStops(min: number, max: number): [number, Rgb][] {
+  const fractions = Array.from({ length: 11 }, (_, i) => i / 10);
+  if (min < 0 && max > 0) fractions.push(-min / (max - min));
+  return [...new Set(fractions)].sort((a, b) => a - b).map((f) => [f, colorOf(f === 1 ? max : min + f * (max - min), min, max)]);
 }
 
 /** CSS text of a colour. */
