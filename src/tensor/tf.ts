@@ -2,13 +2,10 @@
  * The one tfjs-core instance tslens computes with, with tfjs's chained tensor methods (`x.reshape(…)`, `x.mul(…)`).
  */
 import * as tf from "@tensorflow/tfjs-core";
-// Types only: declares the chained methods on Tensor. Its .js twin is an ES module Node cannot require, so the
-// methods themselves come from the @tensorflow/tfjs bundle below.
-import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 
 // Registers the chained methods on tfjs-core's Tensor class. tfjs-node loads this bundle anyway; loading it here
 // makes `x.reshape()` work the same on wasm and cpu. (@tensorflow/tfjs is tfjs-node's own pinned dependency.)
-require("@tensorflow/tfjs");
+import "@tensorflow/tfjs";
 assertOneTfjsCore("@tensorflow/tfjs");
 
 /**
