@@ -4,9 +4,12 @@
  * compiler diagnostics) into structured results for the kernel.
  */
 import { inspect } from "util";
-import { createConverter, isCompleteCode } from "tslab/dist/converter";
 import { createExecutor, Executor } from "tslab/dist/executor";
 import { printQuickInfo } from "tslab/dist/inspect";
+import { loadPatchedConverter } from "./tslab-converter";
+
+// Before anything else loads tslab's converter: see ./tslab-converter for what is patched and why.
+const { createConverter, isCompleteCode } = loadPatchedConverter();
 
 /** Content of a Jupyter `error` message. */
 export interface ErrorContent {

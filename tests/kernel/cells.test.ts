@@ -127,4 +127,182 @@ describe("notebook cells", function () {
       assert.equal(await ok(code), String(names.length));
     });
   });
+
+  describe("names starting with __", () => {
+    it("declares and reads __ names in one cell and across cells: consts, lets, functions, classes, types", async () => {
+      assert.equal(await ok("const __dunder = 5; __dunder"), "5");
+      assert.equal(await ok("__dunder + 1"), "6");
+      await ok("function __twice(x: number) { return 2 * x; }");
+      await ok("class __Box { constructor(readonly v: number) {} }");
+      await ok("type __Pair = [number, number];");
+      await ok("enum __Level { Low = 1, High }");
+      assert.equal(await ok("const __p: __Pair = [__twice(__dunder), new __Box(3).v]; __p"), "[ 10, 3 ]");
+      assert.equal(await ok("[__p[0], __Level.High]"), "[ 10, 2 ]");
+      assert.equal(await ok("let __count = 0; __count++; __count"), "1");
+      assert.equal(await ok("__count += 2; __count"), "3");
+      assert.equal(await ok("({ __dunder, n: __dunder })"), "{ __dunder: 5, n: 5 }");
+    });
+
+    it("keeps a __ class's value when a later cell declares an interface of the same name", async () => {
+      await ok("class __Shape { w = 1 }");
+      await ok("interface __Shape { h: number }");
+      assert.equal(await ok("typeof __Shape"), "'function'");
+    });
+
+    it("completes a __ prefix", async () => {
+      await ok("const __completeMe = 1;");
+      const { reply } = await k.roundTrip("shell", "complete_request", { code: "__complete", cursor_pos: 10 });
+      assert.ok((reply?.content.matches as string[]).includes("__completeMe"), JSON.stringify(reply?.content.matches));
+    });
+  });
+
+  describe("earlier cells' names", () => {
+    /** Cells run in order (`setup` must succeed), then `expr`, whose text/plain must be `expected`. */
+    const forms: { form: string; setup: string[]; expr: string; expected: string }[] = [
+      { form: "shorthand property", setup: ["const q = 1;"], expr: "const f = (o: object) => o; f({ q })", expected: "{ q: 1 }" },
+      {
+        form: "shorthand beside other properties",
+        setup: ["const a1 = 1; const b1 = 2;"],
+        expr: "({ a1, b1, c: a1 })",
+        expected: "{ a1: 1, b1: 2, c: 1 }",
+      },
+      { form: "shorthand assignment pattern", setup: ["let q2 = 0;"], expr: "({ q2 } = { q2: 7 }); q2", expected: "7" },
+      {
+        form: "shorthand assignment pattern with default",
+        setup: ["let q3 = 0;"],
+        expr: "({ q3 = 5 } = {} as { q3?: number }); q3",
+        expected: "5",
+      },
+      {
+        form: "shorthand of an import",
+        setup: ['import { join } from "path";'],
+        expr: "typeof { join }.join",
+        expected: "'function'",
+      },
+      {
+        form: "shorthand with a shadowing local",
+        setup: ["const q4 = 1;"],
+        expr: "((q4: number) => ({ q4 }))(3)",
+        expected: "{ q4: 3 }",
+      },
+      {
+        form: "destructuring default",
+        setup: ["const q5 = 5;"],
+        expr: "const { a5 = q5 } = {} as { a5?: number }; a5",
+        expected: "5",
+      },
+      {
+        form: "array destructuring default",
+        setup: ["const q6 = [1, 2];"],
+        expr: "const [a6, b6 = q6[0]] = [9]; [a6, b6]",
+        expected: "[ 9, 1 ]",
+      },
+      {
+        form: "property name in a destructuring of an earlier interface",
+        setup: ["interface P7 { q7: number }", "const p7: P7 = { q7: 7 };"],
+        expr: "const { q7: local7 } = p7; local7",
+        expected: "7",
+      },
+      { form: "computed key", setup: ['const k8 = "key";'], expr: "({ [k8]: 1 })", expected: "{ key: 1 }" },
+      {
+        form: "class fields and static block",
+        setup: ["const q9 = 9;"],
+        expr: "class C9 { x = q9; static y = 0; static { C9.y = q9 * 2; } } [new C9().x, C9.y]",
+        expected: "[ 9, 18 ]",
+      },
+      {
+        form: "class extending an earlier class",
+        setup: ["class Base10 { b = 10 }"],
+        expr: "class D10 extends Base10 {} new D10().b",
+        expected: "10",
+      },
+      { form: "closure", setup: ["const q11 = 11;"], expr: "const g11 = () => () => q11; g11()()", expected: "11" },
+      {
+        form: "closure assigning an earlier let",
+        setup: ["let q12 = 1;"],
+        expr: "const inc12 = () => { q12 += 1; }; inc12(); inc12(); q12",
+        expected: "3",
+      },
+      {
+        form: "default parameter",
+        setup: ["const q13 = 13;"],
+        expr: "function h13(a = q13) { return a; } h13()",
+        expected: "13",
+      },
+      { form: "template literal", setup: ["const q14 = 14;"], expr: "`q14=${q14}`", expected: "'q14=14'" },
+      {
+        form: "tagged template",
+        setup: ["const tag15 = (s: TemplateStringsArray, ...v: number[]) => s.join('|') + v.join(',');"],
+        expr: "tag15`a${15}b`",
+        expected: "'a|b15'",
+      },
+      { form: "typeof", setup: ['const q16 = "x";'], expr: "typeof q16", expected: "'string'" },
+      { form: "++ and += on an earlier let", setup: ["let q17 = 1;"], expr: "q17++; q17 += 10; q17", expected: "12" },
+      {
+        form: "re-declaring an earlier name",
+        setup: ["const q18 = 1;", 'const q18 = "again";'],
+        expr: "q18",
+        expected: "'again'",
+      },
+      {
+        form: "classes, enums and namespaces",
+        setup: ["class A19 { v = 19 }", "enum E19 { X = 3, Y }", "namespace N19 { export const z = 2; }"],
+        expr: "[new A19().v, E19.Y, E19[4], N19.z]",
+        expected: "[ 19, 4, 'Y', 2 ]",
+      },
+      {
+        form: "for-of over an earlier array",
+        setup: ["const arr20 = [1, 2, 3];"],
+        expr: "let s20 = 0; for (const v of arr20) s20 += v; s20",
+        expected: "6",
+      },
+      { form: "for-of assigning an earlier let", setup: ["let q21 = 0;"], expr: "for (q21 of [1, 2]) {} q21", expected: "2" },
+      {
+        form: "label named like an earlier const",
+        setup: ["const q22 = 2;"],
+        expr: "let n22 = 0; q22: for (let i = 0; i < 5; i++) { if (i === q22) break q22; n22++; } n22",
+        expected: "2",
+      },
+      {
+        form: "method shorthand",
+        setup: ["const q23 = 23;"],
+        expr: "const o23 = { q23() { return q23; } }; o23.q23()",
+        expected: "23",
+      },
+      { form: "getter", setup: ["const q24 = 24;"], expr: "({ get g() { return q24; } }).g", expected: "24" },
+      { form: "spread", setup: ["const q25 = { a: 1 };"], expr: "({ ...q25, b: 2 })", expected: "{ a: 1, b: 2 }" },
+      {
+        form: "generic call",
+        setup: ["function id26<T>(x: T): T { return x; }", "const q26 = 26;"],
+        expr: "id26<number>(q26)",
+        expected: "26",
+      },
+      {
+        form: "async function",
+        setup: ["const q27 = 27;"],
+        expr: "async function f27() { return q27; } await f27()",
+        expected: "27",
+      },
+      {
+        form: "swap by array destructuring",
+        setup: ["let q28 = 1;", "let r28 = 2;"],
+        expr: "[q28, r28] = [r28, q28]; [q28, r28]",
+        expected: "[ 2, 1 ]",
+      },
+      { form: "object pattern target", setup: ["let q29 = 0;"], expr: "({ x: q29 } = { x: 29 }); q29", expected: "29" },
+      {
+        form: "optional chaining",
+        setup: ["const q30 = { a: null as null | { b: number } };"],
+        expr: 'q30.a?.b ?? "none"',
+        expected: "'none'",
+      },
+    ];
+
+    for (const { form, setup, expr, expected } of forms) {
+      it(form, async () => {
+        for (const cell of setup) await ok(cell);
+        assert.equal(await ok(expr), expected);
+      });
+    }
+  });
 });
