@@ -6,6 +6,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
+import { applyPatches, CONVERTER_PATCHES } from "../../kernel/tslab-converter";
 import { KernelClient, Received } from "./client";
 
 /** Method names tfjs-core declares on Tensor in its chained-op typings (dist/public/chained_ops/*.d.ts). */
@@ -304,5 +306,38 @@ describe("notebook cells", function () {
         assert.equal(await ok(expr), expected);
       });
     }
+  });
+});
+
+describe("tslab converter patches", () => {
+  const file = require.resolve("tslab/dist/converter");
+  const source = fs.readFileSync(file, "utf8");
+
+  it("each applies exactly once to the installed tslab's converter", () => {
+    for (const patch of CONVERTER_PATCHES) assert.equal(source.split(patch.find).length - 1, 1, patch.name);
+    const patched = applyPatches(source, CONVERTER_PATCHES, file);
+    for (const patch of CONVERTER_PATCHES) assert.ok(patched.includes(patch.replace), patch.name);
+  });
+
+  it("fail loudly, naming the patch, when tslab's text differs (missing or repeated target)", () => {
+    const [first, second] = CONVERTER_PATCHES;
+    assert.throws(
+      () => applyPatches(source.replace(second.find, "changed"), CONVERTER_PATCHES, "converter.js"),
+      (err: Error) =>
+        err.message.includes(`patch "${second.name}" expects its target text once, found it 0 times`) &&
+        err.message.includes("converter.js") &&
+        err.message.includes("tslab 1.0.22"),
+    );
+    assert.throws(
+      () => applyPatches(source + first.find, CONVERTER_PATCHES, "converter.js"),
+      new RegExp(`patch "${first.name}" expects its target text once, found it 2 times`),
+    );
+  });
+
+  it("refuse to patch a converter that was already loaded unpatched", () => {
+    const script = `require("tslab/dist/converter"); require(${JSON.stringify(require.resolve("../../kernel/tslab-converter"))}).loadPatchedConverter();`;
+    const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+    assert.notEqual(child.status, 0);
+    assert.match(child.stderr, /tslab's converter \(.*converter\.js\) was loaded before tslens could patch it/);
   });
 });
