@@ -1,9 +1,15 @@
 /**
- * src/tensor: the tfjs-core namespace tslens computes with and the choice of backend it runs on.
+ * src/tensor: the tfjs-core namespace tslens computes with, the choice of backend it runs on, and how tensors print.
  */
+import { installTensorInspector } from "./format";
+
 export { tf } from "./tf";
 export type { Tensor } from "./tf";
 export { initBackend, backend, backendInfo, BACKEND_ENV } from "./backend";
 export type { BackendInfo, SkippedBackend } from "./backend";
 export { BACKEND_NAMES } from "./candidates";
 export type { BackendName } from "./candidates";
+export { formatTensor } from "./format";
+export type { TensorFormatOptions } from "./format";
+
+installTensorInspector();

@@ -307,6 +307,46 @@ describe("notebook cells", function () {
       });
     }
   });
+
+  describe("tensor display", () => {
+    it("shows a tensor result's values, shape and dtype", async () => {
+      await ok('import * as lens from "tslens";');
+      assert.equal(
+        await ok('lens.tf.tensor2d([[1, 2], [3, 4]], undefined, "int32")'),
+        "tensor([[1, 2],\n        [3, 4]], shape=[2, 2], dtype=int32)",
+      );
+    });
+
+    it("shows tensors inside arrays and objects, and console.log prints them the same", async () => {
+      assert.equal(
+        await ok('[lens.tf.scalar(1, "int32"), { t: lens.tf.tensor([0.5]) }]'),
+        "[\n  tensor(1, shape=[], dtype=int32),\n  { t: tensor([0.5000], shape=[1], dtype=float32) }\n]",
+      );
+      const cell = await run("console.log(lens.tf.tensor([1, 2.5]))");
+      assert.equal(cell.stdout, "tensor([1.0000, 2.5000], shape=[2], dtype=float32)\n");
+    });
+
+    it("shows a disposed tensor as disposed", async () => {
+      assert.equal(
+        await ok("const gone = lens.tf.ones([2, 3]); gone.dispose(); gone"),
+        "tensor(<disposed>, shape=[2, 3], dtype=float32)",
+      );
+    });
+
+    it("summarises a large tensor without downloading it, and displaying leaks no tensor", async () => {
+      await ok(`
+        const big = lens.tf.range(0, 1_000_000, 1, "int32").reshape([1000, 1000]);
+        (big as { dataSync: unknown }).dataSync = () => { throw new Error("downloaded the whole tensor"); };
+        const tensorsBefore = lens.tf.memory().numTensors;`);
+      const text = (await ok("big")) ?? "";
+      const lines = text.split("\n");
+      assert.equal(lines.length, 7);
+      assert.equal(lines[0], "tensor([[     0,      1,      2, ...,    997,    998,    999],");
+      assert.equal(lines[3], "        ...,");
+      assert.equal(lines[6], "        [999000, 999001, 999002, ..., 999997, 999998, 999999]], shape=[1000, 1000], dtype=int32)");
+      assert.equal(await ok("lens.tf.memory().numTensors - tensorsBefore"), "0");
+    });
+  });
 });
 
 describe("tslab converter patches", () => {
