@@ -6,6 +6,7 @@
 import { inspect } from "util";
 import { createExecutor, Executor } from "tslab/dist/executor";
 import { printQuickInfo } from "tslab/dist/inspect";
+import { log } from "./log";
 import { loadPatchedConverter } from "./tslab-converter";
 
 // Before anything else loads tslab's converter: see ./tslab-converter for what is patched and why.
@@ -61,9 +62,27 @@ export function bridgeTslabDisplay(publish: (content: TslabDisplay, update: bool
   protocol.lastWriteDisplayData = publish;
 }
 
+/**
+ * Loads tslens's tensor layer, which chooses the tfjs backend and installs the tensor printer, and waits until the
+ * backend is ready: with wasm (async init) a cell's first op would otherwise fail. Never rejects; a failure is
+ * logged and surfaces again when a cell imports tslens.
+ */
+async function prepareTensorLibrary(): Promise<void> {
+  const started = performance.now();
+  try {
+    const tensor = require("../src/tensor") as typeof import("../src/tensor");
+    const info = await tensor.initBackend();
+    log("info", `tfjs backend ${info.name} (${info.package}) ready in ${Math.round(performance.now() - started)} ms`);
+  } catch (err) {
+    log("warn", `tfjs backend not ready at kernel start: ${(err as Error)?.message ?? err}`);
+  }
+}
+
 /** Runs TypeScript cells through tslab. One cell at a time. */
 export class TsExecutor {
   private readonly executor: Executor;
+  /** Settles once the tensor layer is loaded and its backend ready (started right after construction). */
+  private readonly libraryReady: Promise<void>;
   private errors: unknown[] = [];
   private diagnostics: string[] = [];
 
@@ -84,10 +103,13 @@ export class TsExecutor {
         }
       },
     });
+    // Started on the next turn of the event loop rather than inside the constructor; cells wait for it (see run()).
+    this.libraryReady = new Promise((resolve) => setImmediate(resolve)).then(prepareTensorLibrary);
   }
 
   /** Executes one cell; resolves once it (and its top-level awaits) finished. */
   async run(code: string): Promise<CellOutcome> {
+    await this.libraryReady;
     this.errors = [];
     this.diagnostics = [];
     let succeeded: boolean;

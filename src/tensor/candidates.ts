@@ -18,6 +18,8 @@ export interface Candidate {
   readonly package: string;
   /** Loads the package so that `name` is registered with our tfjs-core; throws (with the reason) when it cannot. */
   readonly load: () => void;
+  /** Whether tfjs can make it the active backend at once (native, cpu) or only after an async init (wasm). */
+  readonly synchronous: boolean;
 }
 
 /** Loads a package; a missing package becomes "not installed" instead of a resolver stack. */
@@ -46,11 +48,53 @@ function loadNative(pkg: string): void {
 
 /** All candidates, in preference order: native TensorFlow (GPU build, then CPU build), then wasm, then plain JS. */
 export const CANDIDATES: readonly Candidate[] = [
-  { name: "tensorflow", package: "@tensorflow/tfjs-node-gpu", load: () => loadNative("@tensorflow/tfjs-node-gpu") },
-  { name: "tensorflow", package: "@tensorflow/tfjs-node", load: () => loadNative("@tensorflow/tfjs-node") },
-  { name: "wasm", package: "@tensorflow/tfjs-backend-wasm", load: loadWasm },
-  { name: "cpu", package: "@tensorflow/tfjs-backend-cpu", load: () => void requirePackage("@tensorflow/tfjs-backend-cpu") },
+  {
+    name: "tensorflow",
+    package: "@tensorflow/tfjs-node-gpu",
+    load: () => loadNative("@tensorflow/tfjs-node-gpu"),
+    synchronous: true,
+  },
+  {
+    name: "tensorflow",
+    package: "@tensorflow/tfjs-node",
+    load: () => loadNative("@tensorflow/tfjs-node"),
+    synchronous: true,
+  },
+  { name: "wasm", package: "@tensorflow/tfjs-backend-wasm", load: loadWasm, synchronous: false },
+  {
+    name: "cpu",
+    package: "@tensorflow/tfjs-backend-cpu",
+    load: () => void requirePackage("@tensorflow/tfjs-backend-cpu"),
+    synchronous: true,
+  },
 ];
+
+/** Loads a candidate's package and checks it registered `candidate.name` with *our* tfjs-core. */
+function load(candidate: Candidate): void {
+  candidate.load();
+  assertOneTfjsCore(candidate.package);
+  if (!tf.findBackendFactory(candidate.name)) throw new Error(`it did not register a "${candidate.name}" backend`);
+}
+
+/** Collects console.warn calls into `warnings` (tfjs reports init failures there) until the returned restore runs. */
+function collectWarnings(warnings: string[]): () => void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+  return () => void (console.warn = warn);
+}
+
+/** After tfjs switched (or failed to switch) to `candidate`: replays its warnings, or throws why it failed. */
+function settle(candidate: Candidate, ok: boolean, warnings: string[]): void {
+  const engine = tf.engine();
+  if (ok && tf.getBackend() === candidate.name && engine.registry[candidate.name] !== undefined) {
+    for (const w of warnings) console.warn(w);
+    // The cpu backend's one-time "install tfjs-node" banner is noise here: tslens chose cpu knowingly.
+    if (candidate.name === "cpu") Object.assign(tf.backend(), { firstUse: false });
+    return;
+  }
+  const why = warnings.filter((w) => w.trim()).join(": ") || "tfjs could not initialise it";
+  throw new Error(`initialising the "${candidate.name}" backend failed: ${why}`);
+}
 
 /**
  * Loads a candidate and makes it tfjs's active backend; throws an Error whose message is the reason it cannot.
@@ -58,26 +102,35 @@ export const CANDIDATES: readonly Candidate[] = [
  * on another backend.
  */
 export async function activate(candidate: Candidate): Promise<void> {
-  candidate.load();
-  assertOneTfjsCore(candidate.package);
-  if (!tf.findBackendFactory(candidate.name)) throw new Error(`it did not register a "${candidate.name}" backend`);
-  const warn = console.warn;
+  load(candidate);
   const warnings: string[] = [];
-  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+  const restore = collectWarnings(warnings);
   let ok: boolean;
   try {
     ok = await tf.setBackend(candidate.name);
   } finally {
-    console.warn = warn;
+    restore();
   }
-  if (ok && tf.getBackend() === candidate.name) {
-    for (const w of warnings) warn(w);
-    // The cpu backend's one-time "install tfjs-node" banner is noise here: tslens chose cpu knowingly.
-    if (candidate.name === "cpu") Object.assign(tf.backend(), { firstUse: false });
-  } else {
-    const why = warnings.filter((w) => w.trim()).join(": ") || "tfjs could not initialise it";
-    throw new Error(`initialising the "${candidate.name}" backend failed: ${why}`);
+  settle(candidate, ok, warnings);
+}
+
+/**
+ * activate() for a synchronous candidate, done when it returns. Throws, as activate() does, when the candidate
+ * cannot load.
+ */
+export function activateNow(candidate: Candidate): void {
+  if (!candidate.synchronous) throw new Error(`the "${candidate.name}" backend can only start asynchronously`);
+  load(candidate);
+  const warnings: string[] = [];
+  const restore = collectWarnings(warnings);
+  try {
+    // With a synchronous factory, tfjs's setBackend has switched (or failed) before it returns its promise;
+    // settle() reads the outcome from the engine.
+    tf.setBackend(candidate.name).catch(() => undefined);
+  } finally {
+    restore();
   }
+  settle(candidate, true, warnings);
 }
 
 /** The first line of an error's message: enough to say why, without a stack of internals. */

@@ -1,6 +1,8 @@
 /**
- * src/tensor: the tfjs-core namespace tslens computes with, the choice of backend it runs on, and how tensors print.
+ * src/tensor: the tfjs-core namespace tslens computes with, the choice of backend it runs on (made when this module
+ * loads), and how tensors print.
  */
+import { chooseBackendAtImport } from "./backend";
 import { installTensorInspector } from "./format";
 
 export { tf } from "./tf";
@@ -13,3 +15,4 @@ export { formatTensor } from "./format";
 export type { TensorFormatOptions } from "./format";
 
 installTensorInspector();
+chooseBackendAtImport();

@@ -24,8 +24,9 @@ export function assertOneTfjsCore(loaded: string): void {
 /**
  * The @tensorflow/tfjs-core namespace (values and types: `tf.matMul`, `tf.Tensor`). Every backend (tfjs-node's
  * native "tensorflow", "wasm", "cpu") registers with this same copy of tfjs-core, so tensors made with `tf` run on
- * whichever backend `initBackend()` activated. Await `initBackend()` before the first op: until then tfjs would pick
- * its own default ("cpu"). Beware `tf.tidy(() => t.dataSync())`: tidy walks every element of a returned array.
+ * whichever backend is active. Importing src/tensor chooses it (see ./backend): native TensorFlow is active at once;
+ * wasm only once `initBackend()` resolves. Beware `tf.tidy(() => t.dataSync())`: tidy walks every element of a
+ * returned array.
  */
 export { tf };
 

@@ -347,6 +347,37 @@ describe("notebook cells", function () {
       assert.equal(await ok("lens.tf.memory().numTensors - tensorsBefore"), "0");
     });
   });
+
+  describe("backend at import", () => {
+    it("has the native backend ready right after import: backend() answers, ops run on it, no tfjs banner", async () => {
+      const cell = await run(
+        'import * as lens2 from "tslens"; [lens2.backend(), lens2.tf.getBackend(), lens2.tf.ones([2]).sum().arraySync()]',
+      );
+      assert.equal(cell.error, undefined);
+      assert.equal(cell.text, "[ 'tensorflow', 'tensorflow', 2 ]");
+      const streams = cell.outputs.filter((m) => m.header.msg_type === "stream").map((m) => String(m.content.text));
+      assert.deepEqual(streams, []);
+    });
+
+    it("with TSLENS_BACKEND=wasm, the kernel has wasm ready for the first cell that imports tslens", async () => {
+      const wasm = await KernelClient.start({ env: { TSLENS_BACKEND: "wasm" } });
+      try {
+        const cell = await run(
+          'import * as lens from "tslens"; [lens.backend(), lens.tf.getBackend(), lens.tf.ones([2]).sum().arraySync()]',
+          wasm,
+        );
+        assert.equal(cell.error, undefined);
+        assert.equal(cell.text, "[ 'wasm', 'wasm', 2 ]");
+        assert.deepEqual(
+          cell.outputs.filter((m) => m.header.msg_type === "stream"),
+          [],
+          "the cell printed something (tfjs's banner?)",
+        );
+      } finally {
+        await wasm.stop();
+      }
+    });
+  });
 });
 
 describe("tslab converter patches", () => {

@@ -1,10 +1,11 @@
 /**
  * Backend choice: native TensorFlow by default (after scripts/build-tfjs-native.sh), TSLENS_BACKEND=wasm|cpu
- * override, the same matMul numbers everywhere, fallback and clear errors. Each case runs in a fresh process.
+ * override, the same matMul numbers everywhere, fallback and clear errors, and what is active right after import.
+ * Each case runs in a fresh process.
  */
 import { strict as assert } from "assert";
 import { backend, backendInfo, initBackend, tf } from "../../src/tensor";
-import { ChildResult, entry, MATMUL, runChild } from "./child";
+import { ChildResult, entry, ImportReport, MATMUL, runChild } from "./child";
 import { assertNoLeak } from "./leak";
 
 /** The child's report, or a failure that shows why the child failed. */
@@ -12,6 +13,19 @@ function reportOf(result: ChildResult) {
   assert.ok(result.report, `child failed (status ${result.status}): ${result.error ?? result.stderr}`);
   return result.report;
 }
+
+/** What the child saw right after import, or a failure that shows why the child failed. */
+function importOf(result: ChildResult): ImportReport {
+  assert.ok(result.atImport, `child failed before reporting (status ${result.status}): ${result.stderr}`);
+  return result.atImport;
+}
+
+/** tfjs's "install the node backend" banner, printed when it falls back to its cpu backend on its own. */
+const TFJS_BANNER = /looks like you are running TensorFlow\.js in Node\.js/;
+
+/** The message an op gets while wasm is still starting. */
+const AWAIT_WASM =
+  /^ERROR tslens is still starting the "wasm" tfjs backend: `await initBackend\(\)` \(from "tslens"\) before the first tensor operation$/;
 
 /** The matMul every child computes, in float64 from the same float32 inputs. */
 function referenceMatmul(): number[] {
@@ -81,26 +95,54 @@ describe("tensor backends", function () {
     for (const name of ["default", "wasm", "cpu"]) assert.equal(reportOf(runs[name]).chainedReshape, "function");
   });
 
-  it("is idempotent, and backend() before initBackend() says what to do", function () {
-    const r = reportOf(runs.default);
-    assert.ok(r.sameInfoTwice, "a second initBackend() must return the first result");
-    assert.match(r.beforeInit, /await initBackend\(\) first/);
+  it("is idempotent", function () {
+    assert.ok(reportOf(runs.default).sameInfoTwice, "a second initBackend() must return the first result");
+  });
+
+  it("activates the native backend at import: backend() answers and the first op runs on it, before initBackend()", function () {
+    const atImport = importOf(runs.default);
+    assert.equal(atImport.backend, '"tensorflow"');
+    assert.equal(atImport.engineBackend, "tensorflow");
+    assert.equal(atImport.op, "[2,2]");
+    assert.equal(reportOf(runs.default).beforeInit, "no error");
+  });
+
+  it("activates TSLENS_BACKEND=cpu at import too", function () {
+    const atImport = importOf(runs.cpu);
+    assert.equal(atImport.backend, '"cpu"');
+    assert.equal(atImport.op, "[2,2]");
+  });
+
+  it("prints no tfjs banner, whichever backend is chosen", function () {
+    for (const name of ["default", "wasm", "cpu"]) {
+      assert.doesNotMatch(runs[name].stdout + runs[name].stderr, TFJS_BANNER, `${name} printed tfjs's banner`);
+    }
+  });
+
+  it("with wasm, makes an op before initBackend() fail saying to await it (not run on cpu); after it, ops run on wasm", function () {
+    const atImport = importOf(runs.wasm);
+    assert.match(atImport.op, AWAIT_WASM);
+    assert.match(atImport.backend, /^ERROR no tfjs backend yet: await initBackend\(\) first$/);
+    assert.equal(reportOf(runs.wasm).beforeInit, "no tfjs backend yet: await initBackend() first");
+    assert.equal(reportOf(runs.wasm).engineBackend, "wasm");
   });
 
   it("rejects an unknown TSLENS_BACKEND with a message naming it and the choices", function () {
     const result = runChild({ backend: "gpu2" });
     assert.notEqual(result.status, 0);
     assert.equal(result.report, undefined);
-    assert.equal(
-      result.error,
-      'TSLENS_BACKEND="gpu2" is not a backend tslens knows: use tensorflow, wasm, cpu, or leave it unset to pick the fastest that loads',
-    );
+    const message =
+      'TSLENS_BACKEND="gpu2" is not a backend tslens knows: use tensorflow, wasm, cpu, or leave it unset to pick the fastest that loads';
+    assert.equal(result.error, message);
+    assert.equal(importOf(result).op, `ERROR ${message}`, "an op after import must fail with the same message");
   });
 
   it("falls back to wasm when tfjs-node cannot load, and says why", function () {
-    const r = reportOf(
-      runChild({ breakPackage: { name: "@tensorflow/tfjs-node", message: "simulated: no tfjs_binding.node\nmore" } }),
-    );
+    const result = runChild({
+      breakPackage: { name: "@tensorflow/tfjs-node", message: "simulated: no tfjs_binding.node\nmore" },
+    });
+    assert.match(importOf(result).op, AWAIT_WASM);
+    const r = reportOf(result);
     assert.equal(r.backend, "wasm");
     const skipped = r.info.reasonsSkipped.filter((s) => s.package !== "@tensorflow/tfjs-node-gpu");
     assert.deepEqual(skipped, [{ package: "@tensorflow/tfjs-node", reason: "simulated: no tfjs_binding.node" }]);
@@ -112,6 +154,7 @@ describe("tensor backends", function () {
       breakPackage: { name: "@tensorflow/tfjs-node", message: "simulated: no tfjs_binding.node" },
     });
     assert.equal(result.status, 3);
+    assert.match(importOf(result).op, /^ERROR TSLENS_BACKEND=tensorflow: the "tensorflow" backend cannot load \(/);
     assert.match(result.error ?? "", /^TSLENS_BACKEND=tensorflow: the "tensorflow" backend cannot load \(/);
     assert.match(result.error ?? "", /@tensorflow\/tfjs-node: simulated: no tfjs_binding\.node\)$/);
   });

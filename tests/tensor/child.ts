@@ -15,7 +15,7 @@ export function entry(i: number, j: number, seed: number): number {
   return Math.fround(0.5 * Math.sin(i * 7.1 + j * 3.3 + seed));
 }
 
-/** What a child reports after initBackend() and a matMul. */
+/** What a child reports after initBackend() and a matMul (`beforeInit`: backend()'s error, or "no error"). */
 export interface ChildReport {
   info: { name: string; package: string; reasonsSkipped: { package: string; reason: string }[] };
   backend: string;
@@ -32,6 +32,12 @@ export interface ChildReport {
 const CHILD = `
 const { MATMUL: { m, k, n }, entry } = require(${JSON.stringify(path.join(REPO_ROOT, "dist/tests/tensor/child.js"))});
 const t = require(${JSON.stringify(path.join(REPO_ROOT, "dist/src/tensor"))});
+const attempt = (fn) => { try { return JSON.stringify(fn()); } catch (e) { return "ERROR " + e.message; } };
+console.log("IMPORT " + JSON.stringify({
+  backend: attempt(() => t.backend()),
+  op: attempt(() => t.tf.tidy(() => t.tf.ones([2]).mul(2).arraySync())),
+  engineBackend: t.tf.getBackend() ?? null,
+}));
 (async () => {
   let beforeInit = "no error";
   try { t.backend(); } catch (e) { beforeInit = e.message; }
@@ -54,6 +60,13 @@ const t = require(${JSON.stringify(path.join(REPO_ROOT, "dist/src/tensor"))});
 })().catch((e) => { console.error("ERROR " + e.message); process.exit(3); });
 `;
 
+/** What the child saw right after importing src/tensor, before initBackend(): each value JSON, or "ERROR <message>". */
+export interface ImportReport {
+  backend: string;
+  op: string;
+  engineBackend: string | null;
+}
+
 /** Options for a child run. */
 export interface ChildOptions {
   /** TSLENS_BACKEND for the child; undefined removes it. */
@@ -65,8 +78,10 @@ export interface ChildOptions {
 /** The child's exit status, its report (when it succeeded) and its error line (when it failed). */
 export interface ChildResult {
   status: number | null;
+  atImport?: ImportReport;
   report?: ChildReport;
   error?: string;
+  stdout: string;
   stderr: string;
 }
 
@@ -99,10 +114,13 @@ export function runChild(options: ChildOptions = {}): ChildResult {
       .find((l) => l.startsWith(prefix))
       ?.slice(prefix.length);
   const reportLine = line("REPORT ", child.stdout ?? "");
+  const importLine = line("IMPORT ", child.stdout ?? "");
   return {
     status: child.status,
+    atImport: importLine ? (JSON.parse(importLine) as ImportReport) : undefined,
     report: reportLine ? (JSON.parse(reportLine) as ChildReport) : undefined,
     error: line("ERROR ", child.stderr ?? ""),
+    stdout: child.stdout ?? "",
     stderr: child.stderr ?? "",
   };
 }
