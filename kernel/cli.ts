@@ -3,7 +3,8 @@
  *   tslens kernel <connection_file>                   run the kernel (Jupyter calls this)
  *   tslens install [--user | --sys-prefix | --prefix DIR] [--name NAME]
  *   tslens lab [jupyter lab args…]                    JupyterLab from the project's .venv on notebooks/
- *   tslens export NOTEBOOK [-o OUT.html] [--execute]  one HTML file that shows the notebook's widgets offline
+ *   tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]]
+ *                                                     one HTML file that shows the notebook's widgets offline
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -15,7 +16,7 @@ const USAGE = `usage:
   tslens kernel <connection_file>
   tslens install [--user | --sys-prefix | --prefix DIR] [--name NAME]
   tslens lab [jupyter lab options]
-  tslens export NOTEBOOK [-o OUT.html] [--execute]`;
+  tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]]`;
 
 function parseInstallArgs(args: string[]): { target: InstallTarget; name: string } {
   let target: InstallTarget = { kind: "user" };
@@ -55,21 +56,27 @@ function lab(args: string[]): void {
 
 /**
  * Writes NOTEBOOK as one HTML file (default: next to it, .html) whose widgets render offline from the saved widget
- * state, with the widget bundle inlined; --execute runs the notebook first, which saves that state.
+ * state, with the widget bundle inlined; --execute runs the notebook first, which saves that state. A failing cell
+ * is exported with its error and named on stderr (exit 0, as nbconvert's --allow-errors, which is also accepted);
+ * with --fail-on-error it stops the export: no HTML, exit 1.
  */
 function exportHtml(args: string[]): void {
   let notebook: string | undefined;
   let out: string | undefined;
   let execute = false;
+  let failOnError = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--execute") execute = true;
+    else if (args[i] === "--fail-on-error") failOnError = true;
+    else if (args[i] === "--allow-errors") failOnError = false;
     else if (args[i] === "-o") {
       out = args[++i];
       if (!out) throw new Error("-o needs a file name");
     } else if (!notebook && !args[i].startsWith("-")) notebook = args[i];
     else throw new Error(`unknown argument ${args[i]}`);
   }
-  if (!notebook) throw new Error("export needs a notebook: tslens export NOTEBOOK [-o OUT.html] [--execute]");
+  if (!notebook) throw new Error("export needs a notebook: tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]]");
+  if (failOnError && !execute) throw new Error("--fail-on-error applies to --execute (a run of the notebook)");
   if (!fs.existsSync(notebook)) throw new Error(`${notebook} not found`);
   const python = path.join(PACKAGE_ROOT, ".venv", "bin", "python");
   const bundle = path.join(PACKAGE_ROOT, "widgets", "embed");
@@ -77,7 +84,8 @@ function exportHtml(args: string[]): void {
     throw new Error(`the export needs .venv and widgets/embed/tslens-embed.js: run "npm run setup" first`);
   const target = out ?? notebook.replace(/\.ipynb$/, "") + ".html";
   const script = path.join(PACKAGE_ROOT, "scripts", "export", "export_html.py");
-  const child = spawn(python, [script, notebook, target, bundle, ...(execute ? ["--execute"] : [])], {
+  const flags = [...(execute ? ["--execute"] : []), ...(failOnError ? ["--fail-on-error"] : [])];
+  const child = spawn(python, [script, notebook, target, bundle, ...flags], {
     stdio: "inherit",
     env: { ...process.env, PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ""}` },
   });
