@@ -46,10 +46,15 @@ export class ActivationCache {
     private readonly model?: CacheModel,
   ) {}
 
+  /** Throws once the cache was disposed: every method but dispose() calls it first. */
+  private checkAlive(): void {
+    if (this.disposed) throw new Error("this ActivationCache was disposed: its activations were freed (run runWithCache again)");
+  }
+
   /** The activation at hook point `name` (owned by the cache: do not dispose it). */
   get(name: string): Tensor {
-    if (this.disposed) throw new Error("this ActivationCache was disposed");
-    const tensor = this.store[name];
+    this.checkAlive();
+    const tensor = Object.hasOwn(this.store, name) ? this.store[name] : undefined;
     if (tensor) return tensor;
     if (this.validNames.includes(name)) throw new Error(`"${name}" was not cached (excluded by namesFilter or stopAtLayer)`);
     throw unknownHookError(name, this.validNames);
@@ -57,20 +62,22 @@ export class ActivationCache {
 
   /** True when `name` was cached. */
   has(name: string): boolean {
-    return !this.disposed && name in this.store;
+    this.checkAlive();
+    return Object.hasOwn(this.store, name);
   }
 
   /** Adds a computed activation under `name` (the cache takes ownership), e.g. hook_result from computeHeadResults. */
   add(name: string, tensor: Tensor): void {
-    if (this.disposed) throw new Error("this ActivationCache was disposed");
-    if (name in this.store) throw new Error(`"${name}" is already in the cache`);
+    this.checkAlive();
+    if (Object.hasOwn(this.store, name)) throw new Error(`"${name}" is already in the cache`);
     this.store[name] = tensor;
     if (!this.validNames.includes(name)) this.added.push(name);
   }
 
   /** Cached hook names, in forward order (computed ones last). */
   keys(): string[] {
-    return this.disposed ? [] : [...this.validNames, ...this.added].filter((n) => n in this.store);
+    this.checkAlive();
+    return [...this.validNames, ...this.added].filter((n) => Object.hasOwn(this.store, n));
   }
 
   /** Number of cached activations. */
@@ -79,7 +86,7 @@ export class ActivationCache {
   }
 
   private helperModel(): CacheModel {
-    if (this.disposed) throw new Error("this ActivationCache was disposed");
+    this.checkAlive();
     if (!this.model) throw new Error("this cache was built without its model, so its helpers cannot run");
     return this.model;
   }

@@ -14,12 +14,15 @@ import { saveNative } from "../loading/save";
 import { tf } from "../tensor";
 import type { Tokenizer } from "../tokenizer";
 import { forward, fuseWeights, ModelWeights } from "./forward";
-import { HookContext, HookFn, hookNames, HookTarget, unknownHookError } from "./hooks";
-import { KvCache, PastPositions } from "./kvCache";
-import { seededRandom } from "./random";
+import { checkGenerateOptions, extendRows, GenerateOptions } from "./generate";
+import { checkHookList, describeValue, HookContext, HookFn, hookNames, HookTarget, unknownHookError } from "./hooks";
+import type { PastPositions } from "./kvCache";
+import { checkTokenIds, tokensFromRows } from "./tokens";
 
-/** What the model accepts as input: text, a batch of texts, or token ids [batch, pos]. */
-export type ModelInput = string | string[] | Tensor | number[][];
+export type { GenerateOptions } from "./generate";
+
+/** What the model accepts as input: text, a batch of texts, or token ids [batch, pos] (or one row of them). */
+export type ModelInput = string | string[] | Tensor | number[][] | number[];
 
 /** Options of toTokens. */
 export interface TokenOptions {
@@ -44,22 +47,6 @@ export interface RunWithCacheOptions extends TokenOptions {
   returnType?: ReturnType;
 }
 
-/** Options of generate. */
-export interface GenerateOptions extends TokenOptions {
-  /** Tokens to add (default 10). */
-  maxNewTokens?: number;
-  /** 0 = greedy (default 1). */
-  temperature?: number;
-  /** Sample only among the k most likely tokens. */
-  topK?: number;
-  /** Seed for sampling, for reproducible output. */
-  seed?: number;
-  /** Stop a sequence once it produced the EOS token (default true when the tokenizer has one). */
-  stopAtEos?: boolean;
-  /** Reuse keys/values of earlier positions (default true). */
-  useKvCache?: boolean;
-}
-
 /** Options of runWithHooks. */
 export interface RunWithHooksOptions extends TokenOptions {
   fwdHooks: [HookTarget, HookFn][];
@@ -70,20 +57,17 @@ const STACKED = ["W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O"] as cons
 /** Names of per-layer parameters `stacked()` accepts. */
 export type StackedName = (typeof STACKED)[number] | "W_in" | "W_out" | "b_in" | "b_out" | "W_gate";
 
-/** Draws one token per row of probabilities [batch, vocab]. */
-function sampleRows(probs: Tensor, random: () => number): number[] {
-  const [batch, vocab] = probs.shape as [number, number];
-  const values = probs.dataSync();
-  return Array.from({ length: batch }, (_, i) => {
-    let u = random();
-    for (let j = 0; j < vocab; j++) {
-      u -= values[i * vocab + j];
-      if (u < 0) return j;
-    }
-    let last = vocab - 1;
-    while (last > 0 && values[i * vocab + last] === 0) last--;
-    return last; // rounding left u ≥ 0: the last token with non-zero probability
-  });
+/** Checks a namesFilter option: a hook name, a list of names, or a predicate. */
+function checkNamesFilter(filter: unknown): void {
+  if (filter === undefined || typeof filter === "function" || typeof filter === "string") return;
+  if (Array.isArray(filter)) {
+    const bad = filter.findIndex((n) => typeof n !== "string");
+    if (bad < 0) return;
+    throw new Error(`runWithCache's namesFilter[${bad}] must be a hook name, got ${describeValue(filter[bad])}`);
+  }
+  throw new Error(
+    `runWithCache's namesFilter must be a hook name, a list of names or a (name) => boolean predicate, got ${describeValue(filter)}`,
+  );
 }
 
 /** A transformer with TransformerLens hook points. */
@@ -92,15 +76,20 @@ export class HookedTransformer {
   private fused: Tensor[] = [];
   private disposed = false;
 
-  /** Takes ownership of `params` (TransformerLens names and layouts). */
+  /**
+   * Takes ownership of `params` (TransformerLens names and layouts). `folder` (where the model was loaded from)
+   * names it in the error of a text input when there is no tokenizer.
+   */
   constructor(
     readonly cfg: TransformerConfig,
     private readonly params: Params,
     readonly tokenizer?: Tokenizer,
+    private readonly folder?: string,
   ) {}
 
   /** Every hook point name, in forward order. */
   hookNames(): string[] {
+    this.checkAlive();
     return hookNames(this.cfg);
   }
 
@@ -114,6 +103,7 @@ export class HookedTransformer {
 
   /** Names of all parameters. */
   paramNames(): string[] {
+    this.checkAlive();
     return [...this.params.keys()];
   }
 
@@ -144,14 +134,21 @@ export class HookedTransformer {
   }
 
   private tokenizerOrThrow(): Tokenizer {
-    if (!this.tokenizer) throw new Error("this model was loaded without a tokenizer: pass token ids instead of text");
-    return this.tokenizer;
+    this.checkAlive();
+    if (this.tokenizer) return this.tokenizer;
+    const where = this.folder
+      ? `${this.folder} has no tokenizer.json (nor a GPT-2 style vocab.json + merges.txt)`
+      : "it was built without a tokenizer";
+    throw new Error(
+      `this model has no tokenizer: ${where}, so it cannot turn text into tokens or tokens into text. ` +
+        "Pass token ids instead: a number[][] [batch, pos] or an int32 tensor, e.g. model.forward([[1, 2, 3]])",
+    );
   }
 
   /** Token ids of `input` as int32 [batch, pos]; BOS prepended by default as TransformerLens does. */
   toTokens(input: string | string[], options: TokenOptions = {}): Tensor {
     const ids = this.tokenIds(input, options);
-    return tf.tensor2d(ids, [ids.length, ids[0].length], "int32");
+    return tf.tensor2d(ids, [ids.length, ids[0].length], "int32"); // [batch, pos]
   }
 
   private tokenIds(input: string | string[], options: TokenOptions): number[][] {
@@ -174,36 +171,44 @@ export class HookedTransformer {
   /** The text of each token of `input` (a text, or the ids of one sequence). */
   toStrTokens(input: string | number[] | Tensor, options: TokenOptions = {}): string[] {
     const tokenizer = this.tokenizerOrThrow();
-    let ids: number[];
-    if (typeof input === "string") ids = this.tokenIds(input, options)[0];
-    else if (Array.isArray(input)) ids = input;
-    else {
-      if (input.shape.length === 2 && input.shape[0] !== 1)
-        throw new Error(`toStrTokens takes one sequence, got a batch of ${input.shape[0]}`);
-      ids = Array.from(input.dataSync());
-    }
-    return tokenizer.tokenStrings(ids);
+    if (typeof input === "string") return tokenizer.tokenStrings(this.tokenIds(input, options)[0]);
+    return tokenizer.tokenStrings(this.oneSequence(input, "toStrTokens"));
   }
 
   /** Decodes token ids (one sequence) to text. */
   toString(tokens: number[] | Tensor): string {
-    const ids = Array.isArray(tokens) ? tokens : Array.from(tokens.dataSync());
-    return this.tokenizerOrThrow().decode(ids);
+    const tokenizer = this.tokenizerOrThrow();
+    return tokenizer.decode(this.oneSequence(tokens, "toString"));
+  }
+
+  /** The checked ids of one sequence given as number[], a [pos] tensor or a [1, pos] tensor. */
+  private oneSequence(input: number[] | Tensor, method: string): number[] {
+    if (Array.isArray(input)) {
+      checkTokenIds(input, [input.length], this.cfg.dVocab);
+      return input;
+    }
+    if (!(input instanceof tf.Tensor)) throw new Error(`${method} takes token ids or a text, got ${describeValue(input)}`);
+    if (input.rank > 2 || (input.rank === 2 && input.shape[0] !== 1))
+      throw new Error(`${method} takes one sequence, got tokens of shape [${input.shape}]`);
+    const values = Array.from(input.dataSync());
+    checkTokenIds(values, input.shape, this.cfg.dVocab);
+    return values;
   }
 
   /** Validated int32 tokens [batch, pos] for any input; `owned` says whether the caller must dispose it. */
   private tokensOf(input: ModelInput, options: TokenOptions): { tokens: Tensor; owned: boolean } {
+    this.checkAlive();
     let tokens: Tensor;
     let owned = true;
     if (typeof input === "string" || (Array.isArray(input) && (input.length === 0 || typeof input[0] === "string"))) {
       tokens = this.toTokens(input as string | string[], options);
     } else if (Array.isArray(input)) {
-      const rows = input as number[][];
-      if (rows.some((r) => r.length !== rows[0].length)) throw new Error("token rows must all have the same length");
-      tokens = tf.tensor2d(rows, [rows.length, rows[0].length], "int32");
-    } else {
+      tokens = tokensFromRows(input as number[][] | number[], this.cfg.dVocab); // checked before the int32 cast
+    } else if (input instanceof tf.Tensor) {
       tokens = input;
       owned = false;
+    } else {
+      throw new Error(`the model takes a text, a list of texts or token ids, got ${describeValue(input)}`);
     }
     const fail = (why: string): never => {
       if (owned) tokens.dispose();
@@ -217,10 +222,10 @@ export class HookedTransformer {
     const [, pos] = tokens.shape;
     if (pos === 0) fail("the prompt is empty: no tokens to run");
     if (pos > this.cfg.nCtx) fail(`the prompt has ${pos} tokens, longer than the model's context nCtx = ${this.cfg.nCtx}`);
-    const values = tokens.dataSync();
-    for (const id of values) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.cfg.dVocab)
-        fail(`token id ${id} is outside the vocabulary [0, ${this.cfg.dVocab})`);
+    try {
+      checkTokenIds(tokens.dataSync(), tokens.shape, this.cfg.dVocab);
+    } catch (err) {
+      fail((err as Error).message);
     }
     if (tokens.dtype !== "int32") {
       const cast = tokens.cast("int32");
@@ -236,8 +241,11 @@ export class HookedTransformer {
     return owned ? tokens : tokens.clone();
   }
 
-  private checkHooks(hooks: [HookTarget, HookFn][]): void {
-    for (const [target] of hooks) {
+  /** Checks `hooks` (the `option` of a run, for the error) and every hook name in it. */
+  private checkHooks(hooks: unknown, option: string): [HookTarget, HookFn][] {
+    this.checkAlive();
+    const list = checkHookList(hooks, option);
+    for (const [target] of list) {
       if (typeof target !== "string" || this.names.includes(target)) continue;
       const gated: Record<string, string> = {
         hook_result: "useAttnResult",
@@ -250,6 +258,7 @@ export class HookedTransformer {
         throw new Error(`hook point "${target}" is off: set model.cfg.${flag} = true first`);
       throw unknownHookError(target, this.names);
     }
+    return list;
   }
 
   private run(
@@ -282,8 +291,13 @@ export class HookedTransformer {
 
   /** Runs with forward hooks; they apply to this call only, even if one throws. Returns logits (caller disposes). */
   runWithHooks(input: ModelInput, options: RunWithHooksOptions): Tensor {
-    this.checkHooks(options.fwdHooks);
-    return this.run(input, options, new HookContext(options.fwdHooks), options.stopAtLayer).out;
+    this.checkAlive();
+    if (options === null || typeof options !== "object")
+      throw new Error(
+        `runWithHooks(input, { fwdHooks: [[hookName, fn], …] }) needs options with fwdHooks, got ${describeValue(options)}`,
+      );
+    const hooks = this.checkHooks(options.fwdHooks, "runWithHooks's fwdHooks");
+    return this.run(input, options, new HookContext(hooks), options.stopAtLayer).out;
   }
 
   /**
@@ -307,8 +321,7 @@ export class HookedTransformer {
     const before = options.past?.length ?? 0;
     if (resid.rank !== 3 || resid.shape[2] !== dModel || resid.shape[1]! + before > nCtx)
       throw new Error(`resid must be [batch, pos ≤ ${nCtx - before}, ${dModel}], got [${resid.shape}]`);
-    const hooks = options.fwdHooks ?? [];
-    this.checkHooks(hooks);
+    const hooks = this.checkHooks(options.fwdHooks ?? [], "runFromLayer's fwdHooks");
     const ctx = new HookContext(hooks);
     const weights = this.compiled();
     return tf.tidy(() => forward(this.cfg, weights, ctx, { layer: startAtLayer, resid }, options.stopAtLayer, options.past));
@@ -354,7 +367,9 @@ export class HookedTransformer {
     options: RunWithCacheOptions & { returnType: "loss" | "none" },
   ): { loss?: Tensor; cache: ActivationCache };
   runWithCache(input: ModelInput, options: RunWithCacheOptions = {}): { logits?: Tensor; loss?: Tensor; cache: ActivationCache } {
+    this.checkAlive();
     const filter = options.namesFilter;
+    checkNamesFilter(filter);
     const wanted =
       filter === undefined
         ? () => true
@@ -364,8 +379,7 @@ export class HookedTransformer {
               for (const n of list) if (!this.names.includes(n)) throw unknownHookError(n, this.names);
               return (n: string) => list.includes(n);
             })(typeof filter === "string" ? [filter] : filter);
-    const hooks = options.fwdHooks ?? [];
-    this.checkHooks(hooks);
+    const hooks = this.checkHooks(options.fwdHooks ?? [], "runWithCache's fwdHooks");
     const returnType = options.returnType ?? "logits";
     if ((returnType === "loss" || returnType === "both") && options.stopAtLayer !== undefined) {
       throw new Error("returnType loss needs the whole model: remove stopAtLayer");
@@ -393,8 +407,8 @@ export class HookedTransformer {
   generate(input: Exclude<ModelInput, string>, options?: GenerateOptions): Tensor;
   generate(input: ModelInput, options: GenerateOptions = {}): string | Tensor {
     this.checkAlive();
-    const maxNew = options.maxNewTokens ?? 10;
-    const temperature = options.temperature ?? 1;
+    const checked = checkGenerateOptions(options, this.cfg.dVocab);
+    const maxNew = checked.maxNewTokens;
     const eos = options.stopAtEos === false ? null : (this.tokenizer?.eosTokenId ?? null);
     const { tokens, owned } = this.tokensOf(input, options);
     const rows = tokens.arraySync() as number[][];
@@ -404,43 +418,14 @@ export class HookedTransformer {
         `the prompt (${rows[0].length} tokens) plus ${maxNew} new tokens exceed the model's context nCtx = ${this.cfg.nCtx}`,
       );
     }
-    const weights = this.compiled();
-    const cache = options.useKvCache === false ? undefined : new KvCache(this.cfg.nLayers);
-    const finished = rows.map(() => false);
-    const random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
-    try {
-      for (let step = 0; step < maxNew && !finished.every(Boolean); step++) {
-        const fresh = cache && step > 0 ? rows.map((r) => r.slice(-1)) : rows;
-        const next = tf.tidy(() => {
-          const input = tf.tensor2d(fresh, [fresh.length, fresh[0].length], "int32");
-          const logits = forward(this.cfg, weights, new HookContext(), input, undefined, cache); // [b, p, vocab]
-          const last = logits.slice([0, fresh[0].length - 1, 0], [-1, 1, -1]).reshape([fresh.length, -1]);
-          const vocab = last.slice([0, 0], [-1, this.cfg.dVocab]); // padded vocabularies: only real tokens
-          if (temperature === 0) return vocab.argMax(-1);
-          let scaled = vocab.div(temperature);
-          if (options.topK !== undefined) {
-            const kth = tf.topk(scaled, options.topK).values.slice([0, options.topK - 1], [-1, 1]);
-            scaled = tf.where(scaled.less(kth), tf.fill(scaled.shape, -Infinity), scaled);
-          }
-          return tf.softmax(scaled);
-        });
-        cache?.commit(fresh[0].length);
-        const ids = temperature === 0 ? Array.from(next.dataSync()) : sampleRows(next, random);
-        next.dispose();
-        rows.forEach((row, i) => {
-          row.push(finished[i] && eos !== null ? eos : ids[i]);
-          if (eos !== null && ids[i] === eos) finished[i] = true;
-        });
-      }
-    } finally {
-      cache?.dispose();
-    }
+    extendRows(this.cfg, this.compiled(), rows, checked, eos, options.useKvCache !== false);
     if (typeof input === "string") return this.toString(rows[0]);
     return tf.tensor2d(rows, [rows.length, rows[0].length], "int32");
   }
 
   /** Per-layer parameters stacked on a new leading layer axis, e.g. W_Q [n_layers, heads, d_model, d_head] (caller disposes). */
   stacked(name: StackedName): Tensor {
+    this.checkAlive();
     const component = (STACKED as readonly string[]).includes(name) ? "attn" : "mlp";
     const perLayer = Array.from({ length: this.cfg.nLayers }, (_, l) => this.layerParam(l, component, name));
     return tf.stack(perLayer);
@@ -569,7 +554,7 @@ export class HookedTransformer {
   }
 
   private checkAlive(): void {
-    if (this.disposed) throw new Error("this model was disposed");
+    if (this.disposed) throw new Error("this model was disposed: load it again (its parameters were freed)");
   }
 
   /** Saves the model (its current, possibly processed, weights) in the tslens-native format. */

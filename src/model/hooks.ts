@@ -39,17 +39,58 @@ export class HookContext {
   point(name: string, x: Tensor): Tensor {
     for (const [target, fn] of this.hooks) {
       if (typeof target === "string" ? target !== name : !target(name)) continue;
-      const replaced = fn(x, { name });
-      if (replaced !== undefined && replaced !== null) {
-        if (replaced.shape.join() !== x.shape.join()) {
-          throw new Error(`hook on ${name} returned shape [${replaced.shape}] but the activation has shape [${x.shape}]`);
-        }
-        x = replaced;
+      const replaced: unknown = fn(x, { name });
+      if (replaced === undefined || replaced === null) continue;
+      const expected = `return a tf.Tensor of shape [${x.shape}] or nothing`;
+      if (!isTensor(replaced)) throw new Error(`hook on ${name} returned ${describeValue(replaced)}; ${expected}`);
+      if (replaced.isDisposed) throw new Error(`hook on ${name} returned a disposed tensor; ${expected}`);
+      if (replaced.shape.join() !== x.shape.join()) {
+        throw new Error(`hook on ${name} returned shape [${replaced.shape}] but the activation has shape [${x.shape}]`);
       }
+      x = replaced;
     }
     if (this.cacheFilter?.(name)) this.cache[name] = tf.keep(x); // survives the per-block tidy scopes
     return x;
   }
+}
+
+/** True when `value` is a tfjs tensor (tslens loads exactly one tfjs-core, so its class decides). */
+export function isTensor(value: unknown): value is Tensor {
+  return value instanceof tf.Tensor;
+}
+
+/** A short description of a value for error messages: "a number (3)", "a Promise", "an array of 2", "undefined", … */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (isTensor(value)) return `a tensor of shape [${value.shape}]`;
+  if (typeof value === "object" && typeof (value as { then?: unknown }).then === "function")
+    return "a Promise (hooks and metrics must be synchronous)";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "number" || typeof value === "boolean") return `a ${typeof value} (${value})`;
+  if (typeof value === "string") return `a string (${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)})`;
+  if (typeof value === "function") return "a function";
+  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}
+
+/**
+ * Checks that `hooks` is a list of [hook name or predicate, function] pairs; `option` names it in the error
+ * (e.g. "runWithHooks's fwdHooks"). Returns the list.
+ */
+export function checkHookList(hooks: unknown, option: string): [HookTarget, HookFn][] {
+  const shape = "a list of [hook name or (name) => boolean, (activation, hook) => tensor | void] pairs";
+  if (!Array.isArray(hooks)) throw new Error(`${option} must be ${shape}, got ${describeValue(hooks)}`);
+  hooks.forEach((entry: unknown, i) => {
+    if (!Array.isArray(entry) || entry.length !== 2)
+      throw new Error(`${option}[${i}] must be a [hook name or predicate, function] pair, got ${describeValue(entry)}`);
+    const [target, fn] = entry as unknown[];
+    if (typeof target !== "string" && typeof target !== "function")
+      throw new Error(`${option}[${i}][0] must be a hook name or a (name) => boolean predicate, got ${describeValue(target)}`);
+    if (typeof fn !== "function")
+      throw new Error(
+        `${option}[${i}][1] (the hook on ${typeof target === "string" ? target : "the predicate's names"}) must be a function, got ${describeValue(fn)}`,
+      );
+  });
+  return hooks as [HookTarget, HookFn][];
 }
 
 /** Every hook point name a model with `cfg` has, in forward order (gated ones only when enabled). */

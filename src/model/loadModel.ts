@@ -57,7 +57,7 @@ export async function loadModel(nameOrPath: string = DEFAULT_MODEL, options: Loa
   const folder = await modelFolder(nameOrPath, options);
   const tokenizer = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(folder, f))) ? Tokenizer.fromFolder(folder) : undefined;
   const { cfg, params } = await loadCheckpoint(folder);
-  const model = new HookedTransformer(cfg, params, tokenizer);
+  const model = new HookedTransformer(cfg, params, tokenizer, folder);
   if (options.processWeights ?? true) {
     try {
       processWeights(model);

@@ -1,0 +1,142 @@
+/**
+ * The loop of `generate`: its options, checked one by one (a negative temperature or a fractional maxNewTokens
+ * would otherwise run and give nonsense), and the token-by-token extension of each row, greedy or sampled.
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import type { TransformerConfig } from "../loading/config";
+import { tf } from "../tensor";
+import { forward, ModelWeights } from "./forward";
+import { describeValue, HookContext } from "./hooks";
+import { KvCache } from "./kvCache";
+import { seededRandom } from "./random";
+
+/** Options of generate. */
+export interface GenerateOptions {
+  /** Prepend the BOS token to text input (default: cfg.defaultPrependBos). */
+  prependBos?: boolean;
+  /** Cut text input to nCtx instead of failing (default false). */
+  truncate?: boolean;
+  /** Tokens to add (default 10). */
+  maxNewTokens?: number;
+  /** 0 = greedy (default 1). */
+  temperature?: number;
+  /** Sample only among the k most likely tokens. */
+  topK?: number;
+  /** Seed for sampling, for reproducible output. */
+  seed?: number;
+  /** Stop a sequence once it produced the EOS token (default true when the tokenizer has one). */
+  stopAtEos?: boolean;
+  /** Reuse keys/values of earlier positions (default true). */
+  useKvCache?: boolean;
+}
+
+/** The options with their defaults filled in. */
+export interface CheckedGenerateOptions {
+  maxNewTokens: number;
+  temperature: number;
+  topK: number | undefined;
+  seed: number | undefined;
+}
+
+const KNOWN: (keyof GenerateOptions)[] = [
+  "prependBos",
+  "truncate",
+  "maxNewTokens",
+  "temperature",
+  "topK",
+  "seed",
+  "stopAtEos",
+  "useKvCache",
+];
+
+/** Checks every generate option (naming the one that is wrong) for a model of `dVocab` tokens; fills in defaults. */
+export function checkGenerateOptions(options: unknown, dVocab: number): CheckedGenerateOptions {
+  if (options === null || typeof options !== "object" || Array.isArray(options))
+    throw new Error(`generate's options must be an object, got ${describeValue(options)}`);
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!(KNOWN as string[]).includes(key)) throw new Error(`generate has no option "${key}" (its options: ${KNOWN.join(", ")})`);
+  }
+  const fail = (name: string, rule: string): never => {
+    throw new Error(`generate option ${name} must be ${rule}, got ${describeValue(given[name])}`);
+  };
+  const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+  for (const flag of ["prependBos", "truncate", "stopAtEos", "useKvCache"]) {
+    if (given[flag] !== undefined && typeof given[flag] !== "boolean") fail(flag, "true or false");
+  }
+  const { maxNewTokens = 10, temperature = 1, topK, seed } = given;
+  if (!isInt(maxNewTokens) || maxNewTokens < 0) fail("maxNewTokens", "a non-negative integer");
+  if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0)
+    fail("temperature", "a finite number ≥ 0 (0 = greedy)");
+  if (topK !== undefined && (!isInt(topK) || topK < 1 || topK > dVocab))
+    fail("topK", `an integer in 1…${dVocab} (the vocabulary size)`);
+  if (seed !== undefined && !isInt(seed)) fail("seed", "an integer");
+  return {
+    maxNewTokens: maxNewTokens as number,
+    temperature: temperature as number,
+    topK: topK as number | undefined,
+    seed: seed as number | undefined,
+  };
+}
+
+/** Draws one token per row of probabilities [batch, vocab]. */
+export function sampleRows(probs: Tensor, random: () => number): number[] {
+  const [batch, vocab] = probs.shape as [number, number];
+  const values = probs.dataSync();
+  return Array.from({ length: batch }, (_, i) => {
+    let u = random();
+    for (let j = 0; j < vocab; j++) {
+      u -= values[i * vocab + j];
+      if (u < 0) return j;
+    }
+    let last = vocab - 1;
+    while (last > 0 && values[i * vocab + last] === 0) last--;
+    return last; // rounding left u ≥ 0: the last token with non-zero probability
+  });
+}
+
+/**
+ * Appends up to `options.maxNewTokens` tokens to each of `rows` (in place): greedy at temperature 0, else sampled
+ * (seeded, among the topK most likely); a row that produced `eos` is padded with it. With `useKvCache`, each step
+ * runs only the newest position.
+ */
+export function extendRows(
+  cfg: TransformerConfig,
+  weights: ModelWeights,
+  rows: number[][],
+  options: CheckedGenerateOptions,
+  eos: number | null,
+  useKvCache: boolean,
+): void {
+  const { maxNewTokens, temperature, topK, seed } = options;
+  const cache = useKvCache ? new KvCache(cfg.nLayers) : undefined;
+  const finished = rows.map(() => false);
+  const random = seededRandom(seed ?? Math.floor(Math.random() * 2 ** 32));
+  try {
+    for (let step = 0; step < maxNewTokens && !finished.every(Boolean); step++) {
+      const fresh = cache && step > 0 ? rows.map((r) => r.slice(-1)) : rows;
+      const next = tf.tidy(() => {
+        const input = tf.tensor2d(fresh, [fresh.length, fresh[0].length], "int32");
+        const logits = forward(cfg, weights, new HookContext(), input, undefined, cache); // [b, p, vocab]
+        const last = logits.slice([0, fresh[0].length - 1, 0], [-1, 1, -1]).reshape([fresh.length, -1]);
+        const vocab = last.slice([0, 0], [-1, cfg.dVocab]); // [b, d_vocab]: padded vocabularies, only real tokens
+        if (temperature === 0) return vocab.argMax(-1);
+        let scaled = vocab.div(temperature);
+        if (topK !== undefined) {
+          const kth = tf.topk(scaled, topK).values.slice([0, topK - 1], [-1, 1]);
+          scaled = tf.where(scaled.less(kth), tf.fill(scaled.shape, -Infinity), scaled);
+        }
+        return tf.softmax(scaled); // [b, d_vocab]
+      });
+      cache?.commit(fresh[0].length);
+      const ids = temperature === 0 ? Array.from(next.dataSync()) : sampleRows(next, random);
+      next.dispose();
+      rows.forEach((row, i) => {
+        row.push(finished[i] && eos !== null ? eos : ids[i]);
+        if (eos !== null && ids[i] === eos) finished[i] = true;
+      });
+    }
+  } finally {
+    cache?.dispose();
+  }
+}
