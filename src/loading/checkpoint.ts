@@ -11,7 +11,8 @@ import { gpt2KeyMap } from "./keymaps/gpt2";
 import { llamaKeyMap } from "./keymaps/llama";
 import { nativeKeyMap } from "./keymaps/native";
 import { neoxKeyMap } from "./keymaps/neox";
-import type { KeyMap, Params, WeightReader } from "./keymaps/types";
+import type { KeyMap, Params } from "./keymaps/types";
+import { CheckpointReader, warnAboutCheckpoint } from "./reader";
 import { SafetensorsError, SafetensorsFile } from "./safetensors";
 
 /** A loaded checkpoint. */
@@ -30,6 +31,17 @@ const KEY_MAPS: Record<string, KeyMap> = {
   tslens: nativeKeyMap,
 };
 
+/**
+ * Tensors a checkpoint may hold that no key map reads, so they are not reported as unused: causal-mask buffers of
+ * older GPT-2 / GPT-NeoX checkpoints, rotary frequency buffers, and a tied model's copy of its embedding.
+ */
+const IGNORED: Record<string, RegExp[]> = {
+  GPT2LMHeadModel: [/\.attn\.(masked_)?bias$/],
+  GPTNeoXForCausalLM: [/\.attention\.(masked_)?bias$/, /\.rotary_emb\.inv_freq$/],
+  LlamaForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  tslens: [],
+};
+
 function readJson(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -44,10 +56,10 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
-/** Opens the weight files of `folder`: model.safetensors, or the shards an index names. */
-async function openWeights(folder: string): Promise<SafetensorsFile[]> {
+/** Opens the weight files of `folder`: model.safetensors, or the shards an index names (`indexFile` then). */
+async function openWeights(folder: string): Promise<{ files: SafetensorsFile[]; indexFile?: string }> {
   const single = path.join(folder, "model.safetensors");
-  if (fs.existsSync(single)) return [await SafetensorsFile.open(single)];
+  if (fs.existsSync(single)) return { files: [await SafetensorsFile.open(single)] };
   const indexFile = path.join(folder, "model.safetensors.index.json");
   if (!fs.existsSync(indexFile)) throw new SafetensorsError(`${folder}: no model.safetensors or model.safetensors.index.json`);
   const index = readJson(indexFile);
@@ -66,29 +78,7 @@ async function openWeights(folder: string): Promise<SafetensorsFile[]> {
     await Promise.all(files.map((f) => f.close()));
     throw err;
   }
-  return files;
-}
-
-/** A WeightReader over one or more safetensors files. */
-function readerFor(files: SafetensorsFile[]): WeightReader {
-  const owner = new Map<string, SafetensorsFile>();
-  for (const file of files) for (const name of file.names()) owner.set(name, file);
-  return {
-    has: (key) => owner.has(key),
-    get: async (key, shape) => {
-      const file = owner.get(key);
-      if (!file) throw new SafetensorsError(`checkpoint has no tensor "${key}" (expected shape [${shape.join(", ")}])`);
-      const entry = file.tensors.get(key)!;
-      const matches = entry.shape.length === shape.length && entry.shape.every((dim, i) => dim === shape[i]);
-      if (!matches) {
-        throw new SafetensorsError(
-          `${file.path}: tensor "${key}" has shape [${entry.shape.join(", ")}] but the config needs [${shape.join(", ")}]`,
-        );
-      }
-      const { values } = await file.readFloat32(key);
-      return tf.tensor(values, shape, "float32");
-    },
-  };
+  return { files, indexFile };
 }
 
 /** Loads config and weights from a local model folder. */
@@ -96,16 +86,19 @@ export async function loadCheckpoint(folder: string): Promise<Checkpoint> {
   const configFile = path.join(folder, "config.json");
   const hfConfig = readJson(configFile);
   const cfg = configFromJson(hfConfig, configFile);
-  const keyMap = KEY_MAPS[cfg.originalArchitecture];
-  const files = await openWeights(folder);
+  const architecture = cfg.originalArchitecture;
+  const keyMap = KEY_MAPS[architecture];
+  const { files, indexFile } = await openWeights(folder);
+  const reader = new CheckpointReader(files, { folder, configFile, hfConfig, cfg, indexFile });
   tf.engine().startScope();
   let params: Params | undefined;
   try {
-    params = await keyMap(readerFor(files), cfg, hfConfig);
+    params = await keyMap(reader, cfg, hfConfig);
   } finally {
     // Keep the parameters; every intermediate (or everything, after an error) is disposed.
     tf.engine().endScope(params ? [...params.values()] : undefined);
     await Promise.all(files.map((f) => f.close()));
   }
+  warnAboutCheckpoint(reader, IGNORED[architecture] ?? [], architecture === "tslens" ? "tslens-native" : architecture);
   return { cfg, params, hfConfig, folder };
 }

@@ -118,7 +118,7 @@ describe("bad input", function () {
       writeSafetensors(path.join(dir, "model.safetensors"), tensors);
       await rejectsWith(
         loadModel(dir),
-        /checkpoint has no tensor "transformer\.h\.1\.mlp\.c_fc\.bias" \(expected shape \[128\]\)/,
+        /model\.safetensors has no tensor "transformer\.h\.1\.mlp\.c_fc\.bias" \(expected shape \[128\]\)/,
       );
     });
 
@@ -177,7 +177,7 @@ describe("bad input", function () {
           /the prompt has 65 tokens, longer than the model's context nCtx = 64/,
         );
         assert.throws(() => model.forward([[]]), /the prompt is empty/);
-        assert.throws(() => model.forward([[1, 96]]), /token id 96 is outside the vocabulary \[0, 96\)/);
+        assert.throws(() => model.forward([[1, 96]]), /token id 96 at \[0, 1\] is outside the vocabulary \[0, 96\)/);
         assert.equal(tf.memory().numTensors, before);
       } finally {
         model.dispose();
