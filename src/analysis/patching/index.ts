@@ -68,6 +68,25 @@ function padAxis(t: Tensor, axis: number, size: number): Tensor {
   return tf.pad(t, padding);
 }
 
+/** Models already told how their `*Every` grids index k and v (the note is printed once per model). */
+const toldKvLayout = new WeakSet<HookedTransformer>();
+
+/**
+ * Under grouped-query attention the k and v rows of an `*Every` grid index KV heads, padded with zeros to n_heads:
+ * says so on stderr, once per model, so a plot of the grid is not read as per-head k/v scores.
+ */
+function noteKvLayout(model: HookedTransformer, fn: string, rows: string): void {
+  const kv = model.cfg.nKeyValueHeads;
+  if (kv === null || toldKvLayout.has(model)) return;
+  toldKvLayout.add(model);
+  const heads = model.cfg.nHeads;
+  console.warn(
+    `${fn}: this model has grouped-query attention (${kv} KV heads for ${heads} query heads). In the ${rows} of the ` +
+      `result, head index h is KV head h (shared by query heads ${heads / kv}·h … ${heads / kv}·h + ${heads / kv - 1}), ` +
+      `and indices ${kv}…${heads - 1} are zero padding, not heads.`,
+  );
+}
+
 async function stackEvery(parts: (() => Promise<Tensor>)[], shape: (t: Tensor, i: number) => Tensor): Promise<Tensor> {
   const done: Tensor[] = [];
   try {
@@ -82,8 +101,13 @@ async function stackEvery(parts: (() => Promise<Tensor>)[], shape: (t: Tensor, i
   }
 }
 
-/** Head output, q, k, v and pattern, each whole head: [5, n_layers, n_heads] (k, v zero-padded under GQA). */
+/**
+ * Head output, q, k, v and pattern, each whole head: [5, n_layers, n_heads]. Under grouped-query attention rows 2 (k)
+ * and 3 (v) index KV heads, not heads: [2, l, h] is KV head h, and h ≥ n_kv_heads is zero padding (a note on stderr
+ * says so once per model).
+ */
 export const getActPatchAttnHeadAllPosEvery: PatchFn = (model, corrupted, clean, metric, options) => {
+  noteKvLayout(model, "getActPatchAttnHeadAllPosEvery", "k and v rows (result[2] and result[3])");
   const fns = [
     getActPatchAttnHeadOutAllPos,
     getActPatchAttnHeadQAllPos,
@@ -97,8 +121,13 @@ export const getActPatchAttnHeadAllPosEvery: PatchFn = (model, corrupted, clean,
   );
 };
 
-/** Head output, q, k, v and pattern per position: [5, n_layers, pos, n_heads] (pattern by destination position). */
+/**
+ * Head output, q, k, v and pattern per position: [5, n_layers, pos, n_heads] (pattern by destination position).
+ * Under grouped-query attention rows 2 (k) and 3 (v) index KV heads, not heads: [2, l, p, h] is KV head h, and
+ * h ≥ n_kv_heads is zero padding (a note on stderr says so once per model).
+ */
 export const getActPatchAttnHeadByPosEvery: PatchFn = (model, corrupted, clean, metric, options) => {
+  noteKvLayout(model, "getActPatchAttnHeadByPosEvery", "k and v rows (result[2] and result[3])");
   const fns = [
     getActPatchAttnHeadOutByPos,
     getActPatchAttnHeadQByPos,

@@ -2,6 +2,8 @@
  * Progress of a long patching sweep: a one-line bar on stderr (redrawn with \r, as Jupyter
  * renders it), a caller's callback, or nothing. Redraws at most ten times a second.
  */
+import { describeValue } from "../../model/hooks";
+import { tf } from "../../tensor";
 
 /** `true`/undefined: a bar on stderr when the sweep is long; `false`: silent; a function: called after every forward. */
 export type PatchProgress = boolean | ((done: number, total: number) => void) | undefined;
@@ -11,7 +13,19 @@ export const LONG_SWEEP_RUNS = 64;
 
 /** Returns `report(done)`; the last call (done = total) ends the line. */
 export function progressReporter(option: PatchProgress, label: string, total: number): (done: number) => void {
-  if (typeof option === "function") return (done) => option(done, total);
+  if (typeof option === "function") {
+    // The callback is the caller's code: tensors it makes (before any await of its own) are freed after each call.
+    return (done) => {
+      tf.engine().startScope();
+      try {
+        option(done, total);
+      } finally {
+        tf.engine().endScope();
+      }
+    };
+  }
+  if (option !== undefined && typeof option !== "boolean")
+    throw new Error(`progress must be true, false or a (done, total) => void callback, got ${describeValue(option)}`);
   if (option === false || (option === undefined && total < LONG_SWEEP_RUNS)) return () => {};
   const started = Date.now();
   let last = 0;

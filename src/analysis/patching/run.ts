@@ -5,6 +5,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer } from "../../model/hookedTransformer";
+import { describeValue, isTensor } from "../../model/hooks";
 import { tf } from "../../tensor";
 import { PatchKind, queryAxis } from "./kinds";
 
@@ -46,18 +47,22 @@ export function patchMask(kind: PatchKind, shape: number[], tuple: number[], fir
   });
 }
 
-/** The metric of one run's logits, as a number; throws unless the metric gives a scalar (and, with
- * `metricPositions`, unless it is a number: NaN means it read the hidden positions). */
+/** The number a metric's result stands for; throws unless it is a number or a one-element tensor. */
+function scalarOf(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (!isTensor(value)) throw new Error(`the metric must return a scalar tf.Tensor or a number, got ${describeValue(value)}`);
+  if (value.isDisposed) throw new Error("the metric returned a disposed tensor; return a scalar tf.Tensor or a number");
+  if (value.size !== 1) throw new Error(`the metric must return a scalar, got a tensor of shape [${value.shape}]`);
+  return value.dataSync()[0];
+}
+
+/**
+ * The metric of one run's logits, as a number; throws unless the metric gives a scalar (and, with
+ * `metricPositions`, unless it is a number: NaN means it read the hidden positions). The metric is the caller's
+ * code and need not tidy: every tensor it makes (its result too) is freed here, also when it throws.
+ */
 export function metricValue(sweep: Sweep, logits: Tensor): number {
-  const value = sweep.metric(logits);
-  let out: number;
-  if (typeof value === "number") out = value;
-  else {
-    const [data, shape] = [value.dataSync(), value.shape];
-    value.dispose();
-    if (data.length !== 1) throw new Error(`the metric must return a scalar, got a tensor of shape [${shape}]`);
-    out = data[0];
-  }
+  const out = tf.tidy(() => scalarOf(sweep.metric(logits)));
   if (sweep.metricPositions && Number.isNaN(out))
     throw new Error(
       `the metric gave NaN: with metricPositions [${sweep.metricPositions}], the logits of every other position are NaN, so the metric must read only those positions`,

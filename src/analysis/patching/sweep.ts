@@ -8,6 +8,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer, ModelInput } from "../../model/hookedTransformer";
+import { describeValue } from "../../model/hooks";
 import { tf } from "../../tensor";
 import { runBatched } from "./batched";
 import { axisSizes, PatchKind } from "./kinds";
@@ -67,6 +68,8 @@ export async function patchSweep(
   label: string,
   options: PatchOptions = {},
 ): Promise<Tensor> {
+  if (typeof metric !== "function")
+    throw new Error(`the metric must be a function (logits) => scalar tf.Tensor or number, got ${describeValue(metric)}`);
   const mode = options.mode ?? "batched";
   if (mode !== "batched" && mode !== "loop") throw new Error(`mode must be "batched" or "loop", got ${JSON.stringify(mode)}`);
   const tokens = model.inputTokens(corrupted); // [batch, pos] int32
