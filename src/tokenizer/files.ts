@@ -52,7 +52,10 @@ export function readJsonObject(dir: string, name: string): JsonObject {
   } catch (err) {
     throw new TokenizerLoadError(dir, name, `invalid JSON (${(err as Error).message})`);
   }
-  if (!isJsonObject(value)) throw new TokenizerLoadError(dir, name, "invalid: expected a JSON object");
+  if (!isJsonObject(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
+    throw new TokenizerLoadError(dir, name, `invalid: expected a JSON object, got ${got}`);
+  }
   return value;
 }
 

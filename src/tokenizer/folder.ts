@@ -6,6 +6,7 @@
 import { TokenizerLoadError } from "./errors";
 import { checkFolder, hasFile, isJsonObject, readJsonObject, readOptionalJsonObject, readText, type JsonObject } from "./files";
 import { resolveSpecialTokens } from "./special-tokens";
+import { checkTokenizerJson } from "./validate";
 import { byteLevelBpeJson, checkVocab, parseMerges, specialAddedToken, type AddedTokenJson } from "./vocab-merges";
 
 /** What a tokenizer folder holds, ready for the Tokenizer constructor. */
@@ -33,7 +34,7 @@ export function readTokenizerFolder(dir: string): TokenizerFolderContents {
   const specialTokensMap = readOptionalJsonObject(dir, "special_tokens_map.json");
   if (hasFile(dir, "tokenizer.json")) {
     const tokenizerJson = readJsonObject(dir, "tokenizer.json");
-    if (!isJsonObject(tokenizerJson.model)) throw new TokenizerLoadError(dir, "tokenizer.json", 'invalid: no "model" object');
+    checkTokenizerJson(dir, tokenizerJson);
     return { folder: dir, source: "tokenizer.json", tokenizerJson, config, specialTokensMap };
   }
   const missing = ["vocab.json", "merges.txt"].filter((name) => !hasFile(dir, name));
