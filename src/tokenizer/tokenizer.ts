@@ -3,12 +3,13 @@
  * vocab.json + merges.txt) behind the small API TransformerLens-style code
  * needs, built on @huggingface/tokenizers (Tokenizers.js).
  */
-import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import { Tokenizer as HfTokenizer, type Decoder } from "@huggingface/tokenizers";
 import { padBatch, type BatchEncoding, type PadSide } from "./batch";
 import { fixByteLevelWhitespace } from "./compat";
 import { TokenizerLoadError } from "./errors";
 import { readTokenizerFolder, type TokenizerFolderContents } from "./folder";
 import type { JsonObject } from "./files";
+import { spacedDecoder } from "./spaced";
 import { resolveSpecialTokens, templatePrependsBos, type SpecialTokenTexts } from "./special-tokens";
 
 /** Options of Tokenizer.encodeBatch. */
@@ -24,9 +25,9 @@ export interface EncodeBatchOptions {
 }
 
 /**
- * A loaded tokenizer. encode() adds no special tokens; decode() and
- * tokenStrings() decode the way TransformerLens does (special tokens kept,
- * no clean-up of tokenization spaces).
+ * A loaded tokenizer. encode() adds no special tokens; decode() decodes the
+ * way TransformerLens does (special tokens kept, no clean-up of tokenization
+ * spaces); tokenStrings() shows each token's text, its leading space included.
  */
 export class Tokenizer {
   /** Where the tokenizer came from, e.g. "/models/gpt2/tokenizer.json". */
@@ -51,6 +52,9 @@ export class Tokenizer {
   readonly addBosToken: boolean;
 
   private readonly hf: HfTokenizer;
+  /** The decoder without its strip of a text's first space (SentencePiece), or null when it has none to strip. */
+  private readonly spaced: Decoder | null;
+  private excluded?: { special: number[]; bytes: number[] };
 
   /**
    * Builds a tokenizer from a tokenizer.json object and an optional
@@ -73,6 +77,7 @@ export class Tokenizer {
       ...tokenizerJson,
     };
     this.hf = new HfTokenizer(full, config);
+    this.spaced = spacedDecoder(full.decoder);
     fixByteLevelWhitespace(this.hf.pre_tokenizer);
     const vocab = this.hf.get_vocab(true);
     let maxId = -1;
@@ -104,7 +109,7 @@ export class Tokenizer {
     try {
       return new Tokenizer(tokenizerJson, config, `${folder}/${source}`, specialTokensMap);
     } catch (err) {
-      throw new TokenizerLoadError(folder, source, `invalid: ${(err as Error).message}`);
+      throw new TokenizerLoadError(folder, source, `invalid: the tokenizer library rejected it: ${(err as Error).message}`);
     }
   }
 
@@ -120,9 +125,37 @@ export class Tokenizer {
     return this.hf.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
-  /** The text each id reads as, decoding one id at a time (TransformerLens's to_str_tokens): "Ġthe" gives " the". */
+  /**
+   * The text each id stands for, decoding one id at a time as TransformerLens's to_str_tokens does ("Ġthe" gives
+   * " the"), except that a SentencePiece "▁" shows as the space it is: "▁Lily" gives " Lily" and "▁" gives " ",
+   * where Hugging Face's decode (and so TransformerLens) strips a text's first space and gives "Lily" and "".
+   */
   tokenStrings(ids: number[]): string[] {
-    return ids.map((id) => this.decode([id]));
+    const spaced = this.spaced;
+    if (spaced === null) return ids.map((id) => this.decode([id]));
+    return ids.map((id) => spaced.decode([this.idToToken(id)]));
+  }
+
+  /** Ids of every special token (added tokens marked special, and bos/eos/pad/unk), ascending. */
+  specialTokenIds(): number[] {
+    return this.excludedIds().special;
+  }
+
+  /** Ids of SentencePiece byte-fallback pieces "<0x00>" … "<0xFF>" (none for byte-level BPE), ascending. */
+  byteTokenIds(): number[] {
+    return this.excludedIds().bytes;
+  }
+
+  private excludedIds(): { special: number[]; bytes: number[] } {
+    if (this.excluded) return this.excluded;
+    const special = new Set<number>();
+    for (const [id, token] of this.hf.get_added_tokens_decoder()) if (token.special) special.add(id);
+    for (const id of [this.bosTokenId, this.eosTokenId, this.padTokenId, this.unkTokenId]) if (id !== null) special.add(id);
+    const bytes: number[] = [];
+    for (const [token, id] of this.hf.get_vocab(true)) if (/^<0x[0-9A-Fa-f]{2}>$/.test(token)) bytes.push(id);
+    const ascending = (a: number, b: number) => a - b;
+    this.excluded = { special: [...special].sort(ascending), bytes: bytes.sort(ascending) };
+    return this.excluded;
   }
 
   /** The vocabulary entry of `id` as stored (e.g. "Ġthe" for GPT-2); throws RangeError for an unknown id. */

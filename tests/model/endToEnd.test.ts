@@ -21,6 +21,7 @@ const inputs = manifest.models["llama-tiny-tokenizer"].inputs as Record<
     texts: string[];
     token_ids: number[][];
     token_ids_with_bos: number[][];
+    pieces: string[][];
     str_tokens: string[][];
     decoded: string[];
   }
@@ -56,7 +57,10 @@ describe("end to end: text → tokens → activations (Llama-style tokenizer)", 
       assert.deepEqual(withBos.arraySync(), input.token_ids_with_bos);
       tf.dispose([noBos, withBos]);
       input.texts.forEach((text, i) => {
-        assert.deepEqual(model.toStrTokens(text, { prependBos: false }), input.str_tokens[i]);
+        // Hugging Face's decode of one id (TransformerLens's to_str_tokens) strips the space a leading "▁" stands
+        // for; tslens shows it (tests/tokenizer/sentencepiece.test.ts checks that this is the only difference).
+        const spaced = input.str_tokens[i].map((str, j) => (input.pieces[i][j].startsWith("▁") ? ` ${str}` : str));
+        assert.deepEqual(model.toStrTokens(text, { prependBos: false }), spaced);
         assert.equal(model.toString(input.token_ids[i]), input.decoded[i]);
       });
     });
