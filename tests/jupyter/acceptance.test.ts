@@ -97,7 +97,7 @@ describe("jupyter_client acceptance scenario", function () {
 
   it("loads a model and reads activations from a notebook cell (top-level await, native backend)", function () {
     assert.equal(report.engine.reply.status, "ok", JSON.stringify(report.engine.reply));
-    assert.equal(plainResult(report.engine), "'tensorflow 2 1x4x8x8 <s>|The|cat'");
+    assert.equal(plainResult(report.engine), "'tensorflow 2 1x4x8x8 <s>| The| cat'");
   });
 
   it("keeps tslab's own display API working (display_data and update_display_data)", function () {
