@@ -3,8 +3,10 @@
  * inductionScores (the "Main Demo": mean attention along the diagonal 1 − seqLen, i.e. from
  * each token to the one after its earlier copy) and inductionLoss (evals.induction_loss: mean
  * next-token loss on the second repeat). Token ids are drawn from [1, dVocab) without the
- * tokenizer's special tokens unless `tokenRange` says otherwise (TransformerLens uses GPT-2's
- * [1000, 10000) and [100, 20000)).
+ * tokenizer's special tokens and SentencePiece byte-fallback pieces ("<0x00>" … "<0xFF>": a lone
+ * byte of a multi-byte character is not text, and a Llama 2 model predicts it badly even when
+ * repeated) unless `tokenRange` says otherwise (TransformerLens uses GPT-2's [1000, 10000) and
+ * [100, 20000)).
  */
 import type { HookedTransformer } from "../model/hookedTransformer";
 import { tf } from "../tensor";
@@ -20,13 +22,14 @@ export interface RepeatedTokensOptions {
   seed?: number;
   /** Put BOS in front (default: the model's defaultPrependBos, when its tokenizer has a BOS token). */
   prependBos?: boolean;
-  /** Draw ids from [low, high) (default [1, dVocab) without special tokens). */
+  /** Draw every id of [low, high) (default: [1, dVocab) without special tokens and byte-fallback pieces). */
   tokenRange?: [number, number];
 }
 
-function specialIds(model: HookedTransformer): number[] {
+/** Ids the default draws skip: the tokenizer's special tokens and its byte-fallback pieces "<0x00>" … "<0xFF>". */
+function excludedIds(model: HookedTransformer): number[] {
   const t = model.tokenizer;
-  return t ? [t.bosTokenId, t.eosTokenId, t.padTokenId, t.unkTokenId].filter((id): id is number => id !== null) : [];
+  return t ? [...t.specialTokenIds(), ...t.byteTokenIds()] : [];
 }
 
 function bosOf(model: HookedTransformer, prependBos: boolean | undefined): number | null {
@@ -52,7 +55,7 @@ export function repeatedRandomTokens(model: HookedTransformer, options: Repeated
   const [low, high] = options.tokenRange ?? [1, model.cfg.dVocab];
   if (high > model.cfg.dVocab)
     throw new Error(`tokenRange [${low}, ${high}) goes beyond the vocabulary (${model.cfg.dVocab} ids)`);
-  const halves = randomTokens(batch, seqLen, low, high, options.seed ?? 0, options.tokenRange ? [] : specialIds(model));
+  const halves = randomTokens(batch, seqLen, low, high, options.seed ?? 0, options.tokenRange ? [] : excludedIds(model));
   return halves.map((half) => [...(bos === null ? [] : [bos]), ...half, ...half]);
 }
 

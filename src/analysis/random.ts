@@ -17,7 +17,7 @@ export function randomTokens(
     throw new Error(`token range [${low}, ${high}) is empty or invalid`);
   const skip = new Set(exclude);
   const allowed = high - low - [...skip].filter((id) => id >= low && id < high).length;
-  if (allowed < 1) throw new Error(`token range [${low}, ${high}) holds only special tokens`);
+  if (allowed < 1) throw new Error(`token range [${low}, ${high}) holds only special or byte-fallback tokens`);
   const rand = seededRandom(seed);
   const draw = () => {
     for (;;) {
