@@ -33,6 +33,17 @@ export interface ApplyLnOptions {
   recomputeLn?: boolean;
 }
 
+/**
+ * Stacks that already had a norm's scale applied (by applyLnToStack, or a helper's `applyLn: true`). logitAttrs
+ * applies the final norm itself and refuses them, instead of scaling twice.
+ */
+const lnApplied = new WeakSet<Tensor>();
+
+/** True when `stack` came out of applyLnToStack or a cache helper called with `applyLn: true`. */
+export function hadLnApplied(stack: Tensor): boolean {
+  return lnApplied.has(stack);
+}
+
 /** Resolves TransformerLens's layer argument: null/undefined/−1 → nLayers; else 0 … nLayers. */
 export function resolveLayer(layer: number | null | undefined, nLayers: number): number {
   if (layer === null || layer === undefined || layer === -1) return nLayers;
@@ -54,7 +65,7 @@ export function applyLnToStack(model: CacheModel, cache: CacheReader, stack: Ten
   if (cfg.normalizationType === null) return stack.clone();
   if (options.mlpInput && layer === cfg.nLayers)
     throw new Error("mlpInput needs a layer below nLayers: the final norm reads no MLP");
-  return tf.tidy(() => {
+  const scaled = tf.tidy(() => {
     const rows = hasBatchDim ? applySlice(stack, options.batchSlice, 1, "batch row") : stack;
     if (options.recomputeLn && layer === cfg.nLayers) {
       const w = model.paramNames().includes("ln_final.w") ? model.param("ln_final.w") : undefined;
@@ -69,6 +80,8 @@ export function applyLnToStack(model: CacheModel, cache: CacheReader, stack: Ten
     if (hasBatchDim) scale = applySlice(scale, options.batchSlice, 0, "batch row");
     return centred.div(scale);
   });
+  lnApplied.add(scaled);
+  return scaled;
 }
 
 /** `stack` itself, or (with `applyLn`) the LN-scaled copy, in which case `stack` is disposed. */

@@ -5,8 +5,9 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
+import { checkTokenIds } from "../model/tokens";
 import type { CacheModel } from "./cacheModel";
-import { applyLnToStack, CacheReader, resolveLayer, scaledIfAsked } from "./lnStack";
+import { applyLnToStack, CacheReader, hadLnApplied, resolveLayer, scaledIfAsked } from "./lnStack";
 import { applySlice, Slice } from "./slice";
 
 /** A stack of residual-stream components [components, batch, pos, d_model] and a label per component. */
@@ -113,17 +114,11 @@ export type TokenIds = number | number[] | number[][] | Tensor;
 /** W_U columns of `tokens`, shaped [...tokens, d_model]. */
 function residualDirections(model: CacheModel, tokens: TokenIds): Tensor {
   return tf.tidy(() => {
-    const ids =
-      typeof tokens === "number"
-        ? tf.scalar(tokens, "int32")
-        : Array.isArray(tokens)
-          ? tf.tensor(tokens, undefined, "int32")
-          : tokens.cast("int32");
-    const vocab = model.cfg.dVocabOut;
-    const values = ids.dataSync();
-    for (const id of values)
-      if (!Number.isInteger(id) || id < 0 || id >= vocab)
-        throw new Error(`token id ${id} is outside the vocabulary [0, ${vocab})`);
+    // Checked before the int32 cast, which would truncate 1.5 to 1 and wrap 2^31.
+    const given = typeof tokens === "number" ? tf.scalar(tokens) : Array.isArray(tokens) ? tf.tensor(tokens) : tokens;
+    const raw = typeof tokens === "number" ? [tokens] : Array.isArray(tokens) ? (tokens as unknown[]).flat() : given.dataSync();
+    checkTokenIds(raw, given.shape, model.cfg.dVocabOut);
+    const ids = given.cast("int32"); // [...tokens]
     const W_U = model.param("unembed.W_U"); // [d_model, vocab]
     return tf.gather(W_U.transpose(), ids.flatten()).reshape([...ids.shape, model.cfg.dModel]);
   });
@@ -137,12 +132,18 @@ export interface LogitAttrsOptions {
   posSlice?: Slice;
   batchSlice?: Slice;
   hasBatchDim?: boolean;
+  /**
+   * Scale the stack by the cached final norm first (default true, as TransformerLens). A stack made with
+   * `applyLn: true` (or by applyLnToStack) is already scaled: logitAttrs refuses it unless this is false.
+   */
+  applyLn?: boolean;
 }
 
 /**
  * Direct logit attribution: each component of `stack` [components, batch, (pos,) d_model], scaled by the cached
  * ln_final scale, dotted with W_U[:, tokens] (minus W_U[:, incorrectTokens]). Returns [components, batch, (pos)].
- * Meaningful with folded LayerNorm (the default), as in TransformerLens.
+ * Meaningful with folded LayerNorm (the default), as in TransformerLens. The final norm is applied once: a stack that
+ * already had it (`accumulatedResid({ applyLn: true })`, say) needs `applyLn: false`, else this throws.
  */
 export function logitAttrs(
   model: CacheModel,
@@ -151,6 +152,13 @@ export function logitAttrs(
   tokens: TokenIds,
   options: LogitAttrsOptions = {},
 ): Tensor {
+  const applyLn = options.applyLn ?? true;
+  if (applyLn && hadLnApplied(stack))
+    throw new Error(
+      "logitAttrs: this stack already has LayerNorm applied (it came from applyLn: true or applyLnToStack), and " +
+        "logitAttrs applies the final LayerNorm itself, so it would be applied twice. Build the stack without " +
+        "applyLn, or pass { applyLn: false } to use it as it is.",
+    );
   const correct = residualDirections(model, tokens);
   let direction = correct;
   if (options.incorrectTokens !== undefined) {
@@ -164,12 +172,16 @@ export function logitAttrs(
     direction = correct.sub(wrong);
     tf.dispose([correct, wrong]);
   }
-  const scaled = applyLnToStack(model, cache, stack, {
-    layer: -1,
-    posSlice: options.posSlice,
-    batchSlice: options.batchSlice,
-    hasBatchDim: options.hasBatchDim,
-  });
+  const lnOptions = { layer: -1, posSlice: options.posSlice, batchSlice: options.batchSlice, hasBatchDim: options.hasBatchDim };
+  let scaled: Tensor;
+  try {
+    scaled = applyLn
+      ? applyLnToStack(model, cache, stack, lnOptions)
+      : tf.tidy(() => ((options.hasBatchDim ?? true) ? applySlice(stack, options.batchSlice, 1, "batch row") : stack.clone()));
+  } catch (err) {
+    direction.dispose();
+    throw err;
+  }
   try {
     return tf.tidy(() => scaled.mul(direction).sum(-1));
   } finally {

@@ -133,7 +133,10 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
         check(tl, "logit_attrs.diff", cache.logitAttrs(stack, answers, { incorrectTokens: wrong, posSlice: -1 }));
         check(tl, "logit_attrs.token", cache.logitAttrs(stack, answers, { posSlice: -1 }));
         assert.throws(() => cache.logitAttrs(stack, answers, { incorrectTokens: [1], posSlice: -1 }), /same shape/);
-        assert.throws(() => cache.logitAttrs(stack, [0, 100000], { posSlice: -1 }), /token id 100000 is outside the vocabulary/);
+        assert.throws(
+          () => cache.logitAttrs(stack, [0, 100000], { posSlice: -1 }),
+          /token id 100000 at \[1\] is outside the vocabulary/,
+        );
       } finally {
         stack.dispose();
       }
