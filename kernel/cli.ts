@@ -2,6 +2,7 @@
  * The `tslens` command:
  *   tslens kernel <connection_file>                   run the kernel (Jupyter calls this)
  *   tslens install [--user | --sys-prefix | --prefix DIR] [--name NAME]
+ *                                                     the kernelspec and the views' JupyterLab extension
  *   tslens lab [jupyter lab args…]                    JupyterLab from the project's .venv on notebooks/
  *   tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]]
  *                                                     one HTML file that shows the notebook's widgets offline
@@ -9,7 +10,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { InstallTarget, installKernelSpec } from "./install";
+import { InstallTarget, installKernelSpec, installLabExtension } from "./install";
 import { PACKAGE_ROOT } from "./resolve";
 
 const USAGE = `usage:
@@ -102,7 +103,10 @@ export async function main(argv: string[]): Promise<void> {
       await runKernel(rest[0]);
     } else if (command === "install") {
       const { target, name } = parseInstallArgs(rest);
+      const extension = installLabExtension(target); // first: a package without the extension installs nothing
       console.log(`installed kernelspec "${name}" in ${installKernelSpec(target, name)}`);
+      console.log(`installed the views' JupyterLab extension in ${extension}`);
+      console.log("(the views need ipywidgets 8 in that Jupyter: pip install ipywidgets)");
     } else if (command === "lab") {
       lab(rest);
     } else if (command === "export") {

@@ -1,6 +1,9 @@
 /**
- * Kernelspec installation: writes kernels/tslens/kernel.json with absolute
- * node and script paths, so Jupyter finds the kernel without PATH lookups.
+ * Installation into a Jupyter data directory (the user's, a Python prefix's, or an explicit prefix's):
+ * - kernels/tslens/kernel.json, with absolute node and script paths, so Jupyter finds the kernel
+ *   without PATH lookups;
+ * - labextensions/tslens-widgets/, the views' prebuilt JupyterLab extension (widgets/labextension),
+ *   where JupyterLab looks for prebuilt extensions (as pip packages and `jupyter labextension develop` place them).
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -41,13 +44,15 @@ function pythonPrefix(): string {
   }
 }
 
+/** The Jupyter data directory of `target` (holds kernels/ and labextensions/). */
+export function dataDir(target: InstallTarget): string {
+  if (target.kind === "user") return userDataDir();
+  return path.join(target.kind === "prefix" ? path.resolve(target.dir) : pythonPrefix(), "share", "jupyter");
+}
+
 /** Directory that will hold kernel.json for `name` under `target`. */
 export function kernelDir(target: InstallTarget, name = "tslens"): string {
-  const dataDir =
-    target.kind === "user"
-      ? userDataDir()
-      : path.join(target.kind === "prefix" ? path.resolve(target.dir) : pythonPrefix(), "share", "jupyter");
-  return path.join(dataDir, "kernels", name);
+  return path.join(dataDir(target), "kernels", name);
 }
 
 /** Writes the kernelspec; returns the directory written. */
@@ -57,5 +62,41 @@ export function installKernelSpec(target: InstallTarget, name = "tslens"): strin
   const tmp = path.join(dir, `.kernel.json.${process.pid}`);
   fs.writeFileSync(tmp, JSON.stringify(kernelSpec(), null, 1) + "\n");
   fs.renameSync(tmp, path.join(dir, "kernel.json"));
+  return dir;
+}
+
+/** The views' JupyterLab extension: its package name, and where the package holds it prebuilt. */
+export const LAB_EXTENSION = { name: "tslens-widgets", prebuilt: path.join(PACKAGE_ROOT, "widgets", "labextension") };
+
+/**
+ * Copies the prebuilt extension into <data dir>/labextensions/tslens-widgets/ (replacing an older copy whole);
+ * returns the directory written. Throws, naming the folder, when the package holds no prebuilt extension.
+ */
+export function installLabExtension(target: InstallTarget, source = LAB_EXTENSION.prebuilt): string {
+  const manifest = path.join(source, "package.json");
+  const built = fs.existsSync(manifest) && fs.existsSync(path.join(source, "static"));
+  if (!built || (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name !== LAB_EXTENSION.name)
+    throw new Error(
+      `the prebuilt JupyterLab extension is missing: ${source} should hold ${LAB_EXTENSION.name}'s package.json and static/ ` +
+        `(in a checkout, "npm run setup" builds it; an installed package ships it — reinstall tslens)`,
+    );
+  const parent = path.join(dataDir(target), "labextensions");
+  const dir = path.join(parent, LAB_EXTENSION.name);
+  fs.mkdirSync(parent, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(parent, `.${LAB_EXTENSION.name}-`));
+  try {
+    fs.cpSync(source, staging, { recursive: true });
+    // What `jupyter labextension list` shows as the extension's origin, and how to remove it.
+    const installInfo = {
+      packageManager: "npm",
+      packageName: "tslens",
+      uninstallInstructions: `Remove ${dir} (and the tslens kernelspec: jupyter kernelspec remove tslens)`,
+    };
+    fs.writeFileSync(path.join(staging, "install.json"), JSON.stringify(installInfo, null, 1) + "\n");
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(staging, dir);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
   return dir;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up tslens on this machine; safe to re-run (finished steps are skipped).
 #   1. npm dependencies (npm ci)            3. .venv with JupyterLab 4, Notebook 7, ipywidgets 8, nbclient, nbconvert
-#   2. TypeScript build (dist/)             4. the widget views (widgets/), built and installed into .venv
-#                                           5. the "tslens" kernelspec, registered inside .venv
+#   2. TypeScript build (dist/)             4. the widget views (widgets/): a prebuilt JupyterLab extension
+#                                           5. `tslens install --prefix .venv`: the "tslens" kernelspec and the views'
+#                                              extension, inside .venv (as it installs them into any Jupyter)
 # With --for-tests it also installs Debian's chromium for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,8 @@ if [ ! -x .venv/bin/jupyter ] || [ ! -f "$venv_stamp" ] || [ requirements-jupyte
 fi
 
 # The widget views: a JupyterLab 4 prebuilt extension, built offline against the installed JupyterLab's core
-# packages and copied into .venv (the ipywidgets manager there loads it).
+# packages (widgets/labextension; `tslens install` copies it next to the kernelspec, where the ipywidgets manager
+# loads it).
 widgets_stamp=widgets/node_modules/.tslens-npm-ci
 if [ ! -f "$widgets_stamp" ] || [ widgets/package-lock.json -nt "$widgets_stamp" ]; then
   say "installing the widget views' npm packages"
@@ -41,12 +43,8 @@ fi
 say "building the widget views"
 core_package=$(.venv/bin/python -c "import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), 'staging', 'package.json'))")
 (cd widgets && PATH="$PWD/../.venv/bin:$PATH" JUPYTERLAB_CORE_PACKAGE="$core_package" npm run --silent build >/dev/null)
-labextensions=.venv/share/jupyter/labextensions
-rm -rf "$labextensions/tslens-widgets"
-mkdir -p "$labextensions"
-cp -r widgets/labextension "$labextensions/tslens-widgets"
 
-node bin/tslens.js install --prefix .venv >/dev/null
+node bin/tslens.js install --prefix .venv | grep '^installed' | while read -r line; do say "$line"; done
 say "kernelspec: $(.venv/bin/jupyter kernelspec list | grep -E '^\s*tslens\s' | xargs)"
 
 if [ "$for_tests" = 1 ] && [ ! -x /usr/bin/chromium ]; then

@@ -5,7 +5,9 @@
  * settings, workspaces) in a temp dir so it neither reads nor writes the
  * user's state, and with news and update checks off so it stays offline.
  * The same server serves Notebook 7's UI (/notebooks/<path>), with the same
- * user settings and window.jupyterapp exposed too.
+ * user settings and window.jupyterapp exposed too. With `dataPath` the tslens
+ * kernelspec and the tslens-widgets extension come from that Jupyter data dir
+ * (as `tslens install --prefix` writes it) rather than from .venv.
  */
 import { ChildProcess, spawn } from "child_process";
 import { randomBytes } from "crypto";
@@ -87,6 +89,19 @@ function kernelPids(pid: number): number[] {
   return children;
 }
 
+/**
+ * The labextensions dirs of a server on `dataPath`: its own, then a folder in `stateDir` linking every extension of
+ * .venv's except tslens-widgets (the widget manager and the rest stay; tslens's views can only come from `dataPath`).
+ */
+function labExtensionsPath(dataPath: string, stateDir: string): string[] {
+  const venvExtensions = path.join(REPO_ROOT, ".venv", "share", "jupyter", "labextensions");
+  const others = path.join(stateDir, "venv-labextensions");
+  fs.mkdirSync(others, { recursive: true });
+  for (const entry of fs.readdirSync(venvExtensions))
+    if (entry !== "tslens-widgets") fs.symlinkSync(path.join(venvExtensions, entry), path.join(others, entry));
+  return [path.join(dataPath, "labextensions"), others];
+}
+
 function writeJson(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(value, null, 2));
@@ -97,6 +112,11 @@ export interface LabServerOptions {
   rootDir: string;
   /** Also append the server's output to this file. */
   logFile?: string;
+  /**
+   * A Jupyter data dir (e.g. <prefix>/share/jupyter) put first on JUPYTER_PATH, so its kernelspecs win; JupyterLab
+   * takes its prebuilt extensions from there and from .venv's, leaving out .venv's own copy of tslens-widgets.
+   */
+  dataPath?: string;
 }
 
 export interface HttpResult {
@@ -161,9 +181,9 @@ export class LabServer {
     };
     for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
     // Server config: no news feed (page_config.news.disabled) and no update check.
-    writeJson(path.join(dirs.config, "jupyter_server_config.json"), {
-      LabApp: { news_url: null, check_for_updates_class: "jupyterlab.NeverCheckForUpdate" },
-    });
+    const labConfig: Record<string, unknown> = { news_url: null, check_for_updates_class: "jupyterlab.NeverCheckForUpdate" };
+    if (options.dataPath) labConfig.labextensions_path = labExtensionsPath(options.dataPath, stateDir);
+    writeJson(path.join(dirs.config, "jupyter_server_config.json"), { LabApp: labConfig });
     // User settings: never ask about news, never check for updates, keep every cell attached to the DOM.
     writeJson(path.join(dirs.settings, "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"), {
       fetchNews: "false",
@@ -201,6 +221,7 @@ export class LabServer {
     // Only .venv's own directories (kernelspecs, lab app) besides the temp ones above.
     delete env.JUPYTER_PATH;
     delete env.JUPYTER_CONFIG_PATH;
+    if (options.dataPath) env.JUPYTER_PATH = options.dataPath;
     if (options.logFile) {
       fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
       fs.writeFileSync(options.logFile, `$ ${JUPYTER} ${args.join(" ").replace(token, "<token>")}\n`);

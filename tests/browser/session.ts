@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Test } from "mocha";
 import { TestBrowser } from "./browser";
-import { LabServer, REPO_ROOT } from "./lab-server";
+import { LabServer, LabServerOptions, REPO_ROOT } from "./lab-server";
 import { LabNotebook, writeNotebook } from "./notebook";
 
 /** Where screenshots and logs go (gitignored). */
@@ -31,23 +31,31 @@ export class LabSession {
     this.nb = new LabNotebook(browser.page);
   }
 
-  /** Writes `notebook` with `cells` into a fresh folder, starts the server on it and launches the browser. */
-  static async start(prefix: string, notebook: string, cells: string[]): Promise<LabSession> {
+  /**
+   * Writes `notebook` with `cells` into a fresh folder, starts the server on it (with `server` options, e.g. a
+   * dataPath) and launches the browser.
+   */
+  static async start(
+    prefix: string,
+    notebook: string,
+    cells: string[],
+    server: Pick<LabServerOptions, "dataPath"> = {},
+  ): Promise<LabSession> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tslens-${prefix}-`));
     writeNotebook(path.join(dir, notebook), cells);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const ours = new RegExp(`^${prefix}-.*\\.(png|log)$`);
     for (const f of fs.readdirSync(ARTIFACTS)) if (ours.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
     const started = Date.now();
-    let server: LabServer | undefined;
+    let lab: LabServer | undefined;
     try {
-      server = await LabServer.start({ rootDir: dir, logFile: path.join(ARTIFACTS, `${prefix}-server.log`) });
+      lab = await LabServer.start({ ...server, rootDir: dir, logFile: path.join(ARTIFACTS, `${prefix}-server.log`) });
       console.log(
-        `      jupyter lab up on port ${server.port} in ${Date.now() - started} ms (log: tests/artifacts/${prefix}-server.log)`,
+        `      jupyter lab up on port ${lab.port} in ${Date.now() - started} ms (log: tests/artifacts/${prefix}-server.log)`,
       );
-      return new LabSession(prefix, dir, server, await TestBrowser.launch());
+      return new LabSession(prefix, dir, lab, await TestBrowser.launch());
     } catch (err) {
-      await server?.stop();
+      await lab?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }

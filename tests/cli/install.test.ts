@@ -1,11 +1,13 @@
 /**
- * `tslens install` writes a kernelspec Jupyter can use, in each location.
+ * `tslens install` writes a kernelspec Jupyter can use, and the views' prebuilt JupyterLab extension
+ * beside it, in each location.
  */
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { installLabExtension } from "../../kernel/install";
 import { REPO_ROOT, venvBin } from "../support/paths";
 
 const BIN = path.join(REPO_ROOT, "bin", "tslens.js");
@@ -48,6 +50,35 @@ describe("tslens install", function () {
     });
     const specs = JSON.parse(out).kernelspecs;
     assert.equal(specs.tslens.spec.display_name, "TypeScript (tslens)");
+  });
+
+  it("puts the prebuilt extension in DIR/share/jupyter/labextensions/tslens-widgets; jupyter lists it enabled and OK", function () {
+    install(["--prefix", tmp]);
+    const data = path.join(tmp, "share", "jupyter");
+    const extension = path.join(data, "labextensions", "tslens-widgets");
+    const manifest = JSON.parse(fs.readFileSync(path.join(extension, "package.json"), "utf8"));
+    assert.equal(manifest.name, "tslens-widgets");
+    const entry = manifest.jupyterlab._build.load as string; // e.g. static/remoteEntry.<hash>.js
+    assert.ok(fs.existsSync(path.join(extension, entry)), `the extension's entry point ${entry}`);
+    const run = spawnSync(venvBin("jupyter"), ["labextension", "list"], {
+      encoding: "utf8",
+      env: { ...process.env, JUPYTER_PATH: data },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const listing = (run.stdout + run.stderr).replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), ""); // it writes the list to stderr, coloured
+    // The listing groups extensions under the folder they come from.
+    const section = listing.split(/\n(?=\S)/).find((s) => s.startsWith(path.join(data, "labextensions")));
+    assert.match(section ?? "", /tslens-widgets v\S+ enabled OK \(npm, tslens\)/, listing);
+    install(["--prefix", tmp]); // again: the copy is replaced whole
+    assert.ok(fs.existsSync(path.join(extension, entry)));
+  });
+
+  it("a missing prebuilt extension is a clear error", function () {
+    assert.throws(
+      () => installLabExtension({ kind: "prefix", dir: tmp }, path.join(tmp, "no-such-build")),
+      /the prebuilt JupyterLab extension is missing: .*no-such-build should hold tslens-widgets's package\.json and static\//,
+    );
+    assert.ok(!fs.existsSync(path.join(tmp, "share", "jupyter", "labextensions", "tslens-widgets")), "nothing installed");
   });
 
   it("rejects unknown options and a missing --prefix value with a clear message", function () {
