@@ -8,6 +8,9 @@
 #   4. node-gyp rebuild against the local Node headers (no header download), binding → lib/napi-v<N>/tfjs_binding.node
 # Does nothing when the binding already loads. Env: TF_WHEEL_SPEC (default tensorflow-cpu==2.21.*), PYTHON, and
 # TFJS_NODE_PACKAGE (default @tensorflow/tfjs-node; the GPU route is @tensorflow/tfjs-node-gpu with tensorflow==2.21.*).
+# Works from a checkout and from an installed tslens (`npx tslens build-native`): the package is found the way Node
+# finds it from tslens's folder (TFJS_NODE_DIR overrides), and the wheel is cached in .cache/tfjs-native/ in a checkout,
+# else in ${XDG_CACHE_HOME:-~/.cache}/tslens/tfjs-native/ (TSLENS_CACHE_DIR overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -18,15 +21,19 @@ die() {
 }
 
 package=${TFJS_NODE_PACKAGE:-@tensorflow/tfjs-node}
-pkg=node_modules/$package
-[ -f "$pkg/binding.gyp" ] || die "$pkg is missing: run npm ci first (for the GPU build: npm install --ignore-scripts $package@4.22.0)"
-loads() { TF_CPP_MIN_LOG_LEVEL=3 node -e 'require(process.argv[1])' "$package" >/dev/null 2>&1; }
+pkg=${TFJS_NODE_DIR:-$(node -e 'try { console.log(require("path").dirname(require.resolve(process.argv[1] + "/package.json", { paths: [process.cwd()] }))) } catch {}' "$package")}
+[ -n "$pkg" ] && [ -f "$pkg/binding.gyp" ] ||
+  die "$package is not installed: run npm ci first in a checkout, or \`npx tslens build-native\` (which installs it without its download script; for the GPU build: npm install --ignore-scripts $package@4.22.0)"
+loads() { TF_CPP_MIN_LOG_LEVEL=3 node -e 'require(process.argv[1])' "$pkg" >/dev/null 2>&1; }
 if loads; then
   exit 0 # already built: keep setup fast and quiet
 fi
 
 spec=${TF_WHEEL_SPEC:-tensorflow-cpu==2.21.*}
-cache=.cache/tfjs-native
+case "$PWD" in
+*/node_modules/*) cache=${TSLENS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tslens/tfjs-native} ;;
+*) cache=${TSLENS_CACHE_DIR:-.cache/tfjs-native} ;;
+esac
 if [ -x .venv/bin/python ]; then python=.venv/bin/python; else python=${PYTHON:-python3}; fi
 command -v "$python" >/dev/null || die "no python ($python) to run pip with"
 
@@ -123,6 +130,6 @@ version=$(TF_CPP_MIN_LOG_LEVEL=3 node -e '
   const tf = require(process.argv[1]);
   const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).dataSync();
   if (tf.getBackend() !== "tensorflow" || y[0] !== 17 || y[1] !== 39) throw new Error(`got ${tf.getBackend()} ${y}`);
-  console.log(tf.backend().binding.TF_Version);' "$package" 2>"$err") || die "the binding was built but does not work: $(tail -n 20 "$err")"
+  console.log(tf.backend().binding.TF_Version);' "$pkg" 2>"$err") || die "the binding was built but does not work: $(tail -n 20 "$err")"
 rm -f "$err"
 say "built $binding against TensorFlow $version in $((SECONDS - start)) s"
