@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadCheckpoint } from "../loading/checkpoint";
 import { resolveHubModel } from "../loading/hub";
-import { initBackend } from "../tensor";
+import { initBackend, noteSlowBackendOnce } from "../tensor";
 import { Tokenizer } from "../tokenizer";
 import { HookedTransformer } from "./hookedTransformer";
 import { processWeights } from "./processWeights";
@@ -54,6 +54,7 @@ export const DEFAULT_MODEL = "attn-only-2l";
 /** Loads a model (default: the bundled attn-only-2l); see LoadModelOptions. */
 export async function loadModel(nameOrPath: string = DEFAULT_MODEL, options: LoadModelOptions = {}): Promise<HookedTransformer> {
   await initBackend();
+  noteSlowBackendOnce();
   const folder = await modelFolder(nameOrPath, options);
   const tokenizer = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(folder, f))) ? Tokenizer.fromFolder(folder) : undefined;
   const { cfg, params } = await loadCheckpoint(folder);

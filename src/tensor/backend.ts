@@ -127,6 +127,25 @@ export function backendInfo(): BackendInfo {
   return chosen;
 }
 
+let slowBackendNoted = false;
+
+/**
+ * Says once per process, on stderr, that tslens runs on a slower backend because native TensorFlow did not load
+ * (not when TSLENS_BACKEND chose it), naming why and the command that builds the native backend offline.
+ */
+export function noteSlowBackendOnce(): void {
+  if (slowBackendNoted || !chosen || chosen.name === "tensorflow" || requestedBackend() !== undefined) return;
+  slowBackendNoted = true;
+  const why = chosen.reasonsSkipped
+    .filter((s) => s.package === "@tensorflow/tfjs-node")
+    .map((s) => `${s.package}: ${s.reason}`)
+    .join("; ");
+  console.warn(
+    `tslens: running on the ${chosen.name} backend, because native TensorFlow did not load (${why || "skipped"}). ` +
+      "`npx tslens build-native` builds it offline; it is several times faster.",
+  );
+}
+
 /** The fields of tfjs's Engine the op guard reads and shadows (backendInstance is private in its typings). */
 type GuardedEngine = { backendInstance: unknown; backend?: unknown };
 

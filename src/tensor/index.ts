@@ -7,7 +7,7 @@ import { installTensorInspector } from "./format";
 
 export { tf } from "./tf";
 export type { Tensor } from "./tf";
-export { initBackend, backend, backendInfo, BACKEND_ENV } from "./backend";
+export { initBackend, backend, backendInfo, BACKEND_ENV, noteSlowBackendOnce } from "./backend";
 export type { BackendInfo, SkippedBackend } from "./backend";
 export { BACKEND_NAMES } from "./candidates";
 export type { BackendName } from "./candidates";

@@ -146,6 +146,20 @@ describe("tensor backends", function () {
     assert.equal(r.backend, "wasm");
     const skipped = r.info.reasonsSkipped.filter((s) => s.package !== "@tensorflow/tfjs-node-gpu");
     assert.deepEqual(skipped, [{ package: "@tensorflow/tfjs-node", reason: "simulated: no tfjs_binding.node" }]);
+    const notes = result.stderr.split("\n").filter((l) => l.startsWith("tslens: running on"));
+    assert.deepEqual(notes, [
+      "tslens: running on the wasm backend, because native TensorFlow did not load " +
+        "(@tensorflow/tfjs-node: simulated: no tfjs_binding.node). " +
+        "`npx tslens build-native` builds it offline; it is several times faster.",
+    ]);
+  });
+
+  it("says nothing about a slower backend when it is native, or when TSLENS_BACKEND chose it", function () {
+    for (const backend of [undefined, "wasm", "cpu"]) {
+      const result = runChild({ backend });
+      assert.equal(result.status, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /tslens: running on/, `TSLENS_BACKEND=${backend}`);
+    }
   });
 
   it("makes an explicit TSLENS_BACKEND that cannot load an error naming the backend and the reason", function () {

@@ -43,6 +43,8 @@ console.log("IMPORT " + JSON.stringify({
   try { t.backend(); } catch (e) { beforeInit = e.message; }
   const info = await t.initBackend();
   const again = await t.initBackend();
+  t.noteSlowBackendOnce(); // what loadModel calls: at most one line on stderr per process
+  t.noteSlowBackendOnce();
   const { tf } = t;
   const start = tf.memory().numTensors;
   const values = tf.tidy(() => {
