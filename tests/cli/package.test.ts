@@ -114,6 +114,10 @@ describe("tslens as an npm package (pack, install without the native download, r
     assert.equal(result.shape.length, 3);
     assert.equal(result.shape[2], 1024, "the embedded model's vocabulary");
     assert.ok(result.finite, "finite logits");
+    assert.match(
+      run.stderr,
+      /^tslens: running on the wasm backend, because native TensorFlow did not load \(@tensorflow\/tfjs-node: not installed\)\. `npx tslens build-native` builds it offline/m,
+    );
   });
 
   it("the installed package's `tslens build-native` installs tfjs-node without its script and builds it offline", function () {
