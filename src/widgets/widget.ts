@@ -15,7 +15,7 @@
  */
 import { MIME_BUNDLE_KEY } from "../../kernel/host-api";
 import type { BinaryData, Comm, CommMessage, MimeBundle } from "../../kernel/host-api";
-import { isBinary, putBuffers, removeBuffers } from "./buffers";
+import { BadMessageError, bareRecord, checkDepth, describeValue, hasOwn, isBinary, putBuffers, removeBuffers } from "./buffers";
 import { callbackOutputFor, OutputSink, runCapturing } from "./cellOutput";
 import { defaultState } from "./controls/defaults";
 import { kernelHost } from "./host";
@@ -82,6 +82,7 @@ export class Widget {
   /** Model id (= comm id). */
   readonly modelId: string;
   private readonly comm: Comm;
+  /** Wire-named state, without a prototype: a key is present only if the widget has it. */
   private readonly state: Record<string, unknown>;
   private readonly listeners = new Map<string, Listener[]>();
   private readonly msgListeners: MsgListener[] = [];
@@ -107,7 +108,7 @@ export class Widget {
       if (typeof state[key] !== "string") throw new Error(`widget state needs a string ${key}`);
     }
     const host = kernelHost();
-    this.state = { ...state };
+    this.state = bareRecord(Object.entries(state));
     for (const key of Object.keys(this.state)) this.defineProperty(key);
     const wire = removeBuffers(serialize(this.state) as Record<string, unknown>);
     this.comm = host.openComm(
@@ -153,8 +154,8 @@ export class Widget {
 
   /** Reads a state value by wire or camelCase name. */
   get(name: string): unknown {
-    const key = name in this.state ? name : wireName(name);
-    return this.state[key];
+    const key = hasOwn(this.state, name) ? name : wireName(name);
+    return hasOwn(this.state, key) ? this.state[key] : undefined;
   }
 
   /** Sets several values at once (wire or camelCase names); sends one update with what changed. */
@@ -162,8 +163,8 @@ export class Widget {
     if (this.closedFlag) throw new Error(`${this.typeName} ${this.modelId} is closed`);
     // Validate everything before storing anything, so a rejected value leaves the state untouched.
     const validated = Object.entries(changes).map(([name, raw]) => {
-      const key = name in this.state ? name : wireName(name);
-      if (!(key in this.state)) throw new Error(`${this.typeName} has no property "${name}"`);
+      const key = hasOwn(this.state, name) ? name : wireName(name);
+      if (!hasOwn(this.state, key)) throw new Error(`${this.typeName} has no property "${name}"`);
       return [key, this.validate(key, raw)] as const;
     });
     const changed: [string, unknown, unknown][] = [];
@@ -224,7 +225,9 @@ export class Widget {
   }
 
   private flushSync(): void {
-    const keys = [...this.pendingSync].filter((k) => !(this.lock && k in this.lock && sameValue(this.lock[k], this.state[k])));
+    const keys = [...this.pendingSync].filter(
+      (k) => !(this.lock && hasOwn(this.lock, k) && sameValue(this.lock[k], this.state[k])),
+    );
     this.pendingSync.clear();
     if (keys.length === 0 || this.closedFlag) return;
     const subset = Object.fromEntries(keys.map((k) => [k, serialize(this.state[k])]));
@@ -240,7 +243,7 @@ export class Widget {
     if (event !== "change" && !event.startsWith("change:"))
       throw new Error(`unknown widget event "${event}" (use "change" or "change:<name>")`);
     const name = event.slice("change:".length);
-    const known = name in this.state || wireName(name) in this.state || this.extraEvents().includes(name);
+    const known = hasOwn(this.state, name) || hasOwn(this.state, wireName(name)) || this.extraEvents().includes(name);
     if (event !== "change" && !known) throw new Error(`${this.typeName} has no property "${name}"`);
     this.callbackOutput();
     const list = this.listeners.get(event) ?? [];
@@ -273,13 +276,23 @@ export class Widget {
     this.comm.send({ method: "custom", content }, buffers);
   }
 
-  /** Handles one comm message from the frontend. Awaits callbacks so the comm_msg stays busy until they finish. */
+  /**
+   * Handles one comm message from the frontend. Awaits callbacks so the comm_msg stays busy until they finish.
+   * An update that cannot be applied (state not an object, nested too deep, bad buffer paths) is refused whole
+   * with a BadMessageError naming the problem; the kernel logs it and drops the message.
+   */
   private async handleMessage(msg: CommMessage): Promise<void> {
     const { data } = msg;
     if (data.method === "update") {
-      const incoming = (data.state ?? {}) as Record<string, unknown>;
-      putBuffers(incoming, data.buffer_paths, msg.buffers);
-      this.echo(incoming);
+      const incoming = data.state ?? {};
+      if (incoming === null || typeof incoming !== "object" || Array.isArray(incoming)) {
+        throw new BadMessageError(
+          `${this.typeName} ${this.modelId}: update state must be an object, got ${describeValue(incoming)}`,
+        );
+      }
+      checkDepth(incoming, `${this.typeName} ${this.modelId}: update state`);
+      putBuffers(incoming as Record<string, unknown>, data.buffer_paths, msg.buffers, `${this.typeName} ${this.modelId}`);
+      this.echo(incoming as Record<string, unknown>);
       this.applyFromFrontend(deserialize(incoming) as Record<string, unknown>);
     } else if (data.method === "request_state") {
       const full = removeBuffers(serialize(this.state) as Record<string, unknown>);
@@ -288,7 +301,7 @@ export class Widget {
       for (const listener of this.msgListeners) this.invoke(() => listener(data.content, msg.buffers));
       this.handleCustom(data.content);
     } else {
-      process.stderr.write(`${this.typeName}: unknown widget message method ${JSON.stringify(data.method)}\n`);
+      process.stderr.write(`${this.typeName}: unknown widget message method ${describeValue(data.method)}\n`);
     }
     await this.settleCallbacks();
   }
@@ -306,16 +319,19 @@ export class Widget {
   /** Echoes received values back (echo_update), parented to the frontend's message. */
   private echo(received: Record<string, unknown>): void {
     if (process.env.JUPYTER_WIDGETS_ECHO === "0") return;
-    const state = Object.fromEntries(Object.entries(received).filter(([key]) => key in this.state && !this.noEcho.has(key)));
+    const state = Object.fromEntries(
+      Object.entries(received).filter(([key]) => hasOwn(this.state, key) && !this.noEcho.has(key)),
+    );
     if (Object.keys(state).length === 0) return;
     const wire = removeBuffers(state);
     this.comm.send({ method: "echo_update", state: wire.state, buffer_paths: wire.bufferPaths }, wire.buffers);
   }
 
   private applyFromFrontend(incoming: Record<string, unknown>): void {
-    const known = Object.fromEntries(Object.entries(incoming).filter(([key]) => key in this.state));
+    const known = bareRecord(Object.entries(incoming).filter(([key]) => hasOwn(this.state, key)));
     for (const key of Object.keys(incoming)) {
-      if (!(key in known)) process.stderr.write(`${this.typeName}: frontend sent unknown property "${key}"; ignored\n`);
+      if (!hasOwn(known, key))
+        process.stderr.write(`${this.typeName}: frontend sent unknown property ${describeValue(key)}; ignored\n`);
     }
     this.lock = known;
     try {
@@ -357,7 +373,7 @@ export class Widget {
   /** One-line description for text/plain, e.g. `IntSlider(value=3, min=0, max=10)`. */
   toString(): string {
     const shown = ["value", "description", "min", "max", "step"]
-      .filter((k) => k in this.state && this.state[k] !== "" && this.state[k] !== null)
+      .filter((k) => hasOwn(this.state, k) && this.state[k] !== "" && this.state[k] !== null)
       .map((k) => `${k}=${JSON.stringify(this.state[k])}`);
     return `${this.typeName}(${shown.join(", ")})`;
   }

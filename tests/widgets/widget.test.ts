@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { Button, Dropdown, HBox, IntSlider, Output, Text, Widget, camelName, wireName } from "../../src";
-import { putBuffers, removeBuffers } from "../../src/widgets/buffers";
+import { BadMessageError, checkDepth, putBuffers, removeBuffers } from "../../src/widgets/buffers";
 import recorded from "../../src/widgets/controls/defaults.json";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";
 
@@ -302,6 +302,62 @@ describe("widgets (fake host)", function () {
     assert.equal(wireName(camelName("description_allow_html")), "description_allow_html");
   });
 
+  it("treats frontend keys named like Object.prototype members as unknown properties", async function () {
+    const s = new IntSlider({ value: 3, max: 10 });
+    const state = JSON.parse('{"value":4,"constructor":1,"toString":2,"hasOwnProperty":3,"__proto__":{"injected":5}}');
+    const { stderr } = await captureStderr(() =>
+      host.comms.get(s.modelId)!.receive({ method: "update", state, buffer_paths: [] }),
+    );
+    for (const key of ["constructor", "toString", "hasOwnProperty", "__proto__"]) {
+      assert.ok(stderr.includes(`frontend sent unknown property "${key}"; ignored`), `${key}: ${stderr}`);
+    }
+    assert.deepEqual(
+      host.messages(s.modelId).map((m) => m.data),
+      [{ method: "echo_update", state: { value: 4 }, buffer_paths: [] }],
+    );
+    assert.equal(s.value, 4);
+    assert.equal(s.get("injected"), undefined);
+    assert.equal(s.get("constructor"), undefined);
+    assert.throws(() => s.set({ toString: 1 }), /IntSlider has no property "toString"/);
+    assert.throws(() => s.on("change:constructor", () => undefined), /IntSlider has no property "constructor"/);
+    assert.equal(String(s), "IntSlider(value=4, min=0, max=10, step=1)");
+  });
+
+  it("refuses an update whose buffer path reaches a prototype, leaving widget and Object.prototype untouched", async function () {
+    const s = new IntSlider({ value: 3, max: 10 });
+    const comm = host.comms.get(s.modelId)!;
+    const view = new DataView(new ArrayBuffer(1));
+    for (const path of [
+      ["__proto__", "polluted"],
+      ["constructor", "prototype", "polluted"],
+    ]) {
+      await assert.rejects(
+        comm.receive({ method: "update", state: { value: 5 }, buffer_paths: [path] }, [view]),
+        (err: Error) =>
+          err instanceof BadMessageError && err.message.includes(`IntSlider ${s.modelId}: buffer path ${JSON.stringify(path)}`),
+      );
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(s.value, 3);
+    assert.deepEqual(host.messages(s.modelId), [], "nothing echoed or applied");
+  });
+
+  it("refuses update state that is not an object or nests too deep, without exhausting the stack", async function () {
+    const s = new IntSlider({ value: 3, max: 10 });
+    const comm = host.comms.get(s.modelId)!;
+    for (const state of ["abc", 5, [1, 2]]) {
+      await assert.rejects(comm.receive({ method: "update", state, buffer_paths: [] }), /update state must be an object/);
+    }
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    await assert.rejects(
+      comm.receive({ method: "update", state: { value: deep }, buffer_paths: [] }),
+      /update state nests deeper than 100 levels/,
+    );
+    assert.equal(s.value, 3);
+    assert.deepEqual(host.messages(s.modelId), []);
+  });
+
   it("fails clearly outside the kernel", function () {
     removeFakeHost();
     assert.throws(() => new IntSlider(), /tslens widgets need the tslens Jupyter kernel/);
@@ -339,5 +395,73 @@ describe("widgets/buffers", function () {
     assert.throws(() => putBuffers({}, [["a", "b"]], [views[0]]), /buffer path \["a","b"\] does not exist/);
     assert.throws(() => putBuffers({}, [["a"]], []), /lists 1 paths but the message carries 0 buffers/);
     assert.throws(() => putBuffers({}, "x", []), /buffer_paths must be a list/);
+  });
+});
+
+describe("widgets/buffers: hostile buffer paths", function () {
+  const view = () => new DataView(new ArrayBuffer(1));
+
+  it("refuses __proto__, constructor and prototype anywhere in a path, naming the path", function () {
+    for (const path of [
+      ["__proto__", "polluted"],
+      ["__proto__"],
+      ["x", "__proto__", "a"],
+      ["constructor", "prototype", "p"],
+      ["x", "prototype"],
+    ]) {
+      assert.throws(
+        () => putBuffers({ x: {} }, [path], [view()]),
+        (err: Error) => err instanceof BadMessageError && err.message.includes(`buffer path ${JSON.stringify(path)} refused`),
+        JSON.stringify(path),
+      );
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(Object.getPrototypeOf({}), Object.prototype);
+  });
+
+  it("walks only own properties", function () {
+    const shared = { note: "on the prototype" };
+    const state = Object.create({ shared }) as Record<string, unknown>;
+    assert.throws(() => putBuffers(state, [["shared", "data"]], [view()]), /buffer path \["shared","data"\] does not exist/);
+    assert.deepEqual(Object.keys(shared), ["note"]);
+    assert.throws(() => putBuffers({}, [["toString", "data"]], [view()]), /does not exist/);
+  });
+
+  it("checks every path before placing any buffer", function () {
+    const state: Record<string, unknown> = { x: {} };
+    assert.throws(
+      () =>
+        putBuffers(
+          state,
+          [
+            ["x", "ar"],
+            ["__proto__", "p"],
+          ],
+          [view(), view()],
+        ),
+      /refused/,
+    );
+    assert.deepEqual(state, { x: {} });
+  });
+
+  it("refuses list indices out of range or not integers, segments of other types, and binary steps", function () {
+    const state: Record<string, unknown> = { y: [null], b: new DataView(new ArrayBuffer(2)) };
+    assert.throws(() => putBuffers(state, [["y", 1]], [view()]), /buffer path \["y",1\]: 1 is not an index of the list/);
+    assert.throws(() => putBuffers(state, [["y", "length"]], [view()]), /"length" is not an index/);
+    assert.throws(() => putBuffers(state, [["y", -1]], [view()]), /-1 is not an index/);
+    assert.throws(() => putBuffers(state, [["y", 0.5]], [view()]), /0\.5 is not an index/);
+    assert.throws(() => putBuffers(state, [["y", { a: 1 }]], [view()]), /segment \{"a":1\} is not a string or number/);
+    assert.throws(() => putBuffers(state, [["b", "x"]], [view()]), /does not exist/);
+    assert.throws(() => putBuffers(state, ["y"], [view()]), /buffer path "y" is not a non-empty list/);
+    assert.throws(() => putBuffers(state, [[]], [view()]), /buffer path \[\] is not a non-empty list/);
+    putBuffers(state, [["y", "0"]], [view()]);
+    assert.ok((state.y as unknown[])[0] instanceof DataView);
+  });
+
+  it("checkDepth accepts ordinary nesting and refuses hostile depth", function () {
+    checkDepth({ a: [{ b: [1, 2, { c: new Uint8Array(2) }] }] }, "state");
+    let deep: unknown = {};
+    for (let i = 0; i < 200; i++) deep = { d: deep };
+    assert.throws(() => checkDepth(deep, "state"), /state nests deeper than 100 levels/);
   });
 });
