@@ -9,6 +9,17 @@ import type { IOPub } from "./iopub";
 import { log } from "./log";
 import type { JupyterMessage } from "./wire";
 
+/** A client-sent value for a log line: short JSON, or its type when it cannot be shown. */
+function shown(value: unknown, max = 120): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = `<${Array.isArray(value) ? "list" : typeof value} too deep to show>`;
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** Converts received frames into owned DataViews for user code. */
 function toDataViews(buffers: Buffer[]): DataView[] {
   return buffers.map((b) => {
@@ -116,9 +127,10 @@ export class CommManager {
     this.comms.delete(commId);
   }
 
-  /** comm_info_reply content, optionally filtered by target name. */
+  /** comm_info_reply content, optionally filtered by target name (keyed by comm id, which the frontend may choose). */
   info(targetName?: string): Record<string, { target_name: string }> {
-    const comms: Record<string, { target_name: string }> = {};
+    // Without a prototype, a comm id such as "__proto__" is an ordinary key.
+    const comms = Object.create(null) as Record<string, { target_name: string }>;
     for (const comm of this.comms.values()) {
       if (targetName === undefined || comm.targetName === targetName) comms[comm.commId] = { target_name: comm.targetName };
     }
@@ -135,12 +147,12 @@ export class CommManager {
     }
     const handler = this.targets.get(targetName);
     if (!handler) {
-      log("warn", `comm_open for unknown target "${targetName}" (comm ${commId}): closing it`);
+      log("warn", `comm_open for unknown target ${shown(targetName)} (comm ${shown(commId)}): closing it`);
       await this.iopub.publish("comm_close", { comm_id: commId, data: {} });
       return;
     }
     if (this.comms.has(commId)) {
-      log("warn", `comm_open for comm id ${commId} that is already open ignored`);
+      log("warn", `comm_open for comm id ${shown(commId)} that is already open ignored`);
       return;
     }
     const comm = new KernelComm(commId, targetName, this);
@@ -167,7 +179,7 @@ export class CommManager {
   private lookup(msg: JupyterMessage, kind: string): KernelComm | undefined {
     const commId = msg.content.comm_id;
     const comm = typeof commId === "string" ? this.comms.get(commId) : undefined;
-    if (!comm) log("warn", `${kind} for unknown comm id ${JSON.stringify(commId)} ignored`);
+    if (!comm) log("warn", `${kind} for unknown comm id ${shown(commId)} ignored`);
     return comm;
   }
 }

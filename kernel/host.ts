@@ -18,7 +18,7 @@ export function createHost(iopub: IOPub, comms: CommManager, runningCell: () => 
   comms.registerTarget(CONTROL_TARGET, (comm) => {
     comm.onMsg((msg) => {
       if (msg.data.method !== "request_states") return;
-      const states: Record<string, unknown> = {};
+      const states = Object.create(null) as Record<string, unknown>; // keyed by model ids: no inherited keys
       const bufferPaths: (string | number)[][] = [];
       const buffers: (ArrayBuffer | ArrayBufferView)[] = [];
       for (const [modelId, source] of widgets) {

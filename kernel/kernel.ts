@@ -20,19 +20,45 @@ import { createHost, installHost } from "./host";
 import { IOPub } from "./iopub";
 import { log } from "./log";
 import { installRuntimeResolution, installTypeResolution } from "./resolve";
-import { PROTOCOL_VERSION, SendQueue, Session } from "./session";
+import { DEFAULT_PATIENCE_MS, SendQueue, Session } from "./session";
+import { completeReply, inspectReply, isCompleteReply, kernelInfoReply, ReplyContent } from "./requests";
 import { redirectStdio } from "./stdio";
 import { decode, JupyterMessage, Signer } from "./wire";
-
-const VERSION: string = require("../../package.json").version;
-const TS_VERSION: string = require("@tslab/typescript-for-tslab/package.json").version;
 
 const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
 
 /** How long a comm handler may keep its comm_msg busy before idle is published anyway. */
 const COMM_HANDLER_TIMEOUT_MS = Number(process.env.TSLENS_COMM_HANDLER_TIMEOUT_MS ?? 10_000);
 
+/** How long IOPub output waits for a subscriber that reads nothing before it stops waiting for that one. */
+const IOPUB_PATIENCE_MS = Number(process.env.TSLENS_IOPUB_PATIENCE_MS ?? DEFAULT_PATIENCE_MS);
+
+/** How long stop() waits for queued messages to leave (a subscriber that stopped reading must not hang shutdown). */
+const STOP_FLUSH_TIMEOUT_MS = 2_000;
+
 type Channel = "shell" | "control";
+
+/**
+ * Sets ZMQ_XPUB_NODROP on a bound Publisher. libzmq applies it at once; zeromq.js still warns that
+ * options set after bind wait for the next bind, and that warning would land in the running cell's stderr.
+ */
+function setNoDrop(socket: zmq.Publisher, on: boolean): void {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
+    if (!String(warning).includes("will not take effect until next connect/bind")) emitWarning.call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    socket.noDrop = on;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+/** A client-chosen string cut to a length fit for a log line. */
+function brief(text: string, max = 100): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 type Handler = (msg: JupyterMessage, channel: Channel) => void | Promise<void>;
 
 /** A running kernel bound to the ports of one connection file. */
@@ -59,7 +85,8 @@ export class Kernel {
   /** Requests queued when a cell failed with stop_on_error: answered "aborted" once its idle is out. */
   private toAbort: JupyterMessage[] = [];
   private commChain: Promise<void> = Promise.resolve();
-  private readonly handlers: Record<string, Handler>;
+  /** Request handlers by msg_type: a Map, so no msg_type reaches an inherited Object.prototype member. */
+  private readonly handlers: ReadonlyMap<string, Handler>;
   private restoreStdio: (() => void) | undefined;
   private stopped = false;
 
@@ -69,7 +96,9 @@ export class Kernel {
       shell: new zmq.Router(),
       control: new zmq.Router(),
       stdin: new zmq.Router(),
-      iopub: new zmq.Publisher(),
+      // At a subscriber's high-water mark a send fails at once (noDrop, no send timeout) instead of dropping
+      // the message or blocking: the SendQueue retries it, and stops waiting for a subscriber that reads nothing.
+      iopub: new zmq.Publisher({ noDrop: true, sendTimeout: 0 }),
       hb: new zmq.Reply(),
     };
     const onSendError = (err: unknown) => log("error", `send failed: ${(err as Error)?.message ?? err}`);
@@ -77,7 +106,16 @@ export class Kernel {
       shell: new SendQueue(this.sockets.shell, onSendError),
       control: new SendQueue(this.sockets.control, onSendError),
     };
-    this.iopub = new IOPub(this.session, new SendQueue(this.sockets.iopub, onSendError));
+    this.iopub = new IOPub(
+      this.session,
+      new SendQueue(this.sockets.iopub, onSendError, {
+        patienceMs: IOPUB_PATIENCE_MS,
+        setNoDrop: (on) => setNoDrop(this.sockets.iopub, on),
+        onStall: (ms) =>
+          log("warn", `iopub: a subscriber read nothing for ${ms} ms; it misses what it cannot take until it reads again`),
+        onRecover: (passed) => log("info", `iopub: subscribers read again (${passed} messages were sent while one was stalled)`),
+      }),
+    );
     this.comms = new CommManager(this.iopub);
     installRuntimeResolution();
     installTypeResolution(process.cwd());
@@ -86,27 +124,32 @@ export class Kernel {
     bridgeTslabDisplay(
       (content, update) => void this.iopub.publish(update ? "update_display_data" : "display_data", { ...content }),
     );
-    this.handlers = {
-      kernel_info_request: (m, c) => this.reply(c, m, "kernel_info_reply", this.kernelInfo()),
-      execute_request: (m) => this.execute(m),
-      complete_request: (m, c) => this.complete(m, c),
-      inspect_request: (m, c) => this.inspect(m, c),
-      is_complete_request: (m, c) =>
-        this.reply(c, m, "is_complete_reply", { ...this.executor.isComplete(String(m.content.code ?? "")) }),
-      history_request: (m, c) => this.reply(c, m, "history_reply", { status: "ok", history: [] }),
-      comm_info_request: (m, c) => {
-        const target = typeof m.content.target_name === "string" ? m.content.target_name : undefined;
-        return this.reply(c, m, "comm_info_reply", { status: "ok", comms: this.comms.info(target) });
-      },
-      comm_open: (m) => this.comms.handleOpen(m),
-      comm_msg: (m) => this.comms.handleMsg(m),
-      comm_close: (m) => this.comms.handleClose(m),
-      interrupt_request: (m, c) => {
-        this.executor.interrupt();
-        return this.reply(c, m, "interrupt_reply", { status: "ok" });
-      },
-      shutdown_request: (m, c) => this.shutdown(m, c),
-    };
+    this.handlers = new Map<string, Handler>([
+      ["kernel_info_request", (m, c) => this.answer(c, m, "kernel_info_reply", kernelInfoReply())],
+      ["execute_request", (m) => this.execute(m)],
+      ["complete_request", (m, c) => this.answer(c, m, "complete_reply", completeReply(this.executor, m.content))],
+      ["inspect_request", (m, c) => this.answer(c, m, "inspect_reply", inspectReply(this.executor, m.content))],
+      ["is_complete_request", (m, c) => this.answer(c, m, "is_complete_reply", isCompleteReply(this.executor, m.content))],
+      ["history_request", (m, c) => this.reply(c, m, "history_reply", { status: "ok", history: [] })],
+      [
+        "comm_info_request",
+        (m, c) => {
+          const target = typeof m.content.target_name === "string" ? m.content.target_name : undefined;
+          return this.reply(c, m, "comm_info_reply", { status: "ok", comms: this.comms.info(target) });
+        },
+      ],
+      ["comm_open", (m) => this.comms.handleOpen(m)],
+      ["comm_msg", (m) => this.comms.handleMsg(m)],
+      ["comm_close", (m) => this.comms.handleClose(m)],
+      [
+        "interrupt_request",
+        (m, c) => {
+          this.executor.interrupt();
+          return this.reply(c, m, "interrupt_reply", { status: "ok" });
+        },
+      ],
+      ["shutdown_request", (m, c) => this.shutdown(m, c)],
+    ]);
   }
 
   /** Binds all sockets and starts serving. */
@@ -144,11 +187,11 @@ export class Kernel {
     }
   }
 
-  /** Decodes one incoming message and routes it; malformed or badly signed messages are logged and dropped. */
+  /** Decodes one incoming message and routes it; malformed, badly signed or replayed messages are logged and dropped. */
   private receive(channel: Channel, frames: Buffer[]): void {
     let msg: JupyterMessage;
     try {
-      msg = decode(frames, this.session.signer);
+      msg = decode(frames, this.session.signer, this.session.digests);
     } catch (err) {
       log("warn", `${channel}: dropped message: ${(err as Error).message}`);
       return;
@@ -165,11 +208,11 @@ export class Kernel {
 
   /** Serves one request between busy and idle, parented to it; a timeout bounds how long it holds busy. */
   private async handle(msg: JupyterMessage, channel: Channel, timeoutMs?: number): Promise<void> {
-    const handler = this.handlers[msg.header.msg_type];
+    const handler = this.handlers.get(msg.header.msg_type);
     await this.iopub.status("busy", msg.header);
     try {
       if (!handler) {
-        log("warn", `${channel}: unknown msg_type "${msg.header.msg_type}" ignored`);
+        log("warn", `${channel}: unknown msg_type ${JSON.stringify(brief(msg.header.msg_type))} ignored`);
         return;
       }
       const work = runInContext({ parent: msg.header }, () => Promise.resolve().then(() => handler(msg, channel)));
@@ -184,38 +227,36 @@ export class Kernel {
           }, timeoutMs);
         });
         await Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
-        work.catch((err) => log("error", `${msg.header.msg_type} handler failed late: ${(err as Error)?.stack ?? err}`));
+        work.catch((err) => this.logFailure(msg, err, " late"));
       }
     } catch (err) {
-      log("error", `${msg.header.msg_type} handler failed: ${(err as Error)?.stack ?? err}`);
+      this.logFailure(msg, err, "");
     } finally {
       await this.iopub.status("idle", msg.header);
     }
   }
 
+  /**
+   * Logs a handler's error. A BadMessageError (recognised by name: widget code throws it for frontend
+   * messages it cannot apply) is the message's fault: logged as a dropped message, without a stack.
+   */
+  private logFailure(msg: JupyterMessage, err: unknown, when: string): void {
+    if ((err as Error)?.name === "BadMessageError") {
+      log("warn", `${brief(msg.header.msg_type)} dropped${when}: ${(err as Error).message}`);
+    } else {
+      log("error", `${msg.header.msg_type} handler failed${when}: ${(err as Error)?.stack ?? err}`);
+    }
+  }
+
+  /** Sends a reply built by kernel/requests; a refused request is also logged, naming the problem. */
+  private answer(channel: Channel, request: JupyterMessage, msgType: string, reply: ReplyContent): Promise<void> {
+    if (reply.problem) log("warn", `${channel}: ${request.header.msg_type} refused: ${reply.problem}`);
+    return this.reply(channel, request, msgType, reply.content);
+  }
+
   private reply(channel: Channel, request: JupyterMessage, msgType: string, content: Record<string, unknown>): Promise<void> {
     const { frames } = this.session.build({ msgType, content, parent: request.header, identities: request.identities });
     return this.queues[channel].send(frames);
-  }
-
-  private kernelInfo(): Record<string, unknown> {
-    return {
-      status: "ok",
-      protocol_version: PROTOCOL_VERSION,
-      implementation: "tslens",
-      implementation_version: VERSION,
-      language_info: {
-        name: "typescript",
-        version: TS_VERSION,
-        mimetype: "text/typescript",
-        file_extension: ".ts",
-        codemirror_mode: { name: "javascript", typescript: true },
-        pygments_lexer: "typescript",
-      },
-      banner: `tslens ${VERSION} — TypeScript ${TS_VERSION} on Node.js ${process.version} (tslab executor)`,
-      help_links: [],
-      debugger: false,
-    };
   }
 
   private enqueueExecute(msg: JupyterMessage): void {
@@ -261,6 +302,8 @@ export class Kernel {
     });
     cell.running = false;
     this.runningCell = undefined;
+    // The cell's output goes out before its reply (and, through publish(), before anything else on IOPub).
+    await this.iopub.flushStream();
     if (outcome.ok) {
       await this.reply("shell", msg, "execute_reply", {
         status: "ok",
@@ -309,30 +352,6 @@ export class Kernel {
     }
   }
 
-  private complete(msg: JupyterMessage, channel: Channel): Promise<void> {
-    const code = String(msg.content.code ?? "");
-    const cursor = Number(msg.content.cursor_pos ?? code.length);
-    const c = this.executor.complete(code, cursor);
-    return this.reply(channel, msg, "complete_reply", {
-      status: "ok",
-      matches: c.matches,
-      cursor_start: c.cursorStart,
-      cursor_end: c.cursorEnd,
-      metadata: {},
-    });
-  }
-
-  private inspect(msg: JupyterMessage, channel: Channel): Promise<void> {
-    const code = String(msg.content.code ?? "");
-    const text = this.executor.inspect(code, Number(msg.content.cursor_pos ?? code.length));
-    return this.reply(channel, msg, "inspect_reply", {
-      status: "ok",
-      found: text !== "",
-      data: text ? { "text/plain": text } : {},
-      metadata: {},
-    });
-  }
-
   private async shutdown(msg: JupyterMessage, channel: Channel): Promise<void> {
     const content = { status: "ok", restart: msg.content.restart === true };
     await this.reply(channel, msg, "shutdown_reply", content);
@@ -344,7 +363,10 @@ export class Kernel {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.all([this.iopub.flush(), this.queues.shell.flush(), this.queues.control.flush()]);
+    let timer: NodeJS.Timeout | undefined;
+    const sent = Promise.all([this.iopub.flush(), this.queues.shell.flush(), this.queues.control.flush()]);
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_FLUSH_TIMEOUT_MS)));
+    await Promise.race([sent, timedOut]).finally(() => clearTimeout(timer));
     this.restoreStdio?.();
     for (const socket of Object.values(this.sockets)) socket.close();
     this.executor.close();

@@ -1,7 +1,8 @@
 /**
  * Routes process.stdout / process.stderr writes (console.log in cells and in
- * widget callbacks) to IOPub `stream` messages parented by the async context.
- * Writes made where no request was ever served go to the real stream.
+ * widget callbacks) to IOPub `stream` output parented by the async context
+ * (coalesced into few messages, see IOPub.stream). Writes made where no request
+ * was ever served go to the real stream.
  */
 import type { IOPub } from "./iopub";
 
@@ -20,7 +21,7 @@ export function redirectStdio(iopub: IOPub): () => void {
       }
       const encoding = typeof encodingOrCb === "string" ? (encodingOrCb as BufferEncoding) : "utf8";
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(encoding);
-      void iopub.publish("stream", { name, text });
+      iopub.stream(name, text);
       if (typeof callback === "function") process.nextTick(callback as () => void);
       return true;
     };

@@ -94,8 +94,23 @@ function parseJsonFrame(frame: Buffer, name: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Decodes frames received on a socket; throws WireError on malformed input or a bad signature. */
-export function decode(frames: Buffer[], signer: Signer): JupyterMessage {
+/** Where a receiver remembers signatures it has seen (see DigestHistory in session.ts). */
+export interface SignatureHistory {
+  /** Records a signature; false when it was seen before. */
+  add(signature: string): boolean;
+}
+
+/** A client-chosen string quoted for an error message, cut to a readable length. */
+function quoted(text: string, max = 100): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
+/**
+ * Decodes frames received on a socket; throws WireError on malformed input or a
+ * bad signature. With `history` and a signing key, a message whose signature
+ * was already received is rejected as a replay (the error names its msg_id and type).
+ */
+export function decode(frames: Buffer[], signer: Signer, history?: SignatureHistory): JupyterMessage {
   const delimiterIndex = frames.findIndex((f) => f.length === DELIMITER.length && f.toString("latin1") === DELIMITER);
   if (delimiterIndex < 0) throw new WireError("missing <IDS|MSG> delimiter");
   if (frames.length < delimiterIndex + 6) {
@@ -109,6 +124,11 @@ export function decode(frames: Buffer[], signer: Signer): JupyterMessage {
   const header = parseJsonFrame(jsonFrames[0], "header");
   if (typeof header.msg_type !== "string" || typeof header.msg_id !== "string") {
     throw new WireError("header lacks msg_id or msg_type");
+  }
+  if (history && signer.enabled && !history.add(signature)) {
+    throw new WireError(
+      `replayed message: signature already seen (msg_id ${quoted(header.msg_id)}, msg_type ${quoted(header.msg_type)})`,
+    );
   }
   return {
     identities: frames.slice(0, delimiterIndex).map(ownBytes),
