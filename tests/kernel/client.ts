@@ -58,6 +58,14 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** The text of the `name` stream messages among `msgs`, joined. */
+export function streamText(msgs: Received[], name: "stdout" | "stderr" = "stdout"): string {
+  return msgs
+    .filter((m) => m.header.msg_type === "stream" && m.content.name === name)
+    .map((m) => String(m.content.text))
+    .join("");
+}
+
 export class KernelClient {
   /** The client's own session id (header.session of requests). */
   readonly clientSession = randomUUID();
@@ -299,6 +307,18 @@ export class KernelClient {
     });
     const outputs = result.iopub.filter((m) => m.header.msg_type !== "status" && m.header.msg_type !== "execute_input");
     return { ...result, outputs };
+  }
+
+  /** Runs a cell that must succeed (asserted); returns what execute() returns. */
+  async run(code: string): Promise<Collected & { msgId: string; outputs: Received[] }> {
+    const result = await this.execute(code);
+    if (result.reply?.content.status !== "ok") throw new Error(`cell failed: ${JSON.stringify(result.reply?.content)}`);
+    return result;
+  }
+
+  /** Evaluates a JSON-serialisable expression in the kernel (printed by a cell, parsed here). */
+  async evaluate(expression: string): Promise<unknown> {
+    return JSON.parse(streamText((await this.run(`console.log(JSON.stringify(${expression}))`)).outputs));
   }
 
   /** Waits for an IOPub message matching `predicate` that arrives at index ≥ `from` of `received`. */

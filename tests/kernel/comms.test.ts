@@ -25,22 +25,8 @@ describe("widget comms over the wire", function () {
     await k?.stop();
   });
 
-  /** Runs `code` that must succeed; returns its collected messages. */
-  async function run(code: string) {
-    const result = await k.execute(code);
-    assert.equal(result.reply?.content.status, "ok", `cell failed: ${JSON.stringify(result.reply?.content)}`);
-    return result;
-  }
-
-  /** Evaluates a JSON-serialisable expression in the kernel. */
-  async function evaluate(expression: string): Promise<unknown> {
-    const { outputs } = await run(`console.log(JSON.stringify(${expression}))`);
-    const text = outputs
-      .filter((m) => m.header.msg_type === "stream")
-      .map((m) => m.content.text)
-      .join("");
-    return JSON.parse(text);
-  }
+  const run = (code: string) => k.run(code);
+  const evaluate = (expression: string) => k.evaluate(expression);
 
   /** The model id shown by a cell (execute_result or display_data with the widget view). */
   function shownModelId(outputs: Received[]): string {

@@ -6,20 +6,13 @@
 import assert from "node:assert/strict";
 import * as zmq from "zeromq";
 import { encode } from "../../kernel/wire";
-import { KernelClient, Received } from "./client";
+import { KernelClient, Received, streamText } from "./client";
 import { Tally } from "./tally";
 
 const WIDGET_VIEW = "application/vnd.jupyter.widget-view+json";
 
 const types = (msgs: Received[]) =>
   msgs.map((m) => (m.header.msg_type === "status" ? `status:${m.content.execution_state}` : m.header.msg_type));
-
-/** The text of a cell's stream messages, joined. */
-const streamText = (msgs: Received[], name = "stdout") =>
-  msgs
-    .filter((m) => m.header.msg_type === "stream" && m.content.name === name)
-    .map((m) => String(m.content.text))
-    .join("");
 
 describe("kernel hardening", function () {
   this.timeout(180_000);
@@ -33,17 +26,8 @@ describe("kernel hardening", function () {
     await k?.stop();
   });
 
-  /** Runs `code` that must succeed. */
-  async function run(code: string) {
-    const result = await k.execute(code);
-    assert.equal(result.reply?.content.status, "ok", `cell failed: ${JSON.stringify(result.reply?.content)}`);
-    return result;
-  }
-
-  /** Evaluates a JSON-serialisable expression in the kernel. */
-  async function evaluate(expression: string): Promise<unknown> {
-    return JSON.parse(streamText((await run(`console.log(JSON.stringify(${expression}))`)).outputs));
-  }
+  const run = (code: string) => k.run(code);
+  const evaluate = (expression: string) => k.evaluate(expression);
 
   /** Model id of the widget a cell shows. */
   function shownModelId(outputs: Received[]): string {
