@@ -4,7 +4,7 @@
  * traffic arrives on shell as comm_open / comm_msg / comm_close.
  */
 import { randomUUID } from "crypto";
-import type { BinaryData, Comm, CommMessage, CommTargetHandler } from "./host-api";
+import type { BinaryData, Comm, CommMessage, CommTargetHandler } from "../src/common/host";
 import type { IOPub } from "./iopub";
 import { log } from "./log";
 import type { JupyterMessage } from "./wire";

@@ -6,7 +6,7 @@
  * comm_msg. AsyncLocalStorage carries that across awaits and timers.
  */
 import { AsyncLocalStorage } from "async_hooks";
-import type { CellRef } from "./host-api";
+import type { CellRef } from "../src/common/host";
 import type { MessageHeader } from "./wire";
 
 /** A cell while it executes: hooks to run before its reply. */

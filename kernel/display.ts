@@ -4,7 +4,7 @@
  * bundle; everything else is shown as text/plain, as Node's inspector prints it.
  */
 import { inspect } from "util";
-import { MIME_BUNDLE_KEY, MimeBundle } from "./host-api";
+import { MIME_BUNDLE_KEY, MimeBundle } from "../src/common/host";
 
 /** True when `value` provides its own MIME bundle. */
 export function hasMimeBundle(value: unknown): value is { [MIME_BUNDLE_KEY](): MimeBundle } {

@@ -5,7 +5,7 @@
  */
 import type { CommManager } from "./comms";
 import { CellState, currentContext } from "./context";
-import { CellRef, HOST_KEY, KernelHost, MimeBundle, WidgetStateSource } from "./host-api";
+import { CellRef, HOST_KEY, KernelHost, MimeBundle, WidgetStateSource } from "../src/common/host";
 import type { IOPub } from "./iopub";
 
 /** Control comm target of the ipywidgets protocol (control protocol 1.0.0). */

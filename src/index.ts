@@ -6,8 +6,8 @@
  *   const { logits, cache } = model.runWithCache("The cat sat. The cat");
  */
 export * from "./widgets";
-export { MIME_BUNDLE_KEY } from "../kernel/host-api";
-export type { MimeBundle } from "../kernel/host-api";
+export { MIME_BUNDLE_KEY } from "./common/host";
+export type { MimeBundle } from "./common/host";
 export { loadModel } from "./model/loadModel";
 export type { LoadModelOptions } from "./model/loadModel";
 export { HookedTransformer } from "./model/hookedTransformer";

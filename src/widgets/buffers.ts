@@ -4,7 +4,7 @@
  * (an object key is deleted, an array element becomes null) and travels as a
  * raw buffer frame; on receive, buffers are put back at their paths.
  */
-import type { BinaryData } from "../../kernel/host-api";
+import type { BinaryData } from "../common/host";
 
 /** A path into nested state: object keys and array indices. */
 export type BufferPath = (string | number)[];

@@ -7,7 +7,7 @@
  * comm_msg's output (Output-widget semantics), so prints and displays appear
  * under the cell that created the widget.
  */
-import type { CellRef } from "../../kernel/host-api";
+import type { CellRef } from "../common/host";
 import { kernelHost } from "./host";
 
 /** An Output widget used as a capture target. */

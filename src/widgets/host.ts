@@ -1,8 +1,8 @@
 /**
  * Access to the kernel host (the comm API) from library code.
  */
-import { HOST_KEY } from "../../kernel/host-api";
-import type { KernelHost } from "../../kernel/host-api";
+import { HOST_KEY } from "../common/host";
+import type { KernelHost } from "../common/host";
 
 /** The kernel host, or a clear error when not running inside the tslens kernel. */
 export function kernelHost(): KernelHost {

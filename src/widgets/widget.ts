@@ -13,8 +13,8 @@
  * so values just received are not sent back. Callbacks triggered by the
  * frontend print into the cell that created the widget (see cellOutput.ts).
  */
-import { MIME_BUNDLE_KEY } from "../../kernel/host-api";
-import type { BinaryData, Comm, CommMessage, MimeBundle } from "../../kernel/host-api";
+import { MIME_BUNDLE_KEY } from "../common/host";
+import type { BinaryData, Comm, CommMessage, MimeBundle } from "../common/host";
 import { BadMessageError, bareRecord, checkDepth, describeValue, hasOwn, isBinary, putBuffers, removeBuffers } from "./buffers";
 import { callbackOutputFor, OutputSink, runCapturing } from "./cellOutput";
 import { defaultState } from "./controls/defaults";

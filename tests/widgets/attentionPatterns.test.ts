@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { loadImage, createCanvas } from "@napi-rs/canvas";
 import { attentionPatterns, HookedTransformer, loadModel, tf } from "../../src";
-import { MIME_BUNDLE_KEY } from "../../kernel/host-api";
+import { MIME_BUNDLE_KEY } from "../../src/common/host";
 import { quantise, valueRange } from "../../src/widgets/views/quantise";
 import { REPO_ROOT } from "../support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";

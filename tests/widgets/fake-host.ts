@@ -2,8 +2,8 @@
  * An in-process stand-in for the kernel host, recording what widgets send, so
  * widget logic can be tested without a kernel process.
  */
-import { HOST_KEY } from "../../kernel/host-api";
-import type { BinaryData, CellRef, Comm, CommMessage, KernelHost, MimeBundle, WidgetStateSource } from "../../kernel/host-api";
+import { HOST_KEY } from "../../src/common/host";
+import type { BinaryData, CellRef, Comm, CommMessage, KernelHost, MimeBundle, WidgetStateSource } from "../../src/common/host";
 
 /** One message a widget sent through the fake host. */
 export interface Sent {

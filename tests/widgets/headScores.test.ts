@@ -16,7 +16,7 @@ import {
   Text,
   tf,
 } from "../../src";
-import { MIME_BUNDLE_KEY } from "../../kernel/host-api";
+import { MIME_BUNDLE_KEY } from "../../src/common/host";
 import { REPO_ROOT } from "../support/paths";
 import { scoresGrid } from "../../src/widgets/views/headScoresSnapshot";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";

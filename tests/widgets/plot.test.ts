@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { plot } from "../../src";
-import { MIME_BUNDLE_KEY } from "../../kernel/host-api";
+import { MIME_BUNDLE_KEY } from "../../src/common/host";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";
 import { decodePng, DrawnText, meanRow, Pixels, pixelAt, recordText, Rgb } from "./png-pixels";
 

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { coloredTokens, HookedTransformer, loadModel, logitLens, tf } from "../../src";
-import { MIME_BUNDLE_KEY } from "../../kernel/host-api";
+import { MIME_BUNDLE_KEY } from "../../src/common/host";
 import { REPO_ROOT } from "../support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";
 

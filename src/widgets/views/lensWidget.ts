@@ -4,8 +4,8 @@
  * snapshot and a one-line text, for places where the view cannot run (GitHub, untrusted or
  * exported notebooks, VS Code without the extension).
  */
-import { MIME_BUNDLE_KEY } from "../../../kernel/host-api";
-import type { MimeBundle } from "../../../kernel/host-api";
+import { MIME_BUNDLE_KEY } from "../../common/host";
+import type { MimeBundle } from "../../common/host";
 import { Layout } from "../controls/base";
 import { Widget } from "../widget";
 

@@ -2,10 +2,11 @@
  * The contract between the tslens kernel and library code running in it.
  *
  * The kernel publishes one object implementing `KernelHost` on
- * `globalThis[HOST_KEY]`. Library code (src/widgets, or any other copy of the
- * library a notebook loads) talks to the kernel only through it, so two copies
- * of the library still share one comm registry and one output routing.
- * This file holds types only; it has no runtime dependency on the kernel.
+ * `globalThis[HOST_KEY]`. Library code (src/widget-core, or any other copy of
+ * the library a notebook loads) talks to the kernel only through it, so two
+ * copies of the library still share one comm registry and one output routing.
+ * Part of the neutral common layer: kernel, library and browser bundle import
+ * it; it holds types and two symbols only and imports nothing.
  */
 
 /** The global key under which the kernel host lives. */
