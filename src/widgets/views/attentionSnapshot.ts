@@ -3,9 +3,9 @@
  * and name), the selected head large with its tokens on both axes, and the colour legend with
  * its min and max. Token text is drawn as text.
  */
-import { headColor } from "../../../widgets/src/draw/colors";
-import { headPixels, QuantisedPatterns } from "../../../widgets/src/draw/pattern";
-import { displayToken } from "../../../widgets/src/draw/tokens";
+import { headColor } from "../../common/draw/colors";
+import { headPixels, QuantisedPatterns } from "../../common/draw/pattern";
+import { displayToken } from "../../common/draw/tokens";
 import { Context2D, drawLegend, drawPixels, renderPng } from "./canvas";
 
 /** What the snapshot shows. */

@@ -3,8 +3,8 @@
  * Loaded on first use; without it, views simply carry no PNG.
  */
 import type * as NapiCanvas from "@napi-rs/canvas";
-import { rampPixels } from "../../../widgets/src/draw/pattern";
-import { formatValue } from "../../../widgets/src/draw/tokens";
+import { rampPixels } from "../../common/draw/pattern";
+import { formatValue } from "../../common/draw/tokens";
 
 type CanvasModule = typeof NapiCanvas;
 export type Context2D = NapiCanvas.SKRSContext2D;

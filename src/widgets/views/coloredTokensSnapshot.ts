@@ -2,9 +2,9 @@
  * The PNG snapshot of coloured tokens: the tokens as text in rows, each on its colour, the set's
  * name, and a legend with min and max.
  */
-import { colorOf, cssColor } from "../../../widgets/src/draw/colors";
-import { rampPixels } from "../../../widgets/src/draw/pattern";
-import { displayToken, formatValue } from "../../../widgets/src/draw/tokens";
+import { colorOf, cssColor } from "../../common/draw/colors";
+import { rampPixels } from "../../common/draw/pattern";
+import { displayToken, formatValue } from "../../common/draw/tokens";
 import { drawPixels, renderPng } from "./canvas";
 
 /** What the snapshot shows. */

@@ -3,7 +3,7 @@
  * along the bottom, one cell per (layer, head) on the same colour scale (colorOf, centred on 0),
  * the value written in each cell when it fits, the selected cell framed, and the legend.
  */
-import { colorOf, cssColor } from "../../../widgets/src/draw/colors";
+import { colorOf, cssColor } from "../../common/draw/colors";
 import { drawLegend, renderPng } from "./canvas";
 
 /** What the snapshot shows. */

@@ -2,8 +2,8 @@
  * The PNG snapshot of a logit lens: layers down, positions across (at most MAX_POSITIONS), each
  * cell the top token as text on its probability's colour.
  */
-import { colorOf, cssColor } from "../../../widgets/src/draw/colors";
-import { displayToken } from "../../../widgets/src/draw/tokens";
+import { colorOf, cssColor } from "../../common/draw/colors";
+import { displayToken } from "../../common/draw/tokens";
 import { renderPng } from "./canvas";
 
 /** What the snapshot shows. */

@@ -5,7 +5,7 @@
  * categories, or the layout's tickvals/ticktext — axis titles, the title and a legend. Other trace
  * types are listed by name only.
  */
-import type { Rgb } from "../../../widgets/src/draw/colors";
+import type { Rgb } from "../../common/draw/colors";
 import type { Figure } from "./plot";
 import { Context2D, renderPng } from "./canvas";
 import { ColourScale, heatmapScale, linearTicks, PLOTLY_COLORWAY, tickLabels } from "./plotSnapshotScales";

@@ -3,7 +3,7 @@
  * (the named ones, an explicit list of stops, reversescale) and how a heatmap's zmin/zmax/zmid pick
  * the ends of the scale, its default trace colours, and round tick values for a linear axis.
  */
-import type { Rgb } from "../../../widgets/src/draw/colors";
+import type { Rgb } from "../../common/draw/colors";
 
 type Stops = [number, string][];
 

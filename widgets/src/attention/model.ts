@@ -1,6 +1,6 @@
 /** The attention-patterns model: traits as the kernel sends them (see src/widgets/views/attentionPatterns.ts). */
 import { DOMWidgetModel, ISerializers } from "@jupyter-widgets/base";
-import type { QuantisedPatterns } from "../draw/pattern";
+import type { QuantisedPatterns } from "../../../src/common/draw/pattern";
 import { bytesSerializer } from "../serializers";
 import { MODULE_NAME, MODULE_VERSION } from "../version";
 

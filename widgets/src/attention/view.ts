@@ -5,9 +5,9 @@
  * the token colours and in the large pattern; clicking locks it. Token text is set as text only.
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { byteColors, headColor } from "../draw/colors";
-import { cellValue, headPixels, isMasked, QuantisedPatterns, rampPixels } from "../draw/pattern";
-import { displayToken, formatValue, positionLabel } from "../draw/tokens";
+import { byteColors, headColor } from "../../../src/common/draw/colors";
+import { cellValue, headPixels, isMasked, QuantisedPatterns, rampPixels } from "../../../src/common/draw/pattern";
+import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
 import { floatsSerializer } from "../serializers";
 import { addStyle } from "../style";
 import type { AttentionPatternsModel } from "./model";

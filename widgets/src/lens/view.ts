@@ -4,8 +4,8 @@
  * top k with probabilities. Every string is set as text.
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { colorOf, cssColor } from "../draw/colors";
-import { displayToken, formatValue, positionLabel } from "../draw/tokens";
+import { colorOf, cssColor } from "../../../src/common/draw/colors";
+import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
 import { addStyle } from "../style";
 import type { LogitLensModel } from "./model";
 

@@ -3,9 +3,9 @@
  * min and max, the value of the hovered token, and a selector between value sets (`selected`).
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { colorOf, cssColor } from "../draw/colors";
-import { rampPixels } from "../draw/pattern";
-import { displayToken, formatValue, positionLabel } from "../draw/tokens";
+import { colorOf, cssColor } from "../../../src/common/draw/colors";
+import { rampPixels } from "../../../src/common/draw/pattern";
+import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
 import { addStyle } from "../style";
 import type { ColoredTokensModel } from "./model";
 
