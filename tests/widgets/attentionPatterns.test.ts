@@ -8,7 +8,7 @@ import * as path from "path";
 import { loadImage, createCanvas } from "@napi-rs/canvas";
 import { attentionPatterns, HookedTransformer, loadModel, tf } from "../../src";
 import { MIME_BUNDLE_KEY } from "../../src/common/host";
-import { quantise, valueRange } from "../../src/widgets/views/quantise";
+import { quantise, valueRange } from "../../src/common/quantise";
 import { REPO_ROOT } from "../support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";
 

@@ -3,29 +3,12 @@
  * the browser or in the kernel's canvas). Patterns arrive quantised: byte b stands for
  * min + b/255·(max − min).
  */
+import type { QuantisedPatterns } from "../quantise";
 import { byteColors, MASKED } from "./colors";
-
-/** Quantised patterns [heads, queries, keys] and their scale. */
-export interface QuantisedPatterns {
-  bytes: Uint8Array;
-  heads: number;
-  queries: number;
-  keys: number;
-  min: number;
-  max: number;
-  /** Grey out keys after the query (causal mask); queries are the last `queries` of the keys' positions. */
-  maskUpper: boolean;
-}
 
 /** True when key `k` is masked for query `q`: queries sit at the last positions of the key sequence. */
 export function isMasked(p: QuantisedPatterns, q: number, k: number): boolean {
   return p.maskUpper && k > q + (p.keys - p.queries);
-}
-
-/** The value of a cell, from its byte. */
-export function cellValue(p: QuantisedPatterns, head: number, q: number, k: number): number {
-  const b = p.bytes[(head * p.queries + q) * p.keys + k];
-  return p.min + (b / 255) * (p.max - p.min);
 }
 
 /** RGBA pixels [queries, keys] of one head. */

@@ -7,7 +7,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { attentionPng } from "./attentionSnapshot";
 import { LensWidget, viewState } from "./lensWidget";
-import { quantise, valueRange } from "./quantise";
+import { quantise, valueRange } from "../../common/quantise";
 
 /** Options of attentionPatterns. */
 export interface AttentionPatternsOptions {

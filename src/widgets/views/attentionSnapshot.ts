@@ -4,7 +4,8 @@
  * its min and max. Token text is drawn as text.
  */
 import { headColor } from "../../common/draw/colors";
-import { headPixels, QuantisedPatterns } from "../../common/draw/pattern";
+import { headPixels } from "../../common/draw/pattern";
+import type { QuantisedPatterns } from "../../common/quantise";
 import { displayToken } from "../../common/draw/tokens";
 import { Context2D, drawLegend, drawPixels, renderPng } from "./canvas";
 

@@ -6,7 +6,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { coloredTokensPng } from "./coloredTokensSnapshot";
 import { LensWidget, viewState } from "./lensWidget";
-import { scaleWithZero } from "./quantise";
+import { scaleWithZero } from "../../common/quantise";
 
 /** Options of coloredTokens. */
 export interface ColoredTokensOptions {

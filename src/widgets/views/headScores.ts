@@ -5,7 +5,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { headScoresPng } from "./headScoresSnapshot";
 import { LensWidget, viewState } from "./lensWidget";
-import { scaleWithZero } from "./quantise";
+import { scaleWithZero } from "../../common/quantise";
 
 /** A head, by layer and index. */
 export interface HeadRef {

@@ -1,7 +1,7 @@
 /** The attention-patterns model: traits as the kernel sends them (see src/widgets/views/attentionPatterns.ts). */
 import { DOMWidgetModel, ISerializers } from "@jupyter-widgets/base";
-import type { QuantisedPatterns } from "../../../src/common/draw/pattern";
-import { bytesSerializer } from "../serializers";
+import type { QuantisedPatterns } from "../../../src/common/quantise";
+import { bytesSerializer } from "../../../src/common/quantise";
 import { MODULE_NAME, MODULE_VERSION } from "../version";
 
 export class AttentionPatternsModel extends DOMWidgetModel {

@@ -6,9 +6,10 @@
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
 import { byteColors, headColor } from "../../../src/common/draw/colors";
-import { cellValue, headPixels, isMasked, QuantisedPatterns, rampPixels } from "../../../src/common/draw/pattern";
+import { headPixels, isMasked, rampPixels } from "../../../src/common/draw/pattern";
+import { cellValue, QuantisedPatterns } from "../../../src/common/quantise";
 import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
-import { floatsSerializer } from "../serializers";
+import { floatsSerializer } from "../../../src/common/quantise";
 import { addStyle } from "../style";
 import type { AttentionPatternsModel } from "./model";
 

@@ -1,6 +1,6 @@
 /** The logit-lens model (see src/widgets/views/logitLens.ts for the kernel side). */
 import { DOMWidgetModel, ISerializers } from "@jupyter-widgets/base";
-import { floatsSerializer } from "../serializers";
+import { floatsSerializer } from "../../../src/common/quantise";
 import { MODULE_NAME, MODULE_VERSION } from "../version";
 
 export class LogitLensModel extends DOMWidgetModel {
