@@ -3,7 +3,7 @@
 tslens's kernel-side controls start from exactly this state, so frontends see
 what they would see from ipykernel. Run with the project's .venv python:
 
-    .venv/bin/python scripts/record_widget_defaults.py > src/widgets/controls/defaults.json
+    .venv/bin/python scripts/record_widget_defaults.py > src/controls/defaults.json
 
 The test suite re-runs it and compares with the committed file.
 """

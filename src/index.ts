@@ -5,7 +5,9 @@
  *   const model = await lens.loadModel("path/to/hf-folder");
  *   const { logits, cache } = model.runWithCache("The cat sat. The cat");
  */
-export * from "./widgets";
+export * from "./widget-core";
+export * from "./controls";
+export * from "./views";
 export { MIME_BUNDLE_KEY } from "./common/host";
 export type { MimeBundle } from "./common/host";
 export { loadModel } from "./model/loadModel";

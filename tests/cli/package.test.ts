@@ -60,7 +60,7 @@ describe("tslens as an npm package (pack, install without the native download, r
       "bin/tslens.js",
       "dist/src/index.js",
       "dist/src/index.d.ts",
-      "dist/src/widgets/controls/defaults.json",
+      "dist/src/controls/defaults.json",
       "dist/kernel/cli.js",
       "models/attn-only-2l/model.safetensors",
       "models/attn-only-2l/tokenizer.json",

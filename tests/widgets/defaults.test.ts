@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import recorded from "../../src/widgets/controls/defaults.json";
+import recorded from "../../src/controls/defaults.json";
 import { REPO_ROOT, venvBin } from "../support/paths";
 
 describe("widgets/controls/defaults.json", function () {

@@ -4,8 +4,8 @@
  */
 import { strict as assert } from "assert";
 import { Button, Dropdown, HBox, IntSlider, Output, Text, Widget, camelName, wireName } from "../../src";
-import { BadMessageError, checkDepth, putBuffers, removeBuffers } from "../../src/widgets/buffers";
-import recorded from "../../src/widgets/controls/defaults.json";
+import { BadMessageError, checkDepth, putBuffers, removeBuffers } from "../../src/widget-core/buffers";
+import recorded from "../../src/controls/defaults.json";
 import { FakeHost, installFakeHost, removeFakeHost } from "./fake-host";
 
 function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; stderr: string }> {

@@ -1,0 +1,186 @@
+/**
+ * attentionPatterns on the kernel side (fake host): the patterns travel as one byte per weight
+ * that decodes to the real pattern, the display bundle carries a PNG snapshot and a text line,
+ * selecting a head works both ways, and bad input gets clear errors.
+ */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { loadImage, createCanvas } from "@napi-rs/canvas";
+import { attentionPatterns, HookedTransformer, loadModel, tf } from "../..";
+import { MIME_BUNDLE_KEY } from "../../common/host";
+import { quantise, valueRange } from "../../common/quantise";
+import { REPO_ROOT } from "../../../tests/support/paths";
+import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
+
+const HOSTILE = "<img src=x onerror=alert(1)>";
+
+/** RGBA pixels of a PNG. */
+async function pngPixels(base64: string): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
+  const image = await loadImage(Buffer.from(base64, "base64"));
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(image, 0, 0);
+  return { data: ctx.getImageData(0, 0, image.width, image.height).data, width: image.width, height: image.height };
+}
+
+describe("attentionPatterns (kernel side)", function () {
+  this.timeout(60_000);
+  let host: FakeHost;
+  let model: HookedTransformer;
+  before(async () => (model = await loadModel(path.join(REPO_ROOT, "models", "attn-only-2l"))));
+  after(() => model?.dispose());
+  beforeEach(() => (host = installFakeHost()));
+  afterEach(() => removeFakeHost());
+
+  it("sends the patterns as bytes that decode to the real pattern within half a level", () => {
+    const tokens = [[0, 11, 42, 7, 99, 11, 42, 7]];
+    const { cache } = model.runWithCache(tokens, { namesFilter: (n) => n.endsWith("hook_pattern"), returnType: "none" });
+    const pattern = cache.get("blocks.1.attn.hook_pattern"); // [1, heads, 8, 8]
+    const strs = model.toStrTokens(tf.tensor2d(tokens, undefined, "int32"));
+    const view = attentionPatterns({ tokens: strs, attention: pattern, layers: 1 });
+    const open = host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!;
+    const state = open.data.state as Record<string, unknown>;
+    assert.equal(state._model_module, "tslens-widgets");
+    assert.equal(state._view_name, "AttentionPatternsView");
+    assert.deepEqual(open.data.buffer_paths, [["patterns"]]);
+    const bytes = open.buffers[0] as Uint8Array;
+    const heads = model.cfg.nHeads;
+    assert.equal(bytes.byteLength, heads * 8 * 8, "one byte per weight");
+    assert.deepEqual([state.n_heads, state.n_queries, state.n_keys, state.value_min, state.value_max], [heads, 8, 8, 0, 1]);
+    assert.deepEqual(
+      state.head_names,
+      Array.from({ length: heads }, (_, h) => `L1H${h}`),
+    );
+    const real = pattern.dataSync();
+    const worst = Math.max(...Array.from(real, (v, i) => Math.abs(bytes[i] / 255 - v)));
+    assert.ok(worst <= 0.5 / 255 + 1e-7, `worst decoding error ${worst}`);
+    assert.ok(
+      Array.from(bytes).some((b) => b > 0 && b < 255),
+      "not all levels are extremes",
+    );
+    cache.dispose();
+  });
+
+  it("displays a live view plus a PNG snapshot (non-blank, token labels drawn) and a text line", async () => {
+    const n = 6;
+    const rows = Array.from({ length: 2 }, (_, h) =>
+      Array.from({ length: n }, (_, q) =>
+        Array.from({ length: n }, (_, k) => (k <= q ? (h === 0 ? Number(k === q) : 1 / (q + 1)) : 0)),
+      ),
+    );
+    const attention = tf.tensor3d(rows);
+    const tokens = ["<|endoftext|>", " The", HOSTILE, " cat", "\n", " sat"];
+    const view = attentionPatterns({ tokens, attention, selectedHead: 1 });
+    const bundle = view[MIME_BUNDLE_KEY]();
+    assert.equal(bundle.data["text/plain"], "AttentionPatterns(2 heads, 6×6 tokens, selected H1)");
+    assert.deepEqual(bundle.data["application/vnd.jupyter.widget-view+json"], {
+      version_major: 2,
+      version_minor: 0,
+      model_id: view.modelId,
+    });
+    assert.ok(!Object.keys(bundle.data).some((k) => k.includes("html")), "no markup in the bundle");
+    const png = await pngPixels(bundle.data["image/png"] as string);
+    let coloured = 0;
+    for (let i = 0; i < png.data.length; i += 4) if (png.data[i] < 200 && png.data[i + 2] > 120) coloured++;
+    assert.ok(coloured > 1000, `blue pattern pixels in the PNG: ${coloured}`);
+    // The token labels left of the large pattern are drawn (dark pixels in that column).
+    const without = await pngPixels(
+      attentionPatterns({ tokens: tokens.map(() => ""), attention })[MIME_BUNDLE_KEY]().data["image/png"] as string,
+    );
+    const darkLeft = (img: typeof png) => {
+      let dark = 0;
+      for (let y = 0; y < img.height; y++) for (let x = 0; x < 100; x++) if (img.data[(y * img.width + x) * 4] < 100) dark++;
+      return dark;
+    };
+    assert.ok(darkLeft(png) > darkLeft(without) + 50, "token labels appear in the PNG");
+    attention.dispose();
+  });
+
+  it("selectedHead: a click in the view reaches the kernel; setting it in the kernel updates the view", async () => {
+    const attention = tf.fill([3, 4, 4], 0.25);
+    const view = attentionPatterns({ tokens: ["a", "b", "c", "d"], attention });
+    const seen: unknown[] = [];
+    view.on("change:selectedHead", (c) => void seen.push(c.new));
+    await host.comms.get(view.modelId)!.receive({ method: "update", state: { selected_head: 2 }, buffer_paths: [] });
+    assert.equal(view.selectedHead, 2);
+    assert.deepEqual(seen, [2]);
+    view.selectedHead = 1;
+    const last = host.messages(view.modelId).pop()!;
+    assert.deepEqual(last.data, { method: "update", state: { selected_head: 1 }, buffer_paths: [] });
+    assert.throws(() => (view.selectedHead = 3), /selectedHead must be an integer in 0…2, got 3/);
+    attention.dispose();
+  });
+
+  it("sends one head's exact values when the view asks (its tooltips), tagged with the patterns' version", async () => {
+    const values = tf.tensor3d([
+      [
+        [1, 0],
+        [0.123456, 0.876544],
+      ],
+      [
+        [1, 0],
+        [0.5, 0.5],
+      ],
+    ]);
+    const view = attentionPatterns({ tokens: ["a", "b"], attention: values });
+    const comm = host.comms.get(view.modelId)!;
+    await comm.receive({ method: "custom", content: { request: "values", head: 0 } });
+    const reply = host.messages(view.modelId).pop()!;
+    assert.deepEqual(reply.data, { method: "custom", content: { values_for: 0, patterns_version: 0 } });
+    assert.deepEqual(Array.from(reply.buffers[0] as Float32Array), Array.from(values.dataSync().slice(0, 4)));
+    const sent = host.sent.length;
+    await comm.receive({ method: "custom", content: { request: "values", head: 7 } });
+    assert.equal(host.sent.length, sent, "no reply for a head that does not exist");
+    view.update({ tokens: ["x", "y"], attention: values });
+    await comm.receive({ method: "custom", content: { request: "values", head: 1 } });
+    assert.deepEqual(host.messages(view.modelId).pop()!.data, {
+      method: "custom",
+      content: { values_for: 1, patterns_version: 1 },
+    });
+    values.dispose();
+  });
+
+  it("bad input gets errors naming the problem", () => {
+    const attention = tf.fill([2, 3, 3], 1 / 3);
+    const tokens = ["a", "b", "c"];
+    assert.throws(
+      () => attentionPatterns({ tokens: ["a"], attention }),
+      /tokens must be 3 strings \(one per key position\), got 1/,
+    );
+    assert.throws(
+      () => attentionPatterns({ tokens, attention: tf.fill([3, 3], 1) }),
+      /attention must be \[heads, query, key\] or \[batch, heads, query, key\], got \[3,3\]/,
+    );
+    assert.throws(
+      () => attentionPatterns({ tokens, attention, selectedHead: 5 }),
+      /selectedHead must be an integer in 0…1, got 5/,
+    );
+    assert.throws(
+      () => attentionPatterns({ tokens, attention: [attention, tf.fill([2, 2, 3], 0.5)] }),
+      /attention\[1\] is \[2,2,3\] but attention\[0\] is \[2,3,3\]/,
+    );
+    assert.throws(
+      () => attentionPatterns({ tokens, attention: tf.fill([1, 2, 3, 3], 0.5), batchIndex: 1 }),
+      /batchIndex 1 is out of range/,
+    );
+    assert.throws(() => attentionPatterns({ tokens, attention, headNames: ["x"] }), /headNames must name 2 heads, got 1/);
+    assert.equal(
+      host.sent.filter(
+        (m) => m.kind === "open" && (m.data.state as Record<string, unknown>)._model_name === "AttentionPatternsModel",
+      ).length,
+      0,
+      "nothing half-opened",
+    );
+    attention.dispose();
+  });
+
+  it("quantise: bytes on [min, max] within half a level; the range of constant values is widened", () => {
+    const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 3);
+    const [min, max] = valueRange(values);
+    const bytes = quantise(values, min, max);
+    const step = (max - min) / 255;
+    values.forEach((v, i) => assert.ok(Math.abs(min + bytes[i] * step - v) <= step / 2 + 1e-6));
+    assert.deepEqual(valueRange([2, 2]), [1.5, 2.5]);
+    assert.throws(() => quantise([1], 1, 1), /max > min/);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * `coloredTokens({ tokens, values })`: tokens as text on a background coloured by a value per
+ * token (a loss, a neuron, an attribution), with the scale drawn out and the value on hover.
+ * Several named value sets can be given; the view switches between them (`selected`).
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { coloredTokensPng } from "./snapshot";
+import { LensWidget, viewState } from "../core/viewWidget";
+import { scaleWithZero } from "../../common/quantise";
+
+/** Options of coloredTokens. */
+export interface ColoredTokensOptions {
+  tokens: string[];
+  /** One value per token, or several named sets of them. */
+  values: Tensor | number[] | Record<string, Tensor | number[]>;
+  /** Colour scale of every set (default: each set's range, widened to include 0). */
+  min?: number;
+  max?: number;
+  /** The set shown first (default the first). */
+  selected?: string;
+}
+
+function asNumbers(values: Tensor | number[], name: string, n: number): number[] {
+  const list = Array.isArray(values) ? values : Array.from(values.dataSync());
+  if (list.length !== n || !list.every((v) => typeof v === "number"))
+    throw new Error(`values${name ? ` "${name}"` : ""} must hold ${n} numbers (one per token), got ${list.length}`);
+  return list;
+}
+
+/** The coloured-tokens view. */
+export class ColoredTokens extends LensWidget {
+  /** Name of the value set shown. */
+  declare selected: string;
+
+  constructor(options: ColoredTokensOptions) {
+    const { tokens } = options;
+    if (!Array.isArray(tokens) || tokens.length === 0 || !tokens.every((t) => typeof t === "string"))
+      throw new Error("tokens must be a non-empty list of strings");
+    const single = Array.isArray(options.values) || (options.values as Tensor).dataSync !== undefined;
+    const sets = single ? { values: options.values as Tensor | number[] } : (options.values as Record<string, Tensor | number[]>);
+    const names = Object.keys(sets);
+    if (names.length === 0) throw new Error("values must hold at least one set");
+    const rows = names.map((name) => asNumbers(sets[name], single ? "" : name, tokens.length));
+    const ranges = rows.map((row) => scaleWithZero(row, options));
+    const selected = options.selected ?? names[0];
+    if (!names.includes(selected))
+      throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(selected)}`);
+    super(
+      viewState("ColoredTokens", {
+        tokens: [...tokens],
+        set_names: names,
+        values: new Float32Array(rows.flat()), // [sets, tokens]
+        value_mins: ranges.map((r) => r[0]),
+        value_maxs: ranges.map((r) => r[1]),
+        selected,
+      }),
+    );
+    this.noEcho.add("values");
+  }
+
+  protected override validate(key: string, value: unknown): unknown {
+    const names = this.get("set_names") as string[];
+    if (key === "selected" && !names.includes(value as string))
+      throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  protected snapshot(): Uint8Array | undefined {
+    const names = this.get("set_names") as string[];
+    const set = names.indexOf(this.get("selected") as string);
+    const tokens = this.get("tokens") as string[];
+    const all = this.get("values") as Float32Array;
+    return coloredTokensPng({
+      tokens,
+      values: Array.from(all.subarray(set * tokens.length, (set + 1) * tokens.length)),
+      name: names[set],
+      min: (this.get("value_mins") as number[])[set],
+      max: (this.get("value_maxs") as number[])[set],
+    });
+  }
+
+  override toString(): string {
+    return `ColoredTokens(${(this.get("tokens") as string[]).length} tokens, ${JSON.stringify(this.get("selected"))} of ${JSON.stringify(this.get("set_names"))})`;
+  }
+}
+
+/** Shows tokens coloured by a value per token. */
+export function coloredTokens(options: ColoredTokensOptions): ColoredTokens {
+  return new ColoredTokens(options);
+}

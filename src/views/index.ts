@@ -1,0 +1,13 @@
+/** tslens's own views: the kernel-side classes a cell gets (one folder per view). */
+export { AttentionPatterns, attentionPatterns } from "./attentionPatterns/attentionPatterns";
+export type { AttentionPatternsOptions } from "./attentionPatterns/attentionPatterns";
+export { HeadScores, headScores } from "./headScores/headScores";
+export type { HeadScoresOptions, HeadRef } from "./headScores/headScores";
+export { InductionHeads, inductionHeads } from "./inductionHeads/inductionHeads";
+export type { InductionHeadsOptions } from "./inductionHeads/inductionHeads";
+export { ColoredTokens, coloredTokens } from "./coloredTokens/coloredTokens";
+export type { ColoredTokensOptions } from "./coloredTokens/coloredTokens";
+export { LogitLens, logitLens } from "./logitLens/logitLens";
+export type { LogitLensOptions } from "./logitLens/logitLens";
+export { Plot, plot } from "./plot/plot";
+export type { Figure } from "./plot/plot";
