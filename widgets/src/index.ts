@@ -1,11 +1,11 @@
 /** Every model and view of the "tslens-widgets" module. */
-export { AttentionPatternsModel } from "./attention/model";
-export { AttentionPatternsView } from "./attention/view";
-export { HeadScoresModel } from "./scores/model";
-export { HeadScoresView } from "./scores/view";
-export { ColoredTokensModel } from "./tokens/model";
-export { ColoredTokensView } from "./tokens/view";
-export { LogitLensModel } from "./lens/model";
-export { LogitLensView } from "./lens/view";
+export { AttentionPatternsModel } from "./attentionPatterns/model";
+export { AttentionPatternsView } from "./attentionPatterns/view";
+export { HeadScoresModel } from "./headScores/model";
+export { HeadScoresView } from "./headScores/view";
+export { ColoredTokensModel } from "./coloredTokens/model";
+export { ColoredTokensView } from "./coloredTokens/view";
+export { LogitLensModel } from "./logitLens/model";
+export { LogitLensView } from "./logitLens/view";
 export { PlotModel } from "./plot/model";
 export { PlotView } from "./plot/view";
