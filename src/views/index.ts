@@ -2,7 +2,9 @@
 export { AttentionPatterns, attentionPatterns } from "./attentionPatterns/attentionPatterns";
 export type { AttentionPatternsOptions } from "./attentionPatterns/attentionPatterns";
 export { HeadScores, headScores } from "./headScores/headScores";
-export type { HeadScoresOptions, HeadRef } from "./headScores/headScores";
+export type { HeadScoresOptions } from "./headScores/headScores";
+export { headLabel, parseHeadLabel } from "../common/heads";
+export type { HeadRef } from "../common/heads";
 export { InductionHeads, inductionHeads } from "./inductionHeads/inductionHeads";
 export type { InductionHeadsOptions } from "./inductionHeads/inductionHeads";
 export { ColoredTokens, coloredTokens } from "./coloredTokens/coloredTokens";

@@ -14,11 +14,14 @@
  * frontend print into the cell that created the widget (see cellOutput.ts).
  */
 import { MIME_BUNDLE_KEY } from "../common/host";
+import { camelName, wireName } from "../common/spec";
 import type { BinaryData, Comm, CommMessage, MimeBundle } from "../common/host";
 import { BadMessageError, bareRecord, checkDepth, describeValue, hasOwn, isBinary, putBuffers, removeBuffers } from "./buffers";
 import { callbackOutputFor, OutputSink, runCapturing } from "./cellOutput";
 import { defaultState } from "../controls/defaults";
 import { kernelHost } from "./host";
+
+export { camelName, wireName };
 
 /** Protocol version sent as comm_open metadata. */
 export const WIDGET_PROTOCOL_VERSION = "2.1.0";
@@ -36,16 +39,6 @@ export interface Change {
 
 type Listener = (change: Change) => void | Promise<void>;
 type MsgListener = (content: unknown, buffers: DataView[]) => void | Promise<void>;
-
-/** camelCase name of a wire state key ("continuous_update" → "continuousUpdate"). */
-export function camelName(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-/** Wire state key of a camelCase name ("readoutFormat" → "readout_format"). */
-export function wireName(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
 
 const liveWidgets = new Map<string, Widget>();
 

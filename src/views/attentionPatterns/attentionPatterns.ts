@@ -1,13 +1,19 @@
 /**
  * `attentionPatterns({ tokens, attention })`: every head of a layer (or of several layers) as
  * thumbnails plus one head large; hovering a token shows where it attends or what attends to it,
- * clicking locks. The patterns travel as one byte per weight; `selectedHead` is shared with the
- * view both ways (a click in the view sets it; setting it moves the view).
+ * clicking locks. The patterns travel as one byte per weight; the selected head is shared with the
+ * view both ways (a click in the view sets it; setting it moves the view), as `selectedHead` (its
+ * index among the heads shown) or `selected` ({ layer, head }).
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
-import { attentionPng } from "./snapshot";
-import { LensWidget, viewState } from "../core/viewWidget";
+import { HeadRef, headLabel, isHeadRef } from "../../common/heads";
 import { quantise, valueRange } from "../../common/quantise";
+import type { ValueOf, Values } from "../../common/spec";
+import { ViewWidget } from "../core/viewWidget";
+import { attentionPng } from "./snapshot";
+import { AttentionPatternsFields, attentionPatternsSpec, patternsOf } from "./spec";
+
+type Spec = typeof attentionPatternsSpec;
 
 /** Options of attentionPatterns. */
 export interface AttentionPatternsOptions {
@@ -31,8 +37,8 @@ export interface AttentionPatternsOptions {
   max?: number;
   /** Grey out keys after each query (default true: causal attention). */
   maskUpperTri?: boolean;
-  /** The head shown large at first (default 0). */
-  selectedHead?: number;
+  /** The head shown large at first: its index among the heads shown, or { layer, head } (default the first). */
+  selectedHead?: number | HeadRef;
 }
 
 /** Values [heads, query, key] of one pattern tensor. */
@@ -49,8 +55,27 @@ function headsOf(t: Tensor, batchIndex: number, what: string): { values: Float32
   throw new Error(`${what} must be [heads, query, key] or [batch, heads, query, key], got [${t.shape}]`);
 }
 
-/** The view's traits for `options` (validated: patterns quantised to bytes, tokens, names, scale) and the exact values. */
-function patternTraits(options: AttentionPatternsOptions): { traits: Record<string, unknown>; values: Float32Array } {
+/** What the options make: the view's fields, the exact values [heads, query, key] and which head each one is. */
+interface Patterns {
+  fields: Partial<Values<AttentionPatternsFields>>;
+  values: Float32Array;
+  heads: HeadRef[];
+}
+
+/** The index of `selected` (an index or a head) among `heads`, checked. */
+function headIndex(selected: number | HeadRef, heads: HeadRef[]): number {
+  if (isHeadRef(selected)) {
+    const index = heads.findIndex((h) => h.layer === selected.layer && h.head === selected.head);
+    if (index < 0) throw new Error(`${headLabel(selected)} is not among the heads shown (${heads.map(headLabel).join(", ")})`);
+    return index;
+  }
+  if (!Number.isInteger(selected) || selected < 0 || selected >= heads.length)
+    throw new Error(`selectedHead must be an integer in 0…${heads.length - 1}, got ${String(selected)}`);
+  return selected;
+}
+
+/** The view's fields for `options` (validated: patterns quantised to bytes, tokens, names, scale) and the exact values. */
+function patternFields(options: AttentionPatternsOptions): Patterns {
   const tensors = Array.isArray(options.attention) ? options.attention : [options.attention];
   if (tensors.length === 0) throw new Error("attention must hold at least one pattern");
   const layers = options.layers === undefined ? undefined : ([] as number[]).concat(options.layers);
@@ -64,8 +89,10 @@ function patternTraits(options: AttentionPatternsOptions): { traits: Record<stri
         `attention[${i}] is [${part.shape}] but attention[0] is [${parts[0].shape}]: every pattern needs the same query and key lengths`,
       );
   });
-  const heads = parts.reduce((n, part) => n + part.shape[0], 0);
-  const values = new Float32Array(heads * queries * keys);
+  const heads = parts.flatMap((part, i) =>
+    Array.from({ length: part.shape[0] }, (_, h) => ({ layer: layers ? layers[i] : i, head: h })),
+  );
+  const values = new Float32Array(heads.length * queries * keys);
   parts.reduce((at, part) => (values.set(part.values, at), at + part.values.length), 0);
   const { tokens } = options;
   if (!Array.isArray(tokens) || tokens.length !== keys || !tokens.every((t) => typeof t === "string"))
@@ -75,117 +102,124 @@ function patternTraits(options: AttentionPatternsOptions): { traits: Record<stri
   const queryTokens = options.queryTokens ?? tokens.slice(keys - queries);
   if (queryTokens.length !== queries)
     throw new Error(`queryTokens must be ${queries} strings (one per query position), got ${queryTokens.length}`);
-  const names =
-    options.headNames ??
-    parts.flatMap((part, i) =>
-      Array.from({ length: part.shape[0] }, (_, h) =>
-        layers ? `L${layers[i]}H${h}` : tensors.length > 1 ? `L${i}H${h}` : `H${h}`,
-      ),
-    );
-  if (names.length !== heads) throw new Error(`headNames must name ${heads} heads, got ${names.length}`);
+  const names = options.headNames ?? heads.map((ref) => (layers || tensors.length > 1 ? headLabel(ref) : `H${ref.head}`));
+  if (names.length !== heads.length) throw new Error(`headNames must name ${heads.length} heads, got ${names.length}`);
   const [low, high] = valueRange(values);
   const isPattern = low >= 0 && high <= 1;
   const min = options.min ?? (isPattern ? 0 : low);
   const max = options.max ?? (isPattern ? 1 : high);
-  const selected = options.selectedHead ?? 0;
-  if (!Number.isInteger(selected) || selected < 0 || selected >= heads)
-    throw new Error(`selectedHead must be an integer in 0…${heads - 1}, got ${selected}`);
-  const traits = {
+  const fields = {
     tokens: [...tokens],
-    query_tokens: [...queryTokens],
-    head_names: names,
+    queryTokens: [...queryTokens],
+    headNames: names,
     patterns: quantise(values, min, max), // [heads, query, key] bytes
-    n_heads: heads,
-    n_queries: queries,
-    n_keys: keys,
-    value_min: min,
-    value_max: max,
-    mask_upper_tri: options.maskUpperTri ?? true,
-    selected_head: selected,
+    nHeads: heads.length,
+    nQueries: queries,
+    nKeys: keys,
+    valueMin: min,
+    valueMax: max,
+    maskUpperTri: options.maskUpperTri ?? true,
+    selectedHead: headIndex(options.selectedHead ?? 0, heads),
   };
-  return { traits, values };
+  return { fields, values, heads };
 }
 
 /** The attention-patterns view. */
-export class AttentionPatterns extends LensWidget {
-  /** The head shown large (a click on a thumbnail sets it). */
-  declare selectedHead: number;
+export class AttentionPatterns extends ViewWidget<AttentionPatternsFields> {
+  /** The head shown large, as its index among the heads shown (a click on a thumbnail sets it). */
+  declare selectedHead: ValueOf<Spec, "selectedHead">;
   /** What a hovered token shows: "query" (where it attends) or "key" (what attends to it). */
-  declare tokenMode: "query" | "key";
+  declare tokenMode: ValueOf<Spec, "tokenMode">;
   /** The locked token's position, or −1. */
-  declare lockedToken: number;
+  declare lockedToken: ValueOf<Spec, "lockedToken">;
 
   /** The exact patterns [heads, query, key]; the view asks for one head's at a time, for its tooltips. */
   private values: Float32Array;
+  /** Which head each shown head is, in the order of the thumbnails. */
+  private headRefs: HeadRef[];
 
   constructor(options: AttentionPatternsOptions) {
-    const { traits, values } = patternTraits(options);
-    super(viewState("AttentionPatterns", { ...traits, token_mode: "query", locked_token: -1, patterns_version: 0 }));
+    const { fields, values, heads } = patternFields(options);
+    super(attentionPatternsSpec, fields);
     this.values = values;
-    this.noEcho.add("patterns");
+    this.headRefs = heads;
+  }
+
+  /** Every head shown, as { layer, head }, in thumbnail order (layer numbers from `layers`, else 0, 1, …). */
+  get heads(): HeadRef[] {
+    return this.headRefs.map((ref) => ({ ...ref }));
+  }
+
+  /** The head shown large, as { layer, head }; setting it selects that head (it must be among those shown). */
+  get selected(): HeadRef {
+    return { ...this.headRefs[this.selectedHead] };
+  }
+
+  set selected(ref: HeadRef) {
+    this.setFields({ selectedHead: headIndex(ref, this.headRefs) });
   }
 
   /** `{ request: "values", head }` from the view: replies `{ values_for: head }` with that head's float32 [query, key]. */
   protected override handleCustom(content: unknown): void {
     const { request, head } = (content ?? {}) as { request?: unknown; head?: unknown };
-    const heads = this.get("n_heads") as number;
+    const heads = this.field("nHeads");
     if (request !== "values" || !Number.isInteger(head) || (head as number) < 0 || (head as number) >= heads) return;
-    const size = (this.get("n_queries") as number) * (this.get("n_keys") as number);
+    const size = this.field("nQueries") * this.field("nKeys");
     const h = head as number;
-    this.send({ values_for: h, patterns_version: this.version }, [this.values.slice(h * size, (h + 1) * size)]);
+    this.send({ values_for: h, patterns_version: this.field("patternsVersion") }, [this.values.slice(h * size, (h + 1) * size)]);
   }
-
-  /** Counts update() calls, so the view can drop exact values of older patterns. */
-  private version = 0;
 
   /** Shows new patterns (and tokens); the selected head stays unless `options.selectedHead` is given or it is out of range. */
   update(options: AttentionPatternsOptions): void {
     const kept = this.selectedHead;
-    const { traits, values } = patternTraits({ ...options, selectedHead: options.selectedHead ?? 0 });
-    if (options.selectedHead === undefined && kept < (traits.n_heads as number)) traits.selected_head = kept;
-    this.headCount = traits.n_heads as number; // the selected head is checked against the new count
+    const next = patternFields({ ...options, selectedHead: options.selectedHead ?? 0 });
+    if (options.selectedHead === undefined && kept < next.heads.length) next.fields.selectedHead = kept;
+    this.pendingHeads = next.heads; // the selected head is checked against the new heads
     try {
-      this.set({ ...traits, locked_token: -1, patterns_version: this.version + 1 });
+      this.setFields({ ...next.fields, lockedToken: -1, patternsVersion: this.field("patternsVersion") + 1 });
     } finally {
-      this.headCount = undefined;
+      this.pendingHeads = undefined;
     }
-    this.values = values;
-    this.version++;
+    this.values = next.values;
+    this.headRefs = next.heads;
   }
 
-  /** The head count a new selected head must fit: the incoming one during update(). */
-  private headCount: number | undefined;
+  /** The heads a new selected head must fit: the incoming ones during update(). */
+  private pendingHeads: HeadRef[] | undefined;
 
   protected override validate(key: string, value: unknown): unknown {
-    const heads = this.headCount ?? (this.get("n_heads") as number);
-    if (key === "selected_head" && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) < heads))
-      throw new Error(`selectedHead must be an integer in 0…${heads - 1}, got ${String(value)}`);
+    if (key === "selected_head") return headIndex(value as number, this.pendingHeads ?? this.headRefs);
     if (key === "token_mode" && value !== "query" && value !== "key")
       throw new Error(`tokenMode must be "query" or "key", got ${String(value)}`);
     return value;
   }
 
+  /** A change of the selected head is also a change of `selected` ({ layer, head }). */
+  protected override changed(key: string, old: unknown, value: unknown): void {
+    if (key !== "selected_head") return;
+    const heads = this.pendingHeads ?? this.headRefs;
+    this.emit("selected", this.headRefs[old as number] ?? null, { ...heads[value as number] });
+  }
+
+  protected override extraEvents(): string[] {
+    return ["selected"];
+  }
+
   protected snapshot(): Uint8Array | undefined {
+    const patterns = patternsOf(this.field);
+    if (!patterns) return undefined;
     return attentionPng({
-      patterns: {
-        bytes: this.get("patterns") as Uint8Array,
-        heads: this.get("n_heads") as number,
-        queries: this.get("n_queries") as number,
-        keys: this.get("n_keys") as number,
-        min: this.get("value_min") as number,
-        max: this.get("value_max") as number,
-        maskUpper: this.get("mask_upper_tri") as boolean,
-      },
-      headNames: this.get("head_names") as string[],
-      queryTokens: this.get("query_tokens") as string[],
-      keyTokens: this.get("tokens") as string[],
-      selectedHead: this.get("selected_head") as number,
+      patterns,
+      headNames: this.field("headNames"),
+      queryTokens: this.field("queryTokens"),
+      keyTokens: this.field("tokens"),
+      selectedHead: this.field("selectedHead"),
     });
   }
 
   override toString(): string {
-    const names = this.get("head_names") as string[];
-    return `AttentionPatterns(${names.length} heads, ${this.get("n_queries")}×${this.get("n_keys")} tokens, selected ${names[this.get("selected_head") as number]})`;
+    const names = this.field("headNames");
+    return `AttentionPatterns(${names.length} heads, ${this.field("nQueries")}×${this.field("nKeys")} tokens, selected ${names[this.field("selectedHead")]})`;
   }
 }
 

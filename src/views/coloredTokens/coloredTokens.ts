@@ -4,9 +4,11 @@
  * Several named value sets can be given; the view switches between them (`selected`).
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
-import { coloredTokensPng } from "./snapshot";
-import { LensWidget, viewState } from "../core/viewWidget";
 import { scaleWithZero } from "../../common/quantise";
+import type { ValueOf } from "../../common/spec";
+import { ViewWidget } from "../core/viewWidget";
+import { coloredTokensPng } from "./snapshot";
+import { ColoredTokensFields, coloredTokensSpec, selectedSet } from "./spec";
 
 /** Options of coloredTokens. */
 export interface ColoredTokensOptions {
@@ -28,9 +30,9 @@ function asNumbers(values: Tensor | number[], name: string, n: number): number[]
 }
 
 /** The coloured-tokens view. */
-export class ColoredTokens extends LensWidget {
+export class ColoredTokens extends ViewWidget<ColoredTokensFields> {
   /** Name of the value set shown. */
-  declare selected: string;
+  declare selected: ValueOf<typeof coloredTokensSpec, "selected">;
 
   constructor(options: ColoredTokensOptions) {
     const { tokens } = options;
@@ -45,42 +47,37 @@ export class ColoredTokens extends LensWidget {
     const selected = options.selected ?? names[0];
     if (!names.includes(selected))
       throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(selected)}`);
-    super(
-      viewState("ColoredTokens", {
-        tokens: [...tokens],
-        set_names: names,
-        values: new Float32Array(rows.flat()), // [sets, tokens]
-        value_mins: ranges.map((r) => r[0]),
-        value_maxs: ranges.map((r) => r[1]),
-        selected,
-      }),
-    );
-    this.noEcho.add("values");
+    super(coloredTokensSpec, {
+      tokens: [...tokens],
+      setNames: names,
+      values: new Float32Array(rows.flat()), // [sets, tokens]
+      valueMins: ranges.map((r) => r[0]),
+      valueMaxs: ranges.map((r) => r[1]),
+      selected,
+    });
   }
 
   protected override validate(key: string, value: unknown): unknown {
-    const names = this.get("set_names") as string[];
+    const names = this.field("setNames");
     if (key === "selected" && !names.includes(value as string))
       throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(value)}`);
     return value;
   }
 
   protected snapshot(): Uint8Array | undefined {
-    const names = this.get("set_names") as string[];
-    const set = names.indexOf(this.get("selected") as string);
-    const tokens = this.get("tokens") as string[];
-    const all = this.get("values") as Float32Array;
+    const set = selectedSet(this.field);
+    if (!set) return undefined;
     return coloredTokensPng({
-      tokens,
-      values: Array.from(all.subarray(set * tokens.length, (set + 1) * tokens.length)),
-      name: names[set],
-      min: (this.get("value_mins") as number[])[set],
-      max: (this.get("value_maxs") as number[])[set],
+      tokens: this.field("tokens"),
+      values: Array.from(set.values),
+      name: set.name,
+      min: set.min,
+      max: set.max,
     });
   }
 
   override toString(): string {
-    return `ColoredTokens(${(this.get("tokens") as string[]).length} tokens, ${JSON.stringify(this.get("selected"))} of ${JSON.stringify(this.get("set_names"))})`;
+    return `ColoredTokens(${this.field("tokens").length} tokens, ${JSON.stringify(this.field("selected"))} of ${JSON.stringify(this.field("setNames"))})`;
   }
 }
 

@@ -3,15 +3,14 @@
  * view). Clicking a cell sets `selected = { layer, head }` in the kernel; setting it moves the frame.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
-import { headScoresPng } from "./snapshot";
-import { LensWidget, viewState } from "../core/viewWidget";
+import { HeadRef, headLabel, isHeadRef } from "../../common/heads";
 import { scaleWithZero } from "../../common/quantise";
+import type { ValueOf } from "../../common/spec";
+import { ViewWidget } from "../core/viewWidget";
+import { headScoresPng } from "./snapshot";
+import { HeadScoresFields, headScoresSpec } from "./spec";
 
-/** A head, by layer and index. */
-export interface HeadRef {
-  layer: number;
-  head: number;
-}
+export type { HeadRef };
 
 /** Options of headScores. */
 export interface HeadScoresOptions {
@@ -36,66 +35,55 @@ function scoreRows(scores: Tensor | number[][]): number[][] {
 }
 
 /** The head-score grid view. */
-export class HeadScores extends LensWidget {
+export class HeadScores extends ViewWidget<HeadScoresFields> {
   /** The clicked (or set) head, or null. */
-  declare selected: HeadRef | null;
-  declare title: string;
+  declare selected: ValueOf<typeof headScoresSpec, "selected">;
+  declare title: ValueOf<typeof headScoresSpec, "title">;
 
   constructor(options: HeadScoresOptions) {
     const rows = scoreRows(options.scores);
     const [min, max] = scaleWithZero(rows.flat(), options);
     if (!(max > min)) throw new Error(`the colour scale needs max > min, got [${min}, ${max}]`);
-    super(
-      viewState("HeadScores", {
-        title: options.title ?? "head scores",
-        scores: rows,
-        n_layers: rows.length,
-        n_heads: rows[0].length,
-        value_min: min,
-        value_max: max,
-        selected: null,
-      }),
-    );
+    super(headScoresSpec, {
+      title: options.title ?? "head scores",
+      scores: rows,
+      nLayers: rows.length,
+      nHeads: rows[0].length,
+      valueMin: min,
+      valueMax: max,
+      selected: null,
+    });
     if (options.selected) this.selected = options.selected;
   }
 
   protected override validate(key: string, value: unknown): unknown {
     if (key !== "selected" || value === null) return value;
-    const v = value as HeadRef;
-    const [layers, heads] = [this.get("n_layers") as number, this.get("n_heads") as number];
-    if (
-      typeof v !== "object" ||
-      !Number.isInteger(v.layer) ||
-      !Number.isInteger(v.head) ||
-      v.layer < 0 ||
-      v.layer >= layers ||
-      v.head < 0 ||
-      v.head >= heads
-    )
+    const [layers, heads] = [this.field("nLayers"), this.field("nHeads")];
+    if (!isHeadRef(value) || value.layer >= layers || value.head >= heads)
       throw new Error(`selected must be null or { layer: 0…${layers - 1}, head: 0…${heads - 1} }, got ${JSON.stringify(value)}`);
-    return { layer: v.layer, head: v.head };
+    return { layer: value.layer, head: value.head };
   }
 
   /** Replaces the scores (and the colour scale, unless given). */
   update(scores: Tensor | number[][], range: { min?: number; max?: number } = {}): void {
     const rows = scoreRows(scores);
     const [min, max] = scaleWithZero(rows.flat(), range);
-    this.set({ scores: rows, n_layers: rows.length, n_heads: rows[0].length, value_min: min, value_max: max });
+    this.setFields({ scores: rows, nLayers: rows.length, nHeads: rows[0].length, valueMin: min, valueMax: max });
   }
 
   protected snapshot(): Uint8Array | undefined {
     return headScoresPng({
-      title: this.get("title") as string,
-      scores: this.get("scores") as number[][],
-      min: this.get("value_min") as number,
-      max: this.get("value_max") as number,
-      selected: this.get("selected") as HeadRef | null,
+      title: this.field("title"),
+      scores: this.field("scores"),
+      min: this.field("valueMin"),
+      max: this.field("valueMax"),
+      selected: this.field("selected"),
     });
   }
 
   override toString(): string {
-    const s = this.get("selected") as HeadRef | null;
-    return `HeadScores(${JSON.stringify(this.get("title"))}, ${this.get("n_layers")} layers × ${this.get("n_heads")} heads, selected ${s ? `L${s.layer}H${s.head}` : "none"})`;
+    const s = this.field("selected");
+    return `HeadScores(${JSON.stringify(this.field("title"))}, ${this.field("nLayers")} layers × ${this.field("nHeads")} heads, selected ${s ? headLabel(s) : "none"})`;
   }
 }
 

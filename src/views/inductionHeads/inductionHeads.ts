@@ -13,9 +13,10 @@ import { controlState } from "../../controls/base";
 import { HBox } from "../../controls/box";
 import { Text } from "../../controls/text";
 import { AttentionPatterns, AttentionPatternsOptions } from "../attentionPatterns/attentionPatterns";
-import { canvasModule, renderPng } from "../core/canvas";
-import { HeadRef, HeadScores } from "../headScores/headScores";
-import { LensWidget } from "../core/viewWidget";
+import { HeadRef, headLabel } from "../../common/heads";
+import { HeadScores } from "../headScores/headScores";
+import { SnapshotWidget } from "../core/viewWidget";
+import { stackedPng } from "./snapshot";
 
 /** Options of inductionHeads. */
 export interface InductionHeadsOptions {
@@ -76,7 +77,7 @@ function bestHead(scores: number[][]): HeadRef {
 }
 
 /** The linked grids and patterns, in a column under the prompt box. */
-export class InductionHeads extends LensWidget {
+export class InductionHeads extends SnapshotWidget {
   readonly prompt: Text;
   readonly previousToken: HeadScores;
   readonly induction: HeadScores;
@@ -88,13 +89,12 @@ export class InductionHeads extends LensWidget {
   private readonly options: InductionHeadsOptions;
 
   constructor(model: HookedTransformer, options: InductionHeadsOptions = {}) {
-    const nHeads = model.cfg.nHeads;
     const views = analyse(model, options.prompt ?? "", options, (first) => {
       const best = bestHead(first.induction);
       return {
         previousToken: new HeadScores({ scores: first.previous, title: "previous-token score", min: 0, max: 1, selected: best }),
         induction: new HeadScores({ scores: first.induction, title: "induction score", min: 0, max: 1, selected: best }),
-        patterns: new AttentionPatterns({ ...first.patterns, selectedHead: best.layer * nHeads + best.head }),
+        patterns: new AttentionPatterns({ ...first.patterns, selectedHead: best }),
       };
     });
     const prompt = new Text({
@@ -116,18 +116,14 @@ export class InductionHeads extends LensWidget {
 
   /** Keeps the selected head the same in both grids and the patterns; a new prompt recomputes. */
   private link(): void {
-    const nHeads = this.model.cfg.nHeads;
     const select = (ref: HeadRef | null) => {
       if (!ref) return;
       this.previousToken.selected = ref;
       this.induction.selected = ref;
-      this.patterns.selectedHead = ref.layer * nHeads + ref.head;
+      this.patterns.selected = ref;
     };
-    this.previousToken.on("change:selected", (c) => select(c.new as HeadRef | null));
-    this.induction.on("change:selected", (c) => select(c.new as HeadRef | null));
-    this.patterns.on("change:selectedHead", (c) =>
-      select({ layer: Math.floor((c.new as number) / nHeads), head: (c.new as number) % nHeads }),
-    );
+    for (const view of [this.previousToken, this.induction, this.patterns])
+      view.on("change:selected", (c) => select(c.new as HeadRef | null));
     this.prompt.on("change:value", (c) => this.recompute(String(c.new)));
   }
 
@@ -150,28 +146,12 @@ export class InductionHeads extends LensWidget {
 
   /** The induction grid's and the patterns' snapshots, one above the other. */
   protected snapshot(): Uint8Array | undefined {
-    const lib = canvasModule();
-    const parts = [this.induction, this.patterns].map((w) => w.png()).filter((p): p is Uint8Array => p !== undefined);
-    if (!lib || parts.length === 0) return undefined;
-    const images = parts.map((png) => {
-      const image = new lib.Image();
-      image.src = Buffer.from(png);
-      return image;
-    });
-    const width = Math.max(...images.map((i) => i.width));
-    const height = images.reduce((h, i) => h + i.height, 0);
-    return renderPng(width, height, (ctx) => {
-      let y = 0;
-      for (const image of images) {
-        ctx.drawImage(image, 0, y);
-        y += image.height;
-      }
-    });
+    return stackedPng([this.induction.png(), this.patterns.png()]);
   }
 
   override toString(): string {
     const s = this.induction.selected;
-    return `InductionHeads(${this.model.cfg.nLayers} layers × ${this.model.cfg.nHeads} heads, selected ${s ? `L${s.layer}H${s.head}` : "none"})`;
+    return `InductionHeads(${this.model.cfg.nLayers} layers × ${this.model.cfg.nHeads} heads, selected ${s ? headLabel(s) : "none"})`;
   }
 }
 

@@ -6,8 +6,9 @@
  */
 import type { HookedTransformer, ModelInput } from "../../model/hookedTransformer";
 import { tf } from "../../tensor";
-import { LensWidget, viewState } from "../core/viewWidget";
+import { ViewWidget } from "../core/viewWidget";
 import { logitLensPng } from "./snapshot";
+import { LogitLensFields, logitLensSpec } from "./spec";
 
 /** Options of logitLens. */
 export interface LogitLensOptions {
@@ -54,7 +55,7 @@ function predictions(model: HookedTransformer, tokens: ReturnType<HookedTransfor
 }
 
 /** The logit-lens view. */
-export class LogitLens extends LensWidget {
+export class LogitLens extends ViewWidget<LogitLensFields> {
   constructor(model: HookedTransformer, input: ModelInput, options: LogitLensOptions = {}) {
     const k = options.topK ?? 5;
     if (!Number.isInteger(k) || k < 1 || k > model.cfg.dVocabOut)
@@ -71,32 +72,30 @@ export class LogitLens extends LensWidget {
     }
     const vocab = new Map<number, string>();
     const text = (id: number) => vocab.get(id) ?? vocab.set(id, model.toStrTokens([id])[0]).get(id)!;
-    super(
-      viewState("LogitLens", {
-        tokens: strs,
-        layer_labels: lens.labels,
-        top_tokens: lens.ids.map((layer) => layer.map((cells) => cells.map(text))), // [layers, pos, k]
-        top_probs: lens.probs, // [layers, pos, k] float32
-        top_k: k,
-      }),
-    );
-    this.noEcho.add("top_probs");
+    super(logitLensSpec, {
+      tokens: strs,
+      layerLabels: lens.labels,
+      topTokens: lens.ids.map((layer) => layer.map((cells) => cells.map(text))), // [layers, pos, k]
+      topProbs: lens.probs, // [layers, pos, k] float32
+      topK: k,
+    });
   }
 
   protected snapshot(): Uint8Array | undefined {
-    const top = this.get("top_tokens") as string[][][];
-    const probs = this.get("top_probs") as Float32Array;
-    const k = this.get("top_k") as number;
+    const top = this.field("topTokens");
+    const probs = this.field("topProbs");
+    const k = this.field("topK");
+    if (!probs) return undefined;
     return logitLensPng({
-      tokens: this.get("tokens") as string[],
-      labels: this.get("layer_labels") as string[],
+      tokens: this.field("tokens"),
+      labels: this.field("layerLabels"),
       best: top.map((layer) => layer.map((cells) => cells[0])),
       bestProb: top.map((layer, l) => layer.map((_, p) => probs[(l * layer.length + p) * k])),
     });
   }
 
   override toString(): string {
-    return `LogitLens(${(this.get("layer_labels") as string[]).length} layers × ${(this.get("tokens") as string[]).length} positions, top ${this.get("top_k")})`;
+    return `LogitLens(${this.field("layerLabels").length} layers × ${this.field("tokens").length} positions, top ${this.field("topK")})`;
   }
 }
 

@@ -3,8 +3,10 @@
  * extension). `p.update({ data, layout })` redraws it from the kernel. Strings in the figure are
  * shown as text: the view escapes "<" and ">" before plotly reads them (plotly would treat them as tags).
  */
-import { LensWidget, viewState } from "../core/viewWidget";
+import type { ValueOf } from "../../common/spec";
+import { ViewWidget } from "../core/viewWidget";
 import { plotPng } from "./snapshot";
+import { PlotFields, plotSpec } from "./spec";
 
 /** A plotly figure: traces and layout, as plotly.js takes them (JSON values). */
 export interface Figure {
@@ -25,20 +27,20 @@ function checkFigure(figure: Figure): Figure {
 }
 
 /** A plotly figure view. */
-export class Plot extends LensWidget {
+export class Plot extends ViewWidget<PlotFields> {
   /** The traces (state key figure_data; "layout" is taken by the widget's own Layout). */
-  declare figureData: Record<string, unknown>[];
-  declare figureLayout: Record<string, unknown>;
+  declare figureData: ValueOf<typeof plotSpec, "figureData">;
+  declare figureLayout: ValueOf<typeof plotSpec, "figureLayout">;
 
   constructor(figure: Figure) {
     const { data, layout } = checkFigure(figure);
-    super(viewState("Plot", { figure_data: data, figure_layout: layout }));
+    super(plotSpec, { figureData: data, figureLayout: layout ?? {} });
   }
 
   /** Replaces the figure (or parts of it); the view redraws. */
   update(figure: Partial<Figure>): void {
     const next = checkFigure({ data: figure.data ?? this.figureData, layout: figure.layout ?? this.figureLayout });
-    this.set({ figure_data: next.data, figure_layout: next.layout });
+    this.setFields({ figureData: next.data, figureLayout: next.layout ?? {} });
   }
 
   protected snapshot(): Uint8Array | undefined {
