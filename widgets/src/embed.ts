@@ -5,11 +5,11 @@
  */
 import { HTMLManager } from "@jupyter-widgets/html-manager";
 import { renderWidgets } from "@jupyter-widgets/html-manager/lib/libembed";
-import * as views from "./index";
-import { MODULE_NAME } from "./version";
+import { MODULE_NAME } from "../../src/common/module";
+import { VIEWS } from "./index";
 
 async function loader(name: string): Promise<unknown> {
-  if (name === MODULE_NAME) return views;
+  if (name === MODULE_NAME) return VIEWS;
   throw new Error(`the exported notebook needs widget module ${JSON.stringify(name)}, which this bundle does not hold`);
 }
 

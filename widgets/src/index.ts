@@ -1,11 +1,24 @@
-/** Every model and view of the "tslens-widgets" module. */
-export { AttentionPatternsModel } from "./attentionPatterns/model";
-export { AttentionPatternsView } from "./attentionPatterns/view";
-export { HeadScoresModel } from "./headScores/model";
-export { HeadScoresView } from "./headScores/view";
-export { ColoredTokensModel } from "./coloredTokens/model";
-export { ColoredTokensView } from "./coloredTokens/view";
-export { LogitLensModel } from "./logitLens/model";
-export { LogitLensView } from "./logitLens/view";
-export { PlotModel } from "./plot/model";
-export { PlotView } from "./plot/view";
+/**
+ * Every model and view of the MODULE_NAME module: for each view its spec (src/views/<view>/spec.ts)
+ * and its browser view; the models are made from the specs.
+ */
+import { attentionPatternsSpec } from "../../src/views/attentionPatterns/spec";
+import { coloredTokensSpec } from "../../src/views/coloredTokens/spec";
+import { headScoresSpec } from "../../src/views/headScores/spec";
+import { logitLensSpec } from "../../src/views/logitLens/spec";
+import { plotSpec } from "../../src/views/plot/spec";
+import { AttentionPatternsView } from "./attentionPatterns/view";
+import { ColoredTokensView } from "./coloredTokens/view";
+import { moduleExports } from "./core/model";
+import { HeadScoresView } from "./headScores/view";
+import { LogitLensView } from "./logitLens/view";
+import { PlotView } from "./plot/view";
+
+/** "<Name>Model" and "<Name>View" of every view, as the ipywidgets manager looks them up. */
+export const VIEWS = moduleExports([
+  [attentionPatternsSpec, AttentionPatternsView],
+  [headScoresSpec, HeadScoresView],
+  [coloredTokensSpec, ColoredTokensView],
+  [logitLensSpec, LogitLensView],
+  [plotSpec, PlotView],
+]);

@@ -1,7 +1,7 @@
-/** The JupyterLab plugin: registers the "tslens-widgets" module with the ipywidgets manager. */
+/** The JupyterLab plugin: registers the MODULE_NAME module ("tslens-widgets") with the ipywidgets manager. */
 import { IJupyterWidgetRegistry } from "@jupyter-widgets/base";
-import * as views from "./index";
-import { MODULE_NAME, MODULE_VERSION } from "./version";
+import { MODULE_NAME, MODULE_VERSION } from "../../src/common/module";
+import { VIEWS } from "./index";
 
 // Typed by shape: JupyterLab reads only these fields, so no @jupyterlab/application dependency is needed.
 const plugin = {
@@ -10,7 +10,7 @@ const plugin = {
   requires: [IJupyterWidgetRegistry],
   autoStart: true,
   activate: (_app: unknown, registry: IJupyterWidgetRegistry): void => {
-    registry.registerWidget({ name: MODULE_NAME, version: MODULE_VERSION, exports: { ...views } });
+    registry.registerWidget({ name: MODULE_NAME, version: MODULE_VERSION, exports: VIEWS });
   },
 };
 

@@ -7,34 +7,15 @@
 import { DOMWidgetView } from "@jupyter-widgets/base";
 import { byteColors, headColor } from "../../../src/common/draw/colors";
 import { headPixels, isMasked, rampPixels } from "../../../src/common/draw/pattern";
-import { cellValue, QuantisedPatterns } from "../../../src/common/quantise";
 import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
-import { floatsSerializer } from "../../../src/common/quantise";
-import { addStyle } from "../style";
-import type { AttentionPatternsModel } from "./model";
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  parent?: HTMLElement,
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.className = className;
-  parent?.appendChild(el);
-  return el;
-}
-
-function paint(canvas: HTMLCanvasElement, pixels: Uint8ClampedArray, width: number, height: number): void {
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext("2d")!;
-  const image = ctx.createImageData(width, height);
-  image.data.set(pixels);
-  ctx.putImageData(image, 0, 0);
-}
+import { cellValue, floatsSerializer, QuantisedPatterns } from "../../../src/common/quantise";
+import { AttentionPatternsFields, attentionPatternsSpec, patternsOf } from "../../../src/views/attentionPatterns/spec";
+import { element, paint } from "../core/dom";
+import { FieldAccess, fieldsOf } from "../core/model";
+import { addStyle } from "../core/style";
 
 export class AttentionPatternsView extends DOMWidgetView {
-  declare model: AttentionPatternsModel;
+  private fields!: FieldAccess<AttentionPatternsFields>;
   private thumbs: HTMLDivElement[] = [];
   private main!: HTMLCanvasElement;
   private tooltip!: HTMLDivElement;
@@ -47,13 +28,13 @@ export class AttentionPatternsView extends DOMWidgetView {
   private lastCell: MouseEvent | undefined;
 
   render(): void {
+    this.fields = fieldsOf(attentionPatternsSpec, this.model);
+    const { changes } = this.fields;
     addStyle(document);
     this.el.classList.add("tslens-view", "tslens-attention");
-    this.listenTo(this.model, "change:patterns change:n_heads change:tokens change:query_tokens change:head_names", () =>
-      this.build(),
-    );
-    this.listenTo(this.model, "change:selected_head change:locked_token change:token_mode", () => this.refresh());
-    this.listenTo(this.model, "change:patterns_version", () => (this.exact.clear(), this.requested.clear()));
+    this.listenTo(this.model, changes("patterns", "nHeads", "tokens", "queryTokens", "headNames"), () => this.build());
+    this.listenTo(this.model, changes("selectedHead", "lockedToken", "tokenMode"), () => this.refresh());
+    this.listenTo(this.model, changes("patternsVersion"), () => (this.exact.clear(), this.requested.clear()));
     this.listenTo(this.model, "msg:custom", (content: { values_for?: number; patterns_version?: number }, buffers: DataView[]) =>
       this.receiveExact(content, buffers),
     );
@@ -61,20 +42,20 @@ export class AttentionPatternsView extends DOMWidgetView {
   }
 
   private get focusedHead(): number {
-    return this.hoveredHead ?? this.model.get("selected_head");
+    return this.hoveredHead ?? this.fields.get("selectedHead");
   }
 
   /** Position (key index) of the focused token, or undefined. */
   private get focusedToken(): number | undefined {
-    const locked = this.model.get("locked_token") as number;
+    const locked = this.fields.get("lockedToken");
     return this.hoveredToken ?? (locked >= 0 ? locked : undefined);
   }
 
   private build(): void {
     this.el.replaceChildren();
-    const p = this.model.patterns();
+    const p = patternsOf(this.fields.get);
     if (!p) return;
-    const names = this.model.get("head_names") as string[];
+    const names = this.fields.get("headNames");
     const controls = element("div", "tslens-controls", this.el);
     const label = element("span", "", controls);
     label.textContent = "Hovered token:";
@@ -87,11 +68,8 @@ export class AttentionPatternsView extends DOMWidgetView {
       option.value = value;
       option.textContent = text;
     }
-    mode.value = this.model.get("token_mode");
-    mode.addEventListener("change", () => {
-      this.model.set("token_mode", mode.value);
-      this.model.save_changes();
-    });
+    mode.value = this.fields.get("tokenMode");
+    mode.addEventListener("change", () => this.fields.save("tokenMode", mode.value === "key" ? "key" : "query"));
     const row = element("div", "tslens-row tslens-thumbs", this.el);
     this.thumbs = names.map((name, h) => {
       const thumb = element("div", "tslens-thumb", row);
@@ -103,10 +81,7 @@ export class AttentionPatternsView extends DOMWidgetView {
       caption.style.color = headColor(h, p.heads);
       thumb.addEventListener("mouseenter", () => ((this.hoveredHead = h), this.refresh()));
       thumb.addEventListener("mouseleave", () => ((this.hoveredHead = undefined), this.refresh()));
-      thumb.addEventListener("click", () => {
-        this.model.set("selected_head", h);
-        this.model.save_changes();
-      });
+      thumb.addEventListener("click", () => this.fields.save("selectedHead", h));
       return thumb;
     });
     const zoom = element("div", "tslens-zoom", this.el);
@@ -116,16 +91,14 @@ export class AttentionPatternsView extends DOMWidgetView {
     this.legend(zoom, p);
     this.tooltip = element("div", "tslens-tooltip", this.el);
     const strip = element("div", "tslens-tokens", this.el);
-    this.tokenSpans = (this.model.get("tokens") as string[]).map((token, i) => {
+    const tokens = this.fields.get("tokens");
+    this.tokenSpans = tokens.map((token, i) => {
       const span = element("span", "tslens-token", strip);
       span.textContent = displayToken(token);
-      span.title = positionLabel(this.model.get("tokens"), i);
+      span.title = positionLabel(tokens, i);
       span.addEventListener("mouseenter", () => ((this.hoveredToken = i), this.refresh()));
       span.addEventListener("mouseleave", () => ((this.hoveredToken = undefined), this.refresh()));
-      span.addEventListener("click", () => {
-        this.model.set("locked_token", this.model.get("locked_token") === i ? -1 : i);
-        this.model.save_changes();
-      });
+      span.addEventListener("click", () => this.fields.save("lockedToken", this.fields.get("lockedToken") === i ? -1 : i));
       return span;
     });
     this.refresh();
@@ -147,13 +120,13 @@ export class AttentionPatternsView extends DOMWidgetView {
 
   /** Redraws what depends on the focused head and token. */
   private refresh(): void {
-    const p = this.model.patterns();
+    const p = patternsOf(this.fields.get);
     if (!p || !this.main) return;
     const head = this.focusedHead;
-    const selected = this.model.get("selected_head") as number;
+    const selected = this.fields.get("selectedHead");
     this.thumbs.forEach((thumb, h) => thumb.classList.toggle("tslens-selected", h === selected));
     const token = this.focusedToken;
-    const queryMode = this.model.get("token_mode") === "query";
+    const queryMode = this.fields.get("tokenMode") === "query";
     const offset = p.keys - p.queries; // key position of query 0
     const pixels = headPixels(p, head);
     if (token !== undefined) {
@@ -169,7 +142,7 @@ export class AttentionPatternsView extends DOMWidgetView {
     paint(this.main, pixels, p.keys, p.queries);
     this.main.style.borderColor = headColor(head, p.heads);
     const table = byteColors(p.min, p.max);
-    const locked = this.model.get("locked_token") as number;
+    const locked = this.fields.get("lockedToken");
     this.tokenSpans.forEach((span, i) => {
       span.classList.toggle("tslens-locked", i === locked);
       let value: number | undefined;
@@ -188,7 +161,7 @@ export class AttentionPatternsView extends DOMWidgetView {
 
   /** Keeps a head's exact values from the kernel's reply, if they belong to the current patterns. */
   private receiveExact(content: { values_for?: number; patterns_version?: number }, buffers: DataView[]): void {
-    if (typeof content?.values_for !== "number" || content.patterns_version !== this.model.get("patterns_version")) return;
+    if (typeof content?.values_for !== "number" || content.patterns_version !== this.fields.get("patternsVersion")) return;
     const view = buffers[0];
     if (!view) return;
     this.exact.set(content.values_for, floatsSerializer.deserialize(view)!);
@@ -197,7 +170,7 @@ export class AttentionPatternsView extends DOMWidgetView {
 
   /** Tooltip of the cell under the pointer: destination, source, both tokens and the value (exact once the kernel sent it). */
   private showCell(event: MouseEvent): void {
-    const p = this.model.patterns();
+    const p = patternsOf(this.fields.get);
     if (!p) return;
     this.lastCell = event;
     const head = this.focusedHead;
@@ -209,8 +182,8 @@ export class AttentionPatternsView extends DOMWidgetView {
     const k = Math.floor(((event.clientX - rect.left) / rect.width) * p.keys);
     const q = Math.floor(((event.clientY - rect.top) / rect.height) * p.queries);
     if (k < 0 || q < 0 || k >= p.keys || q >= p.queries) return;
-    const names = this.model.get("head_names") as string[];
-    const where = `${names[this.focusedHead]} destination (query) ${positionLabel(this.model.get("query_tokens"), q)} → source (key) ${positionLabel(this.model.get("tokens"), k)}`;
+    const names = this.fields.get("headNames");
+    const where = `${names[this.focusedHead]} destination (query) ${positionLabel(this.fields.get("queryTokens"), q)} → source (key) ${positionLabel(this.fields.get("tokens"), k)}`;
     const exact = this.exact.get(head);
     const value = exact ? formatValue(exact[q * p.keys + k]) : `≈${formatValue(cellValue(p, head, q, k))}`;
     this.tooltip.textContent = isMasked(p, q, k) ? `${where}: N/A (masked)` : `${where}: ${value}`;

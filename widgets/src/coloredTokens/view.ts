@@ -6,13 +6,16 @@ import { DOMWidgetView } from "@jupyter-widgets/base";
 import { colorOf, cssColor } from "../../../src/common/draw/colors";
 import { rampPixels } from "../../../src/common/draw/pattern";
 import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
-import { addStyle } from "../style";
-import type { ColoredTokensModel } from "./model";
+import { ColoredTokensFields, coloredTokensSpec, selectedSet } from "../../../src/views/coloredTokens/spec";
+import { FieldAccess, fieldsOf } from "../core/model";
+import { paint } from "../core/dom";
+import { addStyle } from "../core/style";
 
 export class ColoredTokensView extends DOMWidgetView {
-  declare model: ColoredTokensModel;
+  private fields!: FieldAccess<ColoredTokensFields>;
 
   render(): void {
+    this.fields = fieldsOf(coloredTokensSpec, this.model);
     addStyle(document);
     this.el.classList.add("tslens-view", "tslens-colored-tokens");
     this.listenTo(this.model, "change", () => this.build());
@@ -21,13 +24,11 @@ export class ColoredTokensView extends DOMWidgetView {
 
   private build(): void {
     this.el.replaceChildren();
-    const tokens = this.model.get("tokens") as string[];
-    const names = this.model.get("set_names") as string[];
-    const all = this.model.get("values") as Float32Array | null;
-    const set = Math.max(0, names.indexOf(this.model.get("selected")));
-    if (!all || names.length === 0) return;
-    const [min, max] = [(this.model.get("value_mins") as number[])[set], (this.model.get("value_maxs") as number[])[set]];
-    const values = all.subarray(set * tokens.length, (set + 1) * tokens.length);
+    const tokens = this.fields.get("tokens");
+    const names = this.fields.get("setNames");
+    const set = selectedSet(this.fields.get);
+    if (!set) return;
+    const { min, max, values } = set;
     const controls = document.createElement("div");
     controls.className = "tslens-controls";
     const select = document.createElement("select");
@@ -38,22 +39,14 @@ export class ColoredTokensView extends DOMWidgetView {
       option.textContent = name;
       select.appendChild(option);
     }
-    select.value = names[set];
+    select.value = set.name;
     select.disabled = names.length === 1;
-    select.addEventListener("change", () => {
-      this.model.set("selected", select.value);
-      this.model.save_changes();
-    });
+    select.addEventListener("change", () => this.fields.save("selected", select.value));
     const low = document.createElement("span");
     low.textContent = formatValue(min);
     const ramp = document.createElement("canvas");
     ramp.className = "tslens-ramp";
-    ramp.width = 128;
-    ramp.height = 1;
-    const ctx = ramp.getContext("2d")!;
-    const image = ctx.createImageData(128, 1);
-    image.data.set(rampPixels(min, max, 128));
-    ctx.putImageData(image, 0, 0);
+    paint(ramp, rampPixels(min, max, 128), 128, 1);
     const high = document.createElement("span");
     high.textContent = formatValue(max);
     controls.append(select, low, ramp, high);

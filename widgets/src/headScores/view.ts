@@ -4,17 +4,19 @@
  * The title is set as text above the chart (plotly would read tags in it).
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { colorscale, plotly } from "../plotly";
-import { addStyle } from "../style";
-import type { HeadRef, HeadScoresModel } from "./model";
+import { HeadScoresFields, headScoresSpec } from "../../../src/views/headScores/spec";
+import { FieldAccess, fieldsOf } from "../core/model";
+import { colorscale, plotly } from "../core/plotly";
+import { addStyle } from "../core/style";
 
 export class HeadScoresView extends DOMWidgetView {
-  declare model: HeadScoresModel;
+  private fields!: FieldAccess<HeadScoresFields>;
   private title!: HTMLDivElement;
   private chart!: HTMLDivElement;
   private clickBound = false;
 
   render(): void {
+    this.fields = fieldsOf(headScoresSpec, this.model);
     addStyle(document);
     this.el.classList.add("tslens-view", "tslens-head-scores");
     this.title = document.createElement("div");
@@ -27,11 +29,12 @@ export class HeadScoresView extends DOMWidgetView {
   }
 
   private async draw(): Promise<void> {
-    this.title.textContent = this.model.get("title");
-    const scores = this.model.get("scores") as number[][];
-    const [layers, heads] = [this.model.get("n_layers") as number, this.model.get("n_heads") as number];
-    const [min, max] = [this.model.get("value_min") as number, this.model.get("value_max") as number];
-    const selected = this.model.get("selected") as HeadRef | null;
+    const field = this.fields.get;
+    this.title.textContent = field("title");
+    const scores = field("scores");
+    const [layers, heads] = [field("nLayers"), field("nHeads")];
+    const [min, max] = [field("valueMin"), field("valueMax")];
+    const selected = field("selected");
     const Plotly = await plotly();
     const frame = selected
       ? [
@@ -77,8 +80,7 @@ export class HeadScoresView extends DOMWidgetView {
       graph.on("plotly_click", (event) => {
         const point = event.points[0];
         if (!point) return;
-        this.model.set("selected", { layer: Number(point.y), head: Number(point.x) });
-        this.model.save_changes();
+        this.fields.save("selected", { layer: Number(point.y), head: Number(point.x) });
       });
     }
   }

@@ -6,13 +6,15 @@
 import { DOMWidgetView } from "@jupyter-widgets/base";
 import { colorOf, cssColor } from "../../../src/common/draw/colors";
 import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
-import { addStyle } from "../style";
-import type { LogitLensModel } from "./model";
+import { LogitLensFields, logitLensSpec } from "../../../src/views/logitLens/spec";
+import { FieldAccess, fieldsOf } from "../core/model";
+import { addStyle } from "../core/style";
 
 export class LogitLensView extends DOMWidgetView {
-  declare model: LogitLensModel;
+  private fields!: FieldAccess<LogitLensFields>;
 
   render(): void {
+    this.fields = fieldsOf(logitLensSpec, this.model);
     addStyle(document);
     this.el.classList.add("tslens-view", "tslens-logit-lens");
     this.listenTo(this.model, "change", () => this.build());
@@ -21,11 +23,12 @@ export class LogitLensView extends DOMWidgetView {
 
   private build(): void {
     this.el.replaceChildren();
-    const tokens = this.model.get("tokens") as string[];
-    const labels = this.model.get("layer_labels") as string[];
-    const top = this.model.get("top_tokens") as string[][][];
-    const probs = this.model.get("top_probs") as Float32Array | null;
-    const k = this.model.get("top_k") as number;
+    const field = this.fields.get;
+    const tokens = field("tokens");
+    const labels = field("layerLabels");
+    const top = field("topTokens");
+    const probs = field("topProbs");
+    const k = field("topK");
     if (!probs) return;
     const tooltip = document.createElement("div");
     tooltip.className = "tslens-tooltip";

@@ -3,9 +3,10 @@
  * has "<" and ">" turned into entities first, so plotly shows them as characters, never as tags.
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { plotly } from "../plotly";
-import { addStyle } from "../style";
-import type { PlotModel } from "./model";
+import { PlotFields, plotSpec } from "../../../src/views/plot/spec";
+import { FieldAccess, fieldsOf } from "../core/model";
+import { plotly } from "../core/plotly";
+import { addStyle } from "../core/style";
 
 /** `value` with "<" and ">" of every string replaced by entities (plotly's text accepts entities). */
 export function escapeStrings(value: unknown): unknown {
@@ -17,22 +18,23 @@ export function escapeStrings(value: unknown): unknown {
 }
 
 export class PlotView extends DOMWidgetView {
-  declare model: PlotModel;
+  private fields!: FieldAccess<PlotFields>;
   private chart!: HTMLDivElement;
 
   render(): void {
+    this.fields = fieldsOf(plotSpec, this.model);
     addStyle(document);
     this.el.classList.add("tslens-view", "tslens-plot");
     this.chart = document.createElement("div");
     this.el.appendChild(this.chart);
-    this.listenTo(this.model, "change:figure_data change:figure_layout", () => void this.draw());
+    this.listenTo(this.model, this.fields.changes("figureData", "figureLayout"), () => void this.draw());
     void this.draw();
   }
 
   private async draw(): Promise<void> {
     const Plotly = await plotly();
-    const data = escapeStrings(this.model.get("figure_data")) as object[];
-    const layout = escapeStrings(this.model.get("figure_layout")) as object;
+    const data = escapeStrings(this.fields.get("figureData")) as object[];
+    const layout = escapeStrings(this.fields.get("figureLayout")) as object;
     await Plotly.react(this.chart, data, layout, { displayModeBar: false });
   }
 

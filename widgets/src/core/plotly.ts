@@ -1,6 +1,6 @@
 /** plotly.js, loaded on first use (its own chunk of the extension, so views without charts do not wait for it). */
 import type PlotlyType from "plotly.js-cartesian-dist-min";
-import { cssColor, scaleStops } from "../../src/common/draw/colors";
+import { cssColor, scaleStops } from "../../../src/common/draw/colors";
 
 let loading: Promise<typeof PlotlyType> | undefined;
 
