@@ -8,11 +8,21 @@ import * as path from "path";
 import { loadImage, createCanvas } from "@napi-rs/canvas";
 import { attentionPatterns, HookedTransformer, loadModel, tf } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
-import { quantise, valueRange } from "../../common/quantise";
 import { REPO_ROOT } from "../../../tests/support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
+import { decodePng, pixelAt, Rgb } from "../../../tests/widgets/png-pixels";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
+
+/** Colours of the pattern scale [0, 1]: 0, 1 and masked cells. */
+const [WHITE, BLUE, GREY]: Rgb[] = [
+  [255, 255, 255],
+  [33, 102, 172],
+  [200, 200, 200],
+];
+/** Where the snapshot draws the large (360 px) pattern: its left edge, and its top below `thumbRows` rows of thumbnails. */
+const ZOOM_LEFT = 118;
+const zoomTop = (thumbRows: number) => 28 + thumbRows * 86 + 8;
 
 /** RGBA pixels of a PNG. */
 async function pngPixels(base64: string): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
@@ -174,13 +184,107 @@ describe("attentionPatterns (kernel side)", function () {
     attention.dispose();
   });
 
-  it("quantise: bytes on [min, max] within half a level; the range of constant values is widened", () => {
-    const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 3);
-    const [min, max] = valueRange(values);
-    const bytes = quantise(values, min, max);
-    const step = (max - min) / 255;
-    values.forEach((v, i) => assert.ok(Math.abs(min + bytes[i] * step - v) <= step / 2 + 1e-6));
-    assert.deepEqual(valueRange([2, 2]), [1.5, 2.5]);
-    assert.throws(() => quantise([1], 1, 1), /max > min/);
+  it("with min and max given, weights outside the scale become bytes 0 and 255 (clamped, not wrapped)", async () => {
+    const attention = tf.tensor3d([
+      [
+        [0, 1],
+        [0.5, 0.5],
+      ],
+    ]);
+    const view = attentionPatterns({ tokens: ["a", "b"], attention, min: 0.25, max: 0.75, maskUpperTri: false });
+    const open = host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!;
+    const state = open.data.state as Record<string, unknown>;
+    assert.deepEqual([state.value_min, state.value_max], [0.25, 0.75]);
+    // 0 is below the scale (byte 0, not −128 wrapped to 128), 1 above it (255, not 383 wrapped to 127), 0.5 mid-scale.
+    assert.deepEqual(Array.from(open.buffers[0] as Uint8Array), [0, 255, 128, 128]);
+    // The snapshot's large pattern shows the clamped ends: white at (0, 0), the scale's full blue at (0, 1).
+    const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    assert.deepEqual(pixelAt(image, ZOOM_LEFT + 90, zoomTop(1) + 90), WHITE);
+    assert.deepEqual(pixelAt(image, ZOOM_LEFT + 270, zoomTop(1) + 90), BLUE);
+    attention.dispose();
+  });
+
+  it("batchIndex picks that row of a [batch, heads, query, key] pattern: bytes, exact values and the PNG", async () => {
+    const rows = [
+      [1, 0, 0, 0, 1, 0, 0, 0, 1], // batch 0: attends to itself
+      [1, 0, 0, 1 / 2, 1 / 2, 0, 1 / 3, 1 / 3, 1 / 3], // batch 1: uniform over the prefix
+    ];
+    const attention = tf.tensor4d(rows.flat(), [2, 1, 3, 3]);
+    const view = attentionPatterns({ tokens: ["a", "b", "c"], attention, batchIndex: 1 });
+    const open = host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!;
+    assert.deepEqual(Array.from(open.buffers[0] as Uint8Array), [255, 0, 0, 128, 128, 0, 85, 85, 85]);
+    await host.comms.get(view.modelId)!.receive({ method: "custom", content: { request: "values", head: 0 } });
+    assert.deepEqual(
+      Array.from(host.messages(view.modelId).pop()!.buffers[0] as Float32Array),
+      Array.from(Float32Array.from(rows[1])),
+    );
+    // Query 1, key 0 of the large pattern: 0.5 (a mid blue) for batch 1, where batch 0 has 0 (white).
+    const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    const cell = pixelAt(image, ZOOM_LEFT + 60, zoomTop(1) + 180);
+    assert.ok(cell[2] > cell[0] + 40 && cell[0] > BLUE[0] + 40, `a mid-scale blue, got ${cell}`);
+    attention.dispose();
+  });
+
+  it("the snapshot's thumbnails and large pattern put each weight's colour in its cell; masked cells are grey", async () => {
+    const identity = tf.tensor3d([
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      [
+        [1, 0, 0],
+        [1, 0, 0],
+        [1, 0, 0],
+      ],
+    ]);
+    const view = attentionPatterns({ tokens: ["a", "b", "c"], attention: identity, selectedHead: 1 });
+    const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    const thumb = (h: number, q: number, k: number) =>
+      pixelAt(image, 8 + h * 72 + (k + 0.5) * (64 / 3), 28 + (q + 0.5) * (64 / 3));
+    assert.deepEqual([thumb(0, 0, 0), thumb(0, 1, 1), thumb(0, 2, 2)], [BLUE, BLUE, BLUE], "head 0: the diagonal");
+    assert.deepEqual([thumb(0, 1, 0), thumb(0, 2, 1)], [WHITE, WHITE], "head 0: below the diagonal");
+    assert.deepEqual([thumb(0, 0, 1), thumb(0, 0, 2), thumb(0, 1, 2)], [GREY, GREY, GREY], "masked above the diagonal");
+    assert.deepEqual([thumb(1, 1, 0), thumb(1, 2, 0), thumb(1, 2, 1)], [BLUE, BLUE, WHITE], "head 1: the first token");
+    const zoom = (q: number, k: number) => pixelAt(image, ZOOM_LEFT + (k + 0.5) * 120, zoomTop(1) + (q + 0.5) * 120);
+    assert.deepEqual([zoom(2, 0), zoom(2, 2), zoom(0, 2)], [BLUE, WHITE, GREY], "the selected head (1) is the large one");
+    identity.dispose();
+  });
+
+  it("heads are { layer, head }: selected reads and sets the large head by layer, labels are L{layer}H{head}", async () => {
+    const a = tf.fill([2, 2, 2], 0.5);
+    const view = attentionPatterns({
+      tokens: ["x", "y"],
+      attention: [a, a],
+      layers: [3, 5],
+      selectedHead: { layer: 5, head: 0 },
+    });
+    assert.deepEqual(view.heads, [
+      { layer: 3, head: 0 },
+      { layer: 3, head: 1 },
+      { layer: 5, head: 0 },
+      { layer: 5, head: 1 },
+    ]);
+    assert.deepEqual(view.get("head_names"), ["L3H0", "L3H1", "L5H0", "L5H1"]);
+    assert.equal(view.selectedHead, 2);
+    assert.deepEqual(view.selected, { layer: 5, head: 0 });
+    const seen: unknown[] = [];
+    view.on("change:selected", (c) => void seen.push([c.old, c.new]));
+    view.selected = { layer: 3, head: 1 };
+    assert.equal(view.selectedHead, 1);
+    await host.comms.get(view.modelId)!.receive({ method: "update", state: { selected_head: 3 }, buffer_paths: [] });
+    assert.deepEqual(view.selected, { layer: 5, head: 1 });
+    assert.deepEqual(seen, [
+      [
+        { layer: 5, head: 0 },
+        { layer: 3, head: 1 },
+      ],
+      [
+        { layer: 3, head: 1 },
+        { layer: 5, head: 1 },
+      ],
+    ]);
+    assert.throws(() => (view.selected = { layer: 4, head: 0 }), /L4H0 is not among the heads shown \(L3H0, L3H1, L5H0, L5H1\)/);
+    a.dispose();
   });
 });
