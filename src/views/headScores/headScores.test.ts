@@ -1,23 +1,22 @@
 /**
- * headScores and inductionHeads on the kernel side (fake host): the grid's state and PNG, a click
- * in the view reaching the kernel, the selection linking both grids and the patterns, and a typed
- * prompt recomputing scores and patterns (with bad prompts reported, not thrown at the frontend).
+ * headScores on the kernel side (fake host): the grid's state and a click in the view reaching the
+ * kernel, the PNG's cells, colour scale and frame read back as pixels, and update().
  */
 import { strict as assert } from "assert";
-import * as path from "path";
-import { AttentionPatterns, HBox, HeadScores, headScores, HookedTransformer, inductionHeads, loadModel, Text, tf } from "../..";
+import { headScores, tf } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
-import { REPO_ROOT } from "../../../tests/support/paths";
 import { scoresGrid } from "./snapshot";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
 import { decodePng, inkOf, pixelAt, Rgb } from "../../../tests/widgets/png-pixels";
 
-describe("headScores and inductionHeads (kernel side)", function () {
-  this.timeout(60_000);
+/** The scale [0, 1]'s colours of 0 and 1. */
+const [WHITE, BLUE]: Rgb[] = [
+  [255, 255, 255],
+  [33, 102, 172],
+];
+
+describe("headScores (kernel side)", function () {
   let host: FakeHost;
-  let model: HookedTransformer;
-  before(async () => (model = await loadModel(path.join(REPO_ROOT, "models", "attn-only-2l"))));
-  after(() => model?.dispose());
   beforeEach(() => (host = installFakeHost()));
   afterEach(() => removeFakeHost());
 
@@ -83,63 +82,52 @@ describe("headScores and inductionHeads (kernel side)", function () {
     assert.ok(inkOf(tinyNegative) < inkOf(smallPositive), `−0.008 paler than 0.03: ${tinyNegative} vs ${smallPositive}`);
   });
 
-  it("inductionHeads: prompt box, two grids and the patterns; the best induction head is selected everywhere", () => {
-    const view = inductionHeads(model);
-    const [prompt, row, patterns] = view.get("children") as [Text, HBox, AttentionPatterns];
-    assert.ok(prompt instanceof Text && row instanceof HBox && patterns instanceof AttentionPatterns);
-    const [previous, induction] = row.children as [HeadScores, HeadScores];
-    assert.equal(previous, view.previousToken);
-    assert.equal(induction, view.induction);
-    // The embedded model's induction head is in layer 1. (TransformerLens's induction score counts every query's
-    // attention, so half the rows — the first copy, with nothing to induct from — cap it near 0.5.)
-    const best = induction.selected!;
-    assert.equal(best.layer, 1);
-    const scores = induction.get("scores") as number[][];
-    const others = scores.flat().filter((_, i) => i !== best.layer * model.cfg.nHeads + best.head);
-    assert.ok(
-      scores[1][best.head] > 0.3 && scores[1][best.head] > 2 * Math.max(...others),
-      `induction scores ${JSON.stringify(scores)}`,
-    );
-    assert.deepEqual(previous.selected, best);
-    assert.equal(patterns.selectedHead, best.layer * model.cfg.nHeads + best.head);
-    assert.equal((patterns.get("tokens") as string[]).length, 41, "BOS + 20 random tokens twice");
-    const png = view[MIME_BUNDLE_KEY]().data["image/png"] as string;
-    assert.ok(Buffer.from(png, "base64").length > 2000, "a composite snapshot");
+  it("headScores PNG: each cell on its score's colour where the live view puts it; the selected head framed in black", async () => {
+    const view = headScores({
+      scores: [
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+      min: 0,
+      max: 1,
+      selected: { layer: 1, head: 2 },
+    });
+    const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    const { left, top, cell } = scoresGrid(2, 3);
+    const colour = (l: number, h: number) => pixelAt(image, left + (h + 1) * cell - 4, top + l * cell + 3);
+    // Layer 0 on top, heads left to right (as plotly's reversed y axis draws the live grid).
+    assert.deepEqual([colour(0, 1), colour(1, 0)], [BLUE, BLUE]);
+    assert.deepEqual([colour(0, 0), colour(1, 1), colour(1, 2)], [WHITE, WHITE, WHITE]);
+    // The frame: 3 px of black around cell (1, 2), on its top edge (no other cell has one).
+    assert.deepEqual(pixelAt(image, left + 2 * cell + cell / 2, top + cell - 1), [0, 0, 0]);
+    assert.deepEqual(pixelAt(image, left + cell + cell / 2, top + cell - 1), WHITE);
   });
 
-  it("selecting a head in one grid or in the patterns selects it in the others", async () => {
-    const view = inductionHeads(model);
-    await host.comms
-      .get(view.previousToken.modelId)!
-      .receive({ method: "update", state: { selected: { layer: 0, head: 2 } }, buffer_paths: [] });
-    assert.deepEqual(view.induction.selected, { layer: 0, head: 2 });
-    assert.equal(view.patterns.selectedHead, 2);
-    await host.comms.get(view.patterns.modelId)!.receive({ method: "update", state: { selected_head: 7 }, buffer_paths: [] });
-    assert.deepEqual(view.previousToken.selected, { layer: 1, head: 3 });
-    assert.deepEqual(view.induction.selected, { layer: 1, head: 3 });
-  });
-
-  it("typing a prompt recomputes: new tokens and patterns pushed, scores updated; a too-long prompt is reported", async () => {
-    const view = inductionHeads(model);
-    const before = tf.memory().numTensors;
-    const sentBefore = host.sent.length;
-    await host.comms
-      .get(view.prompt.modelId)!
-      .receive({ method: "update", state: { value: "the cat sat on the mat" }, buffer_paths: [] });
-    const tokens = view.patterns.get("tokens") as string[];
-    const words = model.toStrTokens("the cat sat on the mat", { prependBos: false });
-    assert.deepEqual(tokens, [...model.toStrTokens("the cat sat on the mat"), ...words]);
-    const pushed = host.sent.slice(sentBefore).filter((m) => m.commId === view.patterns.modelId && m.kind === "msg");
-    assert.ok(
-      pushed.some((m) => (m.data.buffer_paths as unknown[][]).some((p) => p[0] === "patterns")),
-      "new pattern bytes were sent",
+  it("headScores.update(): the new scores and scale go out in one update, and the PNG follows them", async () => {
+    const view = headScores({ scores: [[0.5, 0.5]] });
+    view.update(
+      [
+        [1, 0],
+        [0, 2],
+      ],
+      { min: 0 },
     );
-    assert.equal((view.induction.get("scores") as number[][]).length, 2);
-    assert.equal(tf.memory().numTensors, before, "no tensors left behind by the recomputation");
-    const long = "word ".repeat(50); // fits the context once, not twice
-    await host.comms.get(view.prompt.modelId)!.receive({ method: "update", state: { value: long }, buffer_paths: [] });
-    assert.match(view.lastError ?? "", /more than the model's context/);
-    assert.match(view.prompt.get("placeholder") as string, /^error: the prompt repeated is \d+ tokens/);
-    assert.deepEqual(view.patterns.get("tokens"), tokens, "the views keep the last good state");
+    const last = host.messages(view.modelId).pop()!;
+    assert.deepEqual(last.data, {
+      method: "update",
+      state: {
+        scores: [
+          [1, 0],
+          [0, 2],
+        ],
+        n_layers: 2,
+        value_max: 2,
+      },
+      buffer_paths: [],
+    });
+    const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    const { left, top, cell } = scoresGrid(2, 2);
+    assert.deepEqual(pixelAt(image, left + 2 * cell - 4, top + cell + 3), BLUE, "2 is the top of the new scale");
+    assert.throws(() => view.update([[1], [2, 3]]), /scores must be \[layers, heads\]/);
   });
 });
