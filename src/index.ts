@@ -13,9 +13,18 @@ export type { MimeBundle } from "./common/host";
 export { loadModel } from "./model/loadModel";
 export type { LoadModelOptions } from "./model/loadModel";
 export { HookedTransformer } from "./model/hookedTransformer";
-export type { ModelInput, TokenOptions, RunWithCacheOptions, RunWithHooksOptions } from "./model/hookedTransformer";
+export type {
+  ModelInput,
+  TokenOptions,
+  RunWithCacheOptions,
+  RunWithHooksOptions,
+  RunFromLayerOptions,
+  NamesFilter,
+} from "./model/hookedTransformer";
 export { processWeights } from "./model/processWeights";
 export type { HookFn, HookInfo, HookTarget } from "./model/hooks";
+export { hookName } from "./model/hookPoints";
+export type { BlockHookSuffix, HookName, HookTensor } from "./model/hookPoints";
 export { ActivationCache } from "./cache/activationCache";
 export type { Slice } from "./cache/slice";
 export * from "./analysis";

@@ -1,10 +1,11 @@
 /**
- * ActivationCache: the activations one runWithCache kept, by hook name, plus
- * TransformerLens's helpers over them (logit lens, residual decompositions, head
- * results, direct logit attribution). It owns its tensors; call dispose() when done.
- * Every helper returns new tensors the caller disposes.
+ * ActivationCache: the activations one runWithCache kept, by hook name, the input they were computed on (token ids
+ * and their text), plus TransformerLens's helpers over them (logit lens, residual decompositions, head results,
+ * direct logit attribution). It owns its tensors; call dispose() when done. Every helper returns new tensors the
+ * caller disposes.
  */
-import type { Tensor } from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
+import type { BlockHookSuffix, HookName, HookTensor } from "../model/hookPoints";
 import { unknownHookError } from "../model/hooks";
 import type { CacheModel } from "./cacheModel";
 import {
@@ -34,16 +35,27 @@ interface WithLabels {
   returnLabels: true;
 }
 
+/** The input a run computed its activations on. */
+export interface CacheInput {
+  /** Token ids [batch, pos], int32; the cache takes ownership. */
+  tokens: Tensor2D;
+}
+
 /** Activations of one forward pass. */
 export class ActivationCache {
   private disposed = false;
-  private readonly added: string[] = [];
+  private readonly added: HookName[] = [];
+  private strTokensMemo: string[][] | undefined;
 
-  /** `validNames`: every hook point of the model (for error messages); `model`: the model that ran (for the helpers). */
+  /**
+   * `validNames`: every hook point of the model (for error messages); `model`: the model that ran (for the helpers
+   * and strTokens); `input`: what it ran on (the cache owns its tensors).
+   */
   constructor(
     private readonly store: Record<string, Tensor>,
-    private readonly validNames: string[],
+    private readonly validNames: readonly HookName[],
     private readonly model?: CacheModel,
+    private readonly input?: CacheInput,
   ) {}
 
   /** Throws once the cache was disposed: every method but dispose() calls it first. */
@@ -51,23 +63,66 @@ export class ActivationCache {
     if (this.disposed) throw new Error("this ActivationCache was disposed: its activations were freed (run runWithCache again)");
   }
 
-  /** The activation at hook point `name` (owned by the cache: do not dispose it). */
-  get(name: string): Tensor {
+  /**
+   * The token ids the run read, int32 [batch, pos] (text input: as the model tokenised it, BOS included). Owned by
+   * the cache and freed with it: do not dispose it; clone it to keep it longer. Pass it back to the model to run the
+   * same input again, e.g. `model.runWithHooks(cache.tokens, …)`.
+   */
+  get tokens(): Tensor2D {
+    this.checkAlive();
+    if (!this.input) throw new Error("this cache was built without its input: only runWithCache's caches know their tokens");
+    return this.input.tokens;
+  }
+
+  /**
+   * The text of every token, one list per batch row ([batch][pos], as `cache.tokens`; `cache.strTokens[0]` for a
+   * single prompt), each token with its leading space as `model.toStrTokens` shows it. Computed on first use from the
+   * model's tokenizer; throws when the model has none.
+   */
+  get strTokens(): string[][] {
+    this.checkAlive();
+    if (this.strTokensMemo) return this.strTokensMemo;
+    const tokens = this.tokens;
+    const tokenizer = this.model?.tokenizer;
+    if (!tokenizer)
+      throw new Error(
+        "cache.strTokens needs the model's tokenizer, and this model has none (it runs on token ids only): use cache.tokens",
+      );
+    this.strTokensMemo = tokens.arraySync().map((row) => tokenizer.tokenStrings(row));
+    return this.strTokensMemo;
+  }
+
+  /**
+   * The padding mask of the input, [batch, pos] (1 = a real token, 0 = padding), for batches of prompts of different
+   * lengths. Undefined: every position holds a real token (tslens runs only unpadded batches so far).
+   */
+  get attentionMask(): Tensor2D | undefined {
+    this.checkAlive();
+    return undefined;
+  }
+
+  /**
+   * The activation at hook point `name` (owned by the cache: do not dispose it), typed by rank where the hook's rank
+   * is fixed: Tensor4D for hook_pattern, hook_attn_scores, hook_q/k/v/z; Tensor3D for the residual stream, the MLP's
+   * activations, ln2 and ln_final. A misspelt name is a compile error; a name built at run time needs
+   * `lens.hookName(str)` (checked) or `str as lens.HookName`.
+   */
+  get<N extends HookName>(name: N): HookTensor<N> {
     this.checkAlive();
     const tensor = Object.hasOwn(this.store, name) ? this.store[name] : undefined;
-    if (tensor) return tensor;
+    if (tensor) return tensor as HookTensor<N>;
     if (this.validNames.includes(name)) throw new Error(`"${name}" was not cached (excluded by namesFilter or stopAtLayer)`);
-    throw unknownHookError(name, this.validNames);
+    throw unknownHookError(name, [...this.validNames]);
   }
 
   /** True when `name` was cached. */
-  has(name: string): boolean {
+  has(name: HookName): boolean {
     this.checkAlive();
     return Object.hasOwn(this.store, name);
   }
 
   /** Adds a computed activation under `name` (the cache takes ownership), e.g. hook_result from computeHeadResults. */
-  add(name: string, tensor: Tensor): void {
+  add(name: HookName, tensor: Tensor): void {
     this.checkAlive();
     if (Object.hasOwn(this.store, name)) throw new Error(`"${name}" is already in the cache`);
     this.store[name] = tensor;
@@ -75,7 +130,7 @@ export class ActivationCache {
   }
 
   /** Cached hook names, in forward order (computed ones last). */
-  keys(): string[] {
+  keys(): HookName[] {
     this.checkAlive();
     return [...this.validNames, ...this.added].filter((n) => Object.hasOwn(this.store, n));
   }
@@ -141,12 +196,12 @@ export class ActivationCache {
   }
 
   /** `blocks.{l}.<suffix>` for every layer before `layer` (default all), stacked on a new leading axis. */
-  stackActivation(suffix: string, layer = -1): Tensor {
+  stackActivation(suffix: BlockHookSuffix, layer = -1): Tensor {
     const model = this.helperModel();
     const upTo = layer === -1 ? model.cfg.nLayers : layer;
     if (!Number.isInteger(upTo) || upTo < 1 || upTo > model.cfg.nLayers)
       throw new Error(`layer ${layer} is out of range 1…${model.cfg.nLayers} (or −1 for all)`);
-    const names = Array.from({ length: upTo }, (_, l) => `blocks.${l}.${suffix}`);
+    const names = Array.from({ length: upTo }, (_, l): HookName => `blocks.${l}.${suffix}`);
     return tf.stack(names.map((n) => this.get(n)));
   }
 
@@ -163,11 +218,13 @@ export class ActivationCache {
     return logitAttrs(this.helperModel(), this, stack, tokens, options);
   }
 
-  /** Frees every cached tensor. */
+  /** Frees every cached tensor and the input's. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     const unique = new Set(Object.values(this.store));
     for (const t of unique) t.dispose();
+    this.input?.tokens.dispose();
+    this.strTokensMemo = undefined;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { TransformerConfig } from "../loading/config";
+import type { Tokenizer } from "../tokenizer";
 
 /** The model side of an ActivationCache. */
 export interface CacheModel {
@@ -13,4 +14,6 @@ export interface CacheModel {
   param(name: string): Tensor;
   /** Parameter names the model holds. */
   paramNames(): string[];
+  /** Its tokenizer, if it has one (for the cache's strTokens). */
+  readonly tokenizer?: Tokenizer;
 }

@@ -3,6 +3,7 @@
  * stackHeadResults, stackNeuronResults and getFullResidDecomposition.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
+import type { HookName } from "../model/hookPoints";
 import { tf } from "../tensor";
 import type { CacheModel } from "./cacheModel";
 import { CacheReader, resolveLayer, scaledIfAsked } from "./lnStack";
@@ -29,9 +30,9 @@ function axisToFront(t: Tensor, from: number): Tensor {
 export function computeHeadResults(model: CacheModel, cache: CacheWriter): void {
   const cfg = model.cfg;
   for (let l = 0; l < cfg.nLayers; l++) {
-    const name = `blocks.${l}.attn.hook_result`;
+    const name: HookName = `blocks.${l}.attn.hook_result`;
     if (cache.has(name)) continue;
-    const zName = `blocks.${l}.attn.hook_z`;
+    const zName: HookName = `blocks.${l}.attn.hook_z`;
     if (!cache.has(zName))
       throw new Error(`head results need "${zName}" in the cache: run runWithCache without filtering it out`);
     const result = tf.tidy(() => {
@@ -164,7 +165,7 @@ export function getFullResidDecomposition(
           : decomposeResid(model, cache, { layer, mlpInput, posSlice, inclEmbeds: false, mode: "mlp" }),
       );
     }
-    const single = (hook: string, label: string): LabelledStack => ({
+    const single = (hook: HookName, label: string): LabelledStack => ({
       stack: tf.tidy(() => applySlice(cache.get(hook), posSlice, -2).expandDims(0)),
       labels: [label],
     });

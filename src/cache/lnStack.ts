@@ -7,14 +7,15 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
 import { normalize } from "../model/components/norm";
+import { HookName, modelPointNames } from "../model/hookPoints";
 import { HookContext } from "../model/hooks";
 import type { CacheModel } from "./cacheModel";
 import { applySlice, Slice } from "./slice";
 
 /** Reads cached activations by hook name. */
 export interface CacheReader {
-  get(name: string): Tensor;
-  has(name: string): boolean;
+  get(name: HookName): Tensor;
+  has(name: HookName): boolean;
 }
 
 /** Options of applyLnToStack. */
@@ -70,10 +71,12 @@ export function applyLnToStack(model: CacheModel, cache: CacheReader, stack: Ten
     if (options.recomputeLn && layer === cfg.nLayers) {
       const w = model.paramNames().includes("ln_final.w") ? model.param("ln_final.w") : undefined;
       const b = model.paramNames().includes("ln_final.b") ? model.param("ln_final.b") : undefined;
-      return normalize(new HookContext(), "ln_final", rows, cfg.normalizationType, cfg.eps, w, b);
+      const at = modelPointNames(cfg.nLayers).ln_final;
+      return normalize(new HookContext(), at, rows, cfg.normalizationType, cfg.eps, { w, b });
     }
     const centred = cfg.normalizationType === "LN" || cfg.normalizationType === "LNPre" ? rows.sub(rows.mean(-1, true)) : rows;
-    const key = layer === cfg.nLayers ? "ln_final.hook_scale" : `blocks.${layer}.ln${options.mlpInput ? 2 : 1}.hook_scale`;
+    const key: HookName =
+      layer === cfg.nLayers ? "ln_final.hook_scale" : `blocks.${layer}.ln${options.mlpInput ? 2 : 1}.hook_scale`;
     if (!cache.has(key))
       throw new Error(`applying LayerNorm needs "${key}" in the cache: run runWithCache without filtering it out`);
     let scale = applySlice(cache.get(key), options.posSlice, -2); // [batch, pos, 1] (pos dropped for one position)

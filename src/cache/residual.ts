@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
+import type { HookName } from "../model/hookPoints";
 import { checkTokenIds } from "../model/tokens";
 import type { CacheModel } from "./cacheModel";
 import { applyLnToStack, CacheReader, hadLnApplied, resolveLayer, scaledIfAsked } from "./lnStack";
@@ -86,7 +87,7 @@ export function decomposeResid(model: CacheModel, cache: CacheReader, options: D
   const inclMlp = mode !== "attn" && !cfg.attnOnly;
   const parts: Tensor[] = [];
   const labels: string[] = [];
-  const add = (hook: string, label: string) => {
+  const add = (hook: HookName, label: string) => {
     parts.push(cache.get(hook));
     labels.push(label);
   };

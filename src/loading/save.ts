@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { TransformerConfig } from "./config";
-import type { Params } from "./keymaps/types";
+import type { Tensor } from "@tensorflow/tfjs-core";
 
 /** Writes F32 tensors to `file` as safetensors, one tensor at a time, atomically (temp file + rename). */
 export async function writeSafetensors(
@@ -73,7 +73,7 @@ export function nativeConfig(cfg: TransformerConfig): Record<string, unknown> {
 }
 
 /** Saves `cfg` and `params` into `folder` (created if needed) in the tslens-native format. */
-export async function saveNative(folder: string, cfg: TransformerConfig, params: Params): Promise<void> {
+export async function saveNative(folder: string, cfg: TransformerConfig, params: ReadonlyMap<string, Tensor>): Promise<void> {
   if (cfg.ropeScaling !== null) throw new Error("saving models with rope scaling in the tslens format is not supported");
   fs.mkdirSync(folder, { recursive: true });
   const tensors: [string, { shape: number[]; values: Float32Array }][] = [];

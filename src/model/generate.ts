@@ -8,7 +8,9 @@ import { tf } from "../tensor";
 import { forward, ModelWeights } from "./forward";
 import { describeValue, HookContext } from "./hooks";
 import { KvCache } from "./kvCache";
+import type { ParamStore } from "./params";
 import { seededRandom } from "./random";
+import type { ModelInput, TokenCodec } from "./tokens";
 
 /** Options of generate. */
 export interface GenerateOptions {
@@ -139,4 +141,32 @@ export function extendRows(
   } finally {
     cache?.dispose();
   }
+}
+
+/**
+ * Continues `input` with the model of `cfg`, `store` and `codec` (see HookedTransformer.generate): text in → text
+ * out (prompt included); tokens in → tokens [batch, pos + new] (caller disposes).
+ */
+export function generate(
+  cfg: TransformerConfig,
+  store: ParamStore,
+  codec: TokenCodec,
+  input: ModelInput,
+  options: GenerateOptions,
+): string | Tensor {
+  store.checkAlive();
+  const checked = checkGenerateOptions(options, cfg.dVocab);
+  const maxNew = checked.maxNewTokens;
+  const eos = options.stopAtEos === false ? null : (codec.tokenizer?.eosTokenId ?? null);
+  const { tokens, owned } = codec.checked(input, options);
+  const rows = tokens.arraySync(); // [batch][pos]
+  if (owned) tokens.dispose();
+  if (rows[0].length + maxNew > cfg.nCtx) {
+    throw new Error(
+      `the prompt (${rows[0].length} tokens) plus ${maxNew} new tokens exceed the model's context nCtx = ${cfg.nCtx}`,
+    );
+  }
+  extendRows(cfg, store.compiled(), rows, checked, eos, options.useKvCache !== false);
+  if (typeof input === "string") return codec.toString(rows[0]);
+  return tf.tensor2d(rows, [rows.length, rows[0].length], "int32"); // [batch, pos + new]
 }

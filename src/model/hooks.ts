@@ -6,19 +6,19 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tensor";
-import type { TransformerConfig } from "../loading/config";
+import type { HookName } from "./hookPoints";
 
 /** What a hook function receives besides the activation. */
 export interface HookInfo {
   /** The hook point's name, e.g. "blocks.0.attn.hook_pattern". */
-  name: string;
+  name: HookName;
 }
 
 /** A forward hook: return a tensor to replace the activation, or nothing to keep it. */
 export type HookFn = (activation: Tensor, hook: HookInfo) => Tensor | void;
 
-/** A hook target: one hook point name, or a predicate over names. */
-export type HookTarget = string | ((name: string) => boolean);
+/** A hook target: one hook point name (a misspelt one is a compile error), or a predicate over names. */
+export type HookTarget = HookName | ((name: HookName) => boolean);
 
 /** Per-forward state: hooks to run and, for runWithCache, what to keep. */
 export class HookContext {
@@ -27,7 +27,7 @@ export class HookContext {
 
   constructor(
     private readonly hooks: [HookTarget, HookFn][] = [],
-    private readonly cacheFilter?: (name: string) => boolean,
+    private readonly cacheFilter?: (name: HookName) => boolean,
   ) {}
 
   /** Frees cached activations (after a failed forward). */
@@ -35,8 +35,8 @@ export class HookContext {
     tf.dispose([...new Set(Object.values(this.cache))]);
   }
 
-  /** Passes activation `x` through hook point `name`. */
-  point(name: string, x: Tensor): Tensor {
+  /** Passes activation `x` through hook point `name` (a name from the components' tables, see hookPoints.ts). */
+  point(name: HookName, x: Tensor): Tensor {
     for (const [target, fn] of this.hooks) {
       if (typeof target === "string" ? target !== name : !target(name)) continue;
       const replaced: unknown = fn(x, { name });
@@ -91,34 +91,6 @@ export function checkHookList(hooks: unknown, option: string): [HookTarget, Hook
       );
   });
   return hooks as [HookTarget, HookFn][];
-}
-
-/** Every hook point name a model with `cfg` has, in forward order (gated ones only when enabled). */
-export function hookNames(cfg: TransformerConfig): string[] {
-  const names = ["hook_embed"];
-  if (cfg.positionalEmbeddingType !== "rotary") names.push("hook_pos_embed");
-  const norm = cfg.normalizationType !== null;
-  for (let l = 0; l < cfg.nLayers; l++) {
-    const b = `blocks.${l}.`;
-    names.push(`${b}hook_resid_pre`);
-    if (cfg.useSplitQkvInput) names.push(`${b}hook_q_input`, `${b}hook_k_input`, `${b}hook_v_input`);
-    if (norm) names.push(`${b}ln1.hook_scale`, `${b}ln1.hook_normalized`);
-    names.push(`${b}attn.hook_q`, `${b}attn.hook_k`, `${b}attn.hook_v`);
-    if (cfg.positionalEmbeddingType === "rotary") names.push(`${b}attn.hook_rot_q`, `${b}attn.hook_rot_k`);
-    names.push(`${b}attn.hook_attn_scores`, `${b}attn.hook_pattern`, `${b}attn.hook_z`);
-    if (cfg.useAttnResult) names.push(`${b}attn.hook_result`);
-    names.push(`${b}hook_attn_out`);
-    if (!cfg.attnOnly) {
-      if (!cfg.parallelAttnMlp) names.push(`${b}hook_resid_mid`);
-      if (norm) names.push(`${b}ln2.hook_scale`, `${b}ln2.hook_normalized`);
-      names.push(`${b}mlp.hook_pre`);
-      if (cfg.gatedMlp) names.push(`${b}mlp.hook_pre_linear`);
-      names.push(`${b}mlp.hook_post`, `${b}hook_mlp_out`);
-    }
-    names.push(`${b}hook_resid_post`);
-  }
-  if (norm) names.push("ln_final.hook_scale", "ln_final.hook_normalized");
-  return names;
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ActivationCache, HookedTransformer, loadModel, tf } from "../../src";
+import { ActivationCache, BlockHookSuffix, HookedTransformer, loadModel, tf } from "../../src";
 import type { Tensor } from "../../src/tensor";
 import { REPO_ROOT } from "../support/paths";
 import { TlResults, tlResults } from "../support/tlFixtures";
@@ -197,7 +197,9 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
       assert.throws(() => cache.accumulatedResid({ layer: 7 }), /layer 7 is out of range/);
       assert.throws(() => cache.accumulatedResid({ posSlice: 40 }), /position 40 is out of range for length/);
       assert.throws(() => cache.decomposeResid({ mode: "heads" as "all" }), /mode must be/);
-      assert.throws(() => cache.stackActivation("attn.hook_patern"), /did you mean "blocks.0.attn.hook_pattern"\?/);
+      // A misspelt suffix does not compile (tests/types); cast, it is still refused at run time.
+      const misspelt = "attn.hook_patern" as BlockHookSuffix;
+      assert.throws(() => cache.stackActivation(misspelt), /did you mean "blocks.0.attn.hook_pattern"\?/);
       const stacked = cache.stackActivation("attn.hook_pattern"); // [layers, batch, head, q, k]
       assert.deepEqual(stacked.shape, [model.cfg.nLayers, ...cache.get("blocks.0.attn.hook_pattern").shape]);
       stacked.dispose();

@@ -3,7 +3,7 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { HookedTransformer, loadModel, tf } from "../../src";
+import { HookedTransformer, hookName, HookName, loadModel, tf } from "../../src";
 import { REPO_ROOT } from "../support/paths";
 
 const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
@@ -39,7 +39,7 @@ describe("hooks and cache", function () {
         "blocks.1.hook_resid_post": [1, 8, 32],
         "ln_final.hook_normalized": [1, 8, 32],
       };
-      for (const [name, shape] of Object.entries(shapes)) assert.deepEqual(cache.get(name).shape, shape, name);
+      for (const [name, shape] of Object.entries(shapes)) assert.deepEqual(cache.get(hookName(name)).shape, shape, name);
       assert.deepEqual(logits.shape, [1, 8, 96]);
       const scores = cache.get("blocks.0.attn.hook_attn_scores").arraySync() as number[][][][];
       assert.equal(scores[0][0][0][1], -Infinity, "masked scores are -inf, as in TransformerLens");
@@ -86,8 +86,10 @@ describe("hooks and cache", function () {
   });
 
   it("misspelt or gated hook names give clear errors", () => {
+    // A misspelt literal does not compile (tests/types); names built at run time are still checked.
+    const misspelt = "blocks.0.attn.hook_patern" as HookName;
     assert.throws(
-      () => gpt2.runWithHooks(TOKENS, { fwdHooks: [["blocks.0.attn.hook_patern", (x) => x]] }),
+      () => gpt2.runWithHooks(TOKENS, { fwdHooks: [[misspelt, (x) => x]] }),
       /unknown hook point "blocks\.0\.attn\.hook_patern"; did you mean "blocks\.0\.attn\.hook_pattern"\?/,
     );
     assert.throws(

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ActivationCache, HookedTransformer, loadModel, tf } from "../../src";
+import { ActivationCache, HookedTransformer, HookName, loadModel, tf } from "../../src";
 import { REPO_ROOT } from "../support/paths";
 
 const GPT2 = path.join(REPO_ROOT, "tests", "fixtures", "models", "gpt2-tiny");
@@ -251,7 +251,7 @@ describe("disposed models and caches say so", function () {
       const calls: [string, () => unknown][] = [
         ["get", () => cache.get("hook_embed")],
         ["has", () => cache.has("hook_embed")],
-        ["add", () => cache.add("x", stack)],
+        ["add", () => cache.add("x" as HookName, stack)],
         ["keys", () => cache.keys()],
         ["size", () => cache.size],
         ["accumulatedResid", () => cache.accumulatedResid()],

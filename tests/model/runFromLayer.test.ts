@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { loadModel, tf } from "../../src";
+import { HookName, loadModel, tf } from "../../src";
 import type { PastPositions } from "../../src/model/kvCache";
 import { REPO_ROOT } from "../support/paths";
 
@@ -31,7 +31,7 @@ describe("runFromLayer", function () {
         // With the earlier positions' keys and values as `past`, positions 4… alone give the same logits there.
         const keysHook = model.cfg.positionalEmbeddingType === "rotary" ? "attn.hook_rot_k" : "attn.hook_k";
         const kv = model.runWithCache(rows, { namesFilter: (n) => n.endsWith(keysHook) || n.endsWith("attn.hook_v") }).cache;
-        const before = (name: string) => kv.get(name).slice([0, 0, 0, 0], [-1, 4, -1, -1]); // [batch, 4, kv, e]
+        const before = (name: HookName) => kv.get(name).slice([0, 0, 0, 0], [-1, 4, -1, -1]); // [batch, 4, kv, e]
         const past: PastPositions = {
           length: 4,
           forLayer: (l) => ({ past: [before(`blocks.${l}.${keysHook}`), before(`blocks.${l}.attn.hook_v`)], store: () => {} }),

@@ -15,6 +15,7 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
+import type { BlockHookSuffix, HookName } from "../../model/hookPoints";
 import type { HookFn } from "../../model/hooks";
 import type { PastPositions } from "../../model/kvCache";
 import { tf } from "../../tensor";
@@ -33,7 +34,7 @@ const LOGIT_FLOATS = 2 ** 26;
 class CorruptedRun {
   private readonly cache: ActivationCache;
   /** The hook whose keys attention reads: after rotary embedding when there is one. */
-  private readonly keysName: string;
+  private readonly keysName: BlockHookSuffix;
   /** The corrupted logits [batch, pos, d_vocab_out], NaN at positions the metric does not read. */
   readonly logits: Tensor;
   /** Per layer: where the clean and corrupted activations at the patched hook differ. */
@@ -68,7 +69,7 @@ class CorruptedRun {
   /** Keys and values of positions before `first`, repeated for `runs` runs; undefined when there are none. */
   past(first: number, runs: number): PastPositions | undefined {
     if (first === 0) return undefined;
-    const before = (name: string) => this.cache.get(name).slice([0, 0, 0, 0], [-1, first, -1, -1]).tile([runs, 1, 1, 1]);
+    const before = (name: HookName) => this.cache.get(name).slice([0, 0, 0, 0], [-1, first, -1, -1]).tile([runs, 1, 1, 1]);
     return {
       length: first,
       forLayer: (l) => ({
@@ -137,7 +138,7 @@ function runBlocks(sweep: Sweep, corrupted: CorruptedRun, group: RunGroup): Tens
         resid = grown;
         joined += joiners.length;
       }
-      const hooks: [string, HookFn][] =
+      const hooks: [HookName, HookFn][] =
         joiners.length > 0 ? [[`blocks.${l}.${kind.hook}`, patchJoiners(sweep, l, joiners, first, joined)]] : [];
       const next = model.runFromLayer(resid!, l, { stopAtLayer: l + 1, fwdHooks: hooks, past: corrupted.past(first, joined) });
       resid!.dispose();

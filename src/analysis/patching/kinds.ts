@@ -4,6 +4,7 @@
  * is [n_layers, ...axis lengths], as TransformerLens's patching module returns it.
  */
 import type { TransformerConfig } from "../../loading/config";
+import type { BlockHookSuffix } from "../../model/hookPoints";
 
 /** An index axis of a sweep. */
 export interface IndexAxis {
@@ -15,7 +16,7 @@ export interface IndexAxis {
 /** One kind of patch. */
 export interface PatchKind {
   /** Hook point after "blocks.{l}.", e.g. "hook_resid_pre" or "attn.hook_z". */
-  hook: string;
+  hook: BlockHookSuffix;
   axes: IndexAxis[];
 }
 

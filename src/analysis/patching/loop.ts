@@ -2,6 +2,7 @@
  * The loop mode: one full forward per patched run, with a hook that swaps in the clean slice, as
  * TransformerLens's patching module does. The batched mode is tested against it.
  */
+import type { HookName } from "../../model/hookPoints";
 import { tf } from "../../tensor";
 import { breathe, checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
 
@@ -11,7 +12,7 @@ export async function runLoop(sweep: Sweep, report: (done: number) => void): Pro
   const values: number[] = [];
   for (let l = 0; l < model.cfg.nLayers; l++) {
     const clean = cleanActivation(sweep, l);
-    const name = `blocks.${l}.${kind.hook}`;
+    const name: HookName = `blocks.${l}.${kind.hook}`;
     for (const tuple of sweep.tuples) {
       const logits = model.runWithHooks(tokens, {
         fwdHooks: [

@@ -5,6 +5,7 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer } from "../../model/hookedTransformer";
+import type { HookName } from "../../model/hookPoints";
 import { describeValue, isTensor } from "../../model/hooks";
 import { tf } from "../../tensor";
 import { PatchKind, queryAxis } from "./kinds";
@@ -84,7 +85,7 @@ export function hideUnreadLogits(logits: Tensor, readPositions: number[]): Tenso
 
 /** The clean run's activation that layer `layer`'s runs patch in (the cache's tensor, not a copy). */
 export function cleanActivation(sweep: Sweep, layer: number): Tensor {
-  const name = `blocks.${layer}.${sweep.kind.hook}`;
+  const name: HookName = `blocks.${layer}.${sweep.kind.hook}`;
   if (!sweep.clean.has(name))
     throw new Error(`the clean cache lacks "${name}": run runWithCache on the clean input without filtering it out`);
   return sweep.clean.get(name);

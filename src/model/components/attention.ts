@@ -11,9 +11,24 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../../tensor";
+import type { PointNames } from "../hookPoints";
 import type { HookContext } from "../hooks";
+import type { PointTable } from "../pointSpec";
 import { linear } from "./mlp";
 import { applyRotary } from "./rotary";
+
+/** Attention's hook points (under blocks.{l}.attn.), in forward order. k, v (and rot_k) have kvHeads heads under GQA. */
+export const ATTN_POINTS = {
+  hook_q: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
+  hook_k: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
+  hook_v: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
+  hook_rot_q: { shape: "[batch, pos, head_index, d_head]", rank: 4, when: ["rotary"] },
+  hook_rot_k: { shape: "[batch, pos, head_index, d_head]", rank: 4, when: ["rotary"] },
+  hook_attn_scores: { shape: "[batch, head_index, query_pos, key_pos]", rank: 4 },
+  hook_pattern: { shape: "[batch, head_index, query_pos, key_pos]", rank: 4 },
+  hook_z: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
+  hook_result: { shape: "[batch, pos, head_index, d_model]", rank: 4, when: ["useAttnResult"] },
+} as const satisfies PointTable;
 
 /** One block's attention weights, fused for matrix multiplication. */
 export interface AttentionWeights {
@@ -77,12 +92,12 @@ function perHead(x: Tensor, w: Tensor, b: Tensor): Tensor {
 }
 
 /**
- * Attention of block `name` ("blocks.0") on the normalised input x [batch, pos, d_model], or, with split
- * qkv input, on separate per-head inputs {q: [b, p, heads, d_model], k, v: [b, p, kvHeads, d_model]}.
+ * Attention on the normalised input x [batch, pos, d_model], or, with split qkv input, on separate per-head inputs
+ * {q: [b, p, heads, d_model], k, v: [b, p, kvHeads, d_model]}, through the hook points `at`. Returns [b, p, d_model].
  */
 export function attention(
   ctx: HookContext,
-  name: string,
+  at: PointNames<typeof ATTN_POINTS>,
   x: Tensor | { q: Tensor; k: Tensor; v: Tensor },
   w: AttentionWeights,
   o: AttentionOptions,
@@ -90,7 +105,6 @@ export function attention(
 ): Tensor {
   const split = !(x instanceof tf.Tensor);
   const [batch, pos] = split ? x.q.shape : x.shape;
-  const a = `${name}.attn`;
   const position = o.qkPosition;
   // Shortformer: q and k read x + W_pos (one sum for both when the input is shared), v reads x.
   const qkShared = !split && position ? x.add(position) : x; // [b, p, d_model]
@@ -100,15 +114,15 @@ export function attention(
       const input = position && which !== "v" ? x[which].add(position.expandDims(2)) : x[which]; // [b, p, heads, d_model]
       return perHead(input, W, b);
     }
-    return linear(which === "v" ? x : (qkShared as Tensor), Wf, bf).reshape([batch, pos, heads, o.dHead]);
+    return linear(which === "v" ? x : (qkShared as Tensor), Wf, bf).reshape([batch, pos, heads, o.dHead]); // [b, p, heads, e]
   };
-  let q = ctx.point(`${a}.hook_q`, project("q", o.nHeads));
-  let k = ctx.point(`${a}.hook_k`, project("k", o.nKvHeads));
-  const v = ctx.point(`${a}.hook_v`, project("v", o.nKvHeads));
+  let q = ctx.point(at.hook_q, project("q", o.nHeads)); // [b, p, heads, e]
+  let k = ctx.point(at.hook_k, project("k", o.nKvHeads)); // [b, p, kvHeads, e]
+  const v = ctx.point(at.hook_v, project("v", o.nKvHeads)); // [b, p, kvHeads, e]
   if (o.rotary) {
     const { cos, sin, dim, adjacent } = o.rotary;
-    q = ctx.point(`${a}.hook_rot_q`, applyRotary(q, cos, sin, dim, adjacent));
-    k = ctx.point(`${a}.hook_rot_k`, applyRotary(k, cos, sin, dim, adjacent));
+    q = ctx.point(at.hook_rot_q, applyRotary(q, cos, sin, dim, adjacent)); // [b, p, heads, e]
+    k = ctx.point(at.hook_rot_k, applyRotary(k, cos, sin, dim, adjacent)); // [b, p, kvHeads, e]
   }
   let [keys, values] = [k, v];
   if (kv) {
@@ -120,12 +134,12 @@ export function attention(
   const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
   if (o.useAttnScale) scores = scores.div(Math.sqrt(o.dHead));
-  scores = ctx.point(`${a}.hook_attn_scores`, tf.where(o.mask, scores, tf.scalar(-Infinity)));
-  const pattern = ctx.point(`${a}.hook_pattern`, tf.softmax(scores)); // rows of a causal mask are never fully masked
-  const z = ctx.point(`${a}.hook_z`, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
+  scores = ctx.point(at.hook_attn_scores, tf.where(o.mask, scores, tf.scalar(-Infinity))); // [b, heads, query, key]
+  const pattern = ctx.point(at.hook_pattern, tf.softmax(scores)); // rows of a causal mask are never fully masked
+  const z = ctx.point(at.hook_z, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
   if (o.useAttnResult) {
-    const perHead = tf.matMul(z.transpose([2, 0, 1, 3]).reshape([o.nHeads, batch * pos, o.dHead]), w.W_O); // [heads, b·p, d]
-    const result = ctx.point(`${a}.hook_result`, perHead.reshape([o.nHeads, batch, pos, -1]).transpose([1, 2, 0, 3]));
+    const written = tf.matMul(z.transpose([2, 0, 1, 3]).reshape([o.nHeads, batch * pos, o.dHead]), w.W_O); // [heads, b·p, d]
+    const result = ctx.point(at.hook_result, written.reshape([o.nHeads, batch, pos, -1]).transpose([1, 2, 0, 3])); // [b, p, heads, d]
     return result.sum(2).add(w.b_O);
   }
   return linear(z.reshape([batch, pos, o.nHeads * o.dHead]), w.Wo, w.b_O); // [b, pos, d_model]

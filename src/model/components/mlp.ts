@@ -6,7 +6,16 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../../tensor";
 import type { ActFn } from "../../loading/config";
+import type { PointNames } from "../hookPoints";
 import type { HookContext } from "../hooks";
+import type { PointTable } from "../pointSpec";
+
+/** The MLP's hook points (under blocks.{l}.mlp.), in forward order. */
+export const MLP_POINTS = {
+  hook_pre: { shape: "[batch, pos, d_mlp]", rank: 3 },
+  hook_pre_linear: { shape: "[batch, pos, d_mlp]", rank: 3, when: ["gatedMlp"] },
+  hook_post: { shape: "[batch, pos, d_mlp]", rank: 3 },
+} as const satisfies PointTable;
 
 /** The MLP weights of one block (TransformerLens layouts). */
 export interface MlpWeights {
@@ -52,16 +61,16 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   return b ? y.add(b) : y;
 }
 
-/** The MLP of block `name` ("blocks.0") on x [batch, pos, d_model]; returns [batch, pos, d_model] before hook_mlp_out. */
-export function mlp(ctx: HookContext, name: string, x: Tensor, w: MlpWeights, act: ActFn): Tensor {
+/** The MLP on x [batch, pos, d_model] through the hook points `at`; returns [batch, pos, d_model] (before hook_mlp_out). */
+export function mlp(ctx: HookContext, at: PointNames<typeof MLP_POINTS>, x: Tensor, w: MlpWeights, act: ActFn): Tensor {
   let post: Tensor;
   if (w.W_gate) {
-    const pre = ctx.point(`${name}.mlp.hook_pre`, linear(x, w.W_gate)); // [b, p, d_mlp]
-    const lin = ctx.point(`${name}.mlp.hook_pre_linear`, linear(x, w.W_in)); // [b, p, d_mlp]
-    post = ctx.point(`${name}.mlp.hook_post`, activate(act, pre).mul(lin).add(w.b_in));
+    const pre = ctx.point(at.hook_pre, linear(x, w.W_gate)); // [b, p, d_mlp]
+    const lin = ctx.point(at.hook_pre_linear, linear(x, w.W_in)); // [b, p, d_mlp]
+    post = ctx.point(at.hook_post, activate(act, pre).mul(lin).add(w.b_in)); // [b, p, d_mlp]
   } else {
-    const pre = ctx.point(`${name}.mlp.hook_pre`, linear(x, w.W_in, w.b_in)); // [b, p, d_mlp]
-    post = ctx.point(`${name}.mlp.hook_post`, activate(act, pre));
+    const pre = ctx.point(at.hook_pre, linear(x, w.W_in, w.b_in)); // [b, p, d_mlp]
+    post = ctx.point(at.hook_post, activate(act, pre)); // [b, p, d_mlp]
   }
   return linear(post, w.W_out, w.b_out); // [b, p, d_model]
 }

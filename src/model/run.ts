@@ -1,0 +1,221 @@
+/**
+ * The run API of a model: forward, runWithHooks, runWithCache, runFromLayer and loss. Each checks its options (hook
+ * names against the model's hook points), turns the input into checked token ids and runs the forward pass on the
+ * model's fused weights with a HookContext holding the hooks and what to cache.
+ */
+import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
+import { ActivationCache } from "../cache/activationCache";
+import type { CacheModel } from "../cache/cacheModel";
+import { tf } from "../tensor";
+import { forward } from "./forward";
+import { HookName, hookNames, missingHookError } from "./hookPoints";
+import { checkHookList, describeValue, HookContext, HookFn, HookTarget, unknownHookError } from "./hooks";
+import type { PastPositions } from "./kvCache";
+import type { ParamStore } from "./params";
+import type { ModelInput, TokenCodec, TokenOptions } from "./tokens";
+
+/** What a run returns: logits (default), the mean next-token loss, both, or nothing (hooks only). */
+export type ReturnType = "logits" | "loss" | "both" | "none";
+
+/** Which hook points runWithCache keeps: a name, a list of names, or a predicate. */
+export type NamesFilter = HookName | readonly HookName[] | ((name: HookName) => boolean);
+
+/** Options of runWithCache. */
+export interface RunWithCacheOptions extends TokenOptions {
+  /** Which hook points to keep (default: all). A name, a list of names, or a predicate. */
+  namesFilter?: NamesFilter;
+  /** Run only blocks 0 … stopAtLayer−1; `logits` is then the residual stream [batch, pos, d_model]. */
+  stopAtLayer?: number;
+  /** Forward hooks to run as well. */
+  fwdHooks?: [HookTarget, HookFn][];
+  /** What to compute besides the cache (default "logits"). */
+  returnType?: ReturnType;
+}
+
+/** Options of runWithHooks. */
+export interface RunWithHooksOptions extends TokenOptions {
+  fwdHooks: [HookTarget, HookFn][];
+  stopAtLayer?: number;
+}
+
+/** Options of runFromLayer. */
+export interface RunFromLayerOptions {
+  fwdHooks?: [HookTarget, HookFn][];
+  stopAtLayer?: number;
+  /** Keys and values of the positions before `resid`'s. */
+  past?: PastPositions;
+}
+
+/** What runWithCache returns; `logits` unless returnType is "loss" or "none", `loss` with "loss" or "both". */
+export interface CacheRun {
+  logits?: Tensor;
+  loss?: Tensor;
+  cache: ActivationCache;
+}
+
+/** Checks a namesFilter option: a hook name, a list of names, or a predicate. */
+function checkNamesFilter(filter: unknown): void {
+  if (filter === undefined || typeof filter === "function" || typeof filter === "string") return;
+  if (Array.isArray(filter)) {
+    const bad = filter.findIndex((n) => typeof n !== "string");
+    if (bad < 0) return;
+    throw new Error(`runWithCache's namesFilter[${bad}] must be a hook name, got ${describeValue(filter[bad])}`);
+  }
+  throw new Error(
+    `runWithCache's namesFilter must be a hook name, a list of names or a (name) => boolean predicate, got ${describeValue(filter)}`,
+  );
+}
+
+/**
+ * Mean cross-entropy of predicting each next token [] (or per position [batch, pos−1] with perToken),
+ * from logits [batch, pos, vocab] and the tokens [batch, pos] they were computed on.
+ */
+export function lossFromLogits(logits: Tensor, tokens: Tensor, perToken = false): Tensor {
+  return tf.tidy(() => {
+    const [batch, pos, vocab] = logits.shape as [number, number, number];
+    const logProbs = tf.logSoftmax(logits.slice([0, 0, 0], [batch, pos - 1, vocab])); // [b, p−1, vocab]
+    const next = tf.oneHot(tokens.slice([0, 1], [batch, pos - 1]).cast("int32"), vocab); // [b, p−1, vocab]
+    const nll = logProbs.mul(next).sum(-1).neg(); // [b, p−1]
+    return perToken ? nll : nll.mean();
+  });
+}
+
+/** The runs of one model (its config and parameters in `model` and `store`, its tokens in `codec`). */
+export class RunApi {
+  constructor(
+    private readonly model: CacheModel,
+    private readonly store: ParamStore,
+    private readonly codec: TokenCodec,
+  ) {}
+
+  /** Checks `hooks` (the `option` of a run, for the error) and every hook name in it. */
+  private checkHooks(hooks: unknown, option: string): [HookTarget, HookFn][] {
+    this.store.checkAlive();
+    const list = checkHookList(hooks, option);
+    let names: HookName[] | undefined;
+    for (const [target] of list) {
+      if (typeof target !== "string") continue;
+      names ??= hookNames(this.model.cfg);
+      if (!names.includes(target)) throw missingHookError(this.model.cfg, target, names);
+    }
+    return list;
+  }
+
+  private checkStopAtLayer(stopAtLayer: number | undefined): void {
+    const { nLayers } = this.model.cfg;
+    if (stopAtLayer !== undefined && (!Number.isInteger(stopAtLayer) || stopAtLayer < 0 || stopAtLayer > nLayers))
+      throw new Error(`stopAtLayer must be an integer in 0…${nLayers}, got ${stopAtLayer}`);
+  }
+
+  /** The forward pass on checked tokens [batch, pos]; frees what `ctx` cached when it throws. */
+  private runChecked(tokens: Tensor2D, ctx: HookContext, stopAtLayer?: number): Tensor {
+    try {
+      const weights = this.store.compiled();
+      return tf.tidy(() => forward(this.model.cfg, weights, ctx, tokens, stopAtLayer));
+    } catch (err) {
+      ctx.disposeCache();
+      throw err;
+    }
+  }
+
+  private run(input: ModelInput, options: TokenOptions, ctx: HookContext, stopAtLayer?: number): Tensor {
+    this.store.checkAlive();
+    this.checkStopAtLayer(stopAtLayer);
+    const { tokens, owned } = this.codec.checked(input, options);
+    try {
+      return this.runChecked(tokens, ctx, stopAtLayer);
+    } finally {
+      if (owned) tokens.dispose();
+    }
+  }
+
+  /** Logits [batch, pos, d_vocab] for `input` (caller disposes). */
+  forward(input: ModelInput, options: TokenOptions = {}): Tensor {
+    return this.run(input, options, new HookContext());
+  }
+
+  /** Runs with forward hooks; they apply to this call only, even if one throws. Returns logits (caller disposes). */
+  runWithHooks(input: ModelInput, options: RunWithHooksOptions): Tensor {
+    this.store.checkAlive();
+    if (options === null || typeof options !== "object")
+      throw new Error(
+        `runWithHooks(input, { fwdHooks: [[hookName, fn], …] }) needs options with fwdHooks, got ${describeValue(options)}`,
+      );
+    const hooks = this.checkHooks(options.fwdHooks, "runWithHooks's fwdHooks");
+    return this.run(input, options, new HookContext(hooks), options.stopAtLayer);
+  }
+
+  /** Blocks `startAtLayer` … on the residual stream `resid` [batch, pos, d_model] (see HookedTransformer.runFromLayer). */
+  runFromLayer(resid: Tensor, startAtLayer: number, options: RunFromLayerOptions = {}): Tensor {
+    this.store.checkAlive();
+    const { nLayers, dModel, nCtx } = this.model.cfg;
+    const stop = options.stopAtLayer ?? nLayers;
+    if (!Number.isInteger(startAtLayer) || startAtLayer < 0 || startAtLayer > stop || stop > nLayers)
+      throw new Error(
+        `startAtLayer must be an integer in 0…${stop} (stopAtLayer ${stop}, ${nLayers} layers), got ${startAtLayer}`,
+      );
+    const before = options.past?.length ?? 0;
+    if (resid.rank !== 3 || resid.shape[2] !== dModel || resid.shape[1]! + before > nCtx)
+      throw new Error(`resid must be [batch, pos ≤ ${nCtx - before}, ${dModel}], got [${resid.shape}]`);
+    const hooks = this.checkHooks(options.fwdHooks ?? [], "runFromLayer's fwdHooks");
+    const ctx = new HookContext(hooks);
+    const weights = this.store.compiled();
+    const start = { layer: startAtLayer, resid };
+    return tf.tidy(() => forward(this.model.cfg, weights, ctx, start, options.stopAtLayer, options.past));
+  }
+
+  /** Mean next-token loss of `input` (a scalar tensor; perToken: [batch, pos−1]). Caller disposes. */
+  loss(input: ModelInput, options: TokenOptions & { perToken?: boolean } = {}): Tensor {
+    this.store.checkAlive();
+    const { tokens, owned } = this.codec.checked(input, options);
+    try {
+      const logits = this.forward(tokens);
+      const loss = lossFromLogits(logits, tokens, options.perToken);
+      logits.dispose();
+      return loss;
+    } finally {
+      if (owned) tokens.dispose();
+    }
+  }
+
+  /** The predicate of a namesFilter option, its names checked against the model's. */
+  private cacheFilter(filter: NamesFilter | undefined): (name: HookName) => boolean {
+    checkNamesFilter(filter);
+    if (filter === undefined) return () => true;
+    if (typeof filter === "function") return filter;
+    const list: readonly string[] = typeof filter === "string" ? [filter] : filter;
+    const names = hookNames(this.model.cfg);
+    for (const n of list) if (!names.includes(n as HookName)) throw unknownHookError(n, names);
+    return (n) => list.includes(n);
+  }
+
+  /** Runs and keeps activations (see HookedTransformer.runWithCache). */
+  runWithCache(input: ModelInput, options: RunWithCacheOptions = {}): CacheRun {
+    this.store.checkAlive();
+    const wanted = this.cacheFilter(options.namesFilter);
+    const hooks = this.checkHooks(options.fwdHooks ?? [], "runWithCache's fwdHooks");
+    const returnType = options.returnType ?? "logits";
+    if ((returnType === "loss" || returnType === "both") && options.stopAtLayer !== undefined) {
+      throw new Error("returnType loss needs the whole model: remove stopAtLayer");
+    }
+    const { tokens, owned } = this.codec.checked(input, options);
+    let cache: ActivationCache | undefined;
+    try {
+      this.checkStopAtLayer(options.stopAtLayer);
+      const ctx = new HookContext(hooks, wanted);
+      const out = this.runChecked(tokens, ctx, options.stopAtLayer);
+      // The cache keeps the tokens it ran on: these very ones when made here, else a copy of the caller's.
+      cache = new ActivationCache(ctx.cache, hookNames(this.model.cfg), this.model, { tokens: owned ? tokens : tokens.clone() });
+      const result: CacheRun = { cache };
+      if (returnType === "loss" || returnType === "both") result.loss = lossFromLogits(out, tokens);
+      if (returnType === "loss" || returnType === "none") out.dispose();
+      else result.logits = out;
+      return result;
+    } catch (err) {
+      cache?.dispose();
+      throw err;
+    } finally {
+      if (owned && cache === undefined) tokens.dispose();
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The weights the forward pass reads: the parameters by role, with the per-head projection matrices fused into one
+ * [d_model, heads·d_head] matrix each (one matMul per projection instead of one per head).
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+import type { TransformerConfig } from "../loading/config";
+import type { AttentionWeights } from "./components/attention";
+import type { MlpWeights } from "./components/mlp";
+import type { NormWeights } from "./components/norm";
+
+/** Parameters of one block, ready for the forward pass. */
+export interface BlockWeights {
+  ln1: NormWeights;
+  ln2: NormWeights;
+  attn: AttentionWeights;
+  mlp?: MlpWeights;
+}
+
+/** All parameters the forward pass reads. */
+export interface ModelWeights {
+  W_E: Tensor; // [d_vocab, d_model]
+  W_pos?: Tensor; // [n_ctx, d_model]
+  blocks: BlockWeights[];
+  lnFinal: NormWeights;
+  W_U: Tensor; // [d_model, d_vocab_out]
+  /** [d_vocab_out]; undefined when it is all zeros (GPT-2, Llama and Pythia have none), to skip the add. */
+  b_U?: Tensor;
+}
+
+/**
+ * The weights the forward pass reads, from TransformerLens-named parameters: per-head
+ * matrices fused into [d_model, heads·d_head] for one matMul per projection. `created`
+ * lists the new (fused) tensors; the rest are the parameters themselves. Differentiable,
+ * so training can call it inside a gradient tape.
+ */
+export function fuseWeights(
+  cfg: TransformerConfig,
+  params: ReadonlyMap<string, Tensor>,
+): { weights: ModelWeights; created: Tensor[] } {
+  const p = (name: string) => params.get(name);
+  const created: Tensor[] = [];
+  const made = (t: Tensor) => (created.push(t), t);
+  const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;
+  const blocks: BlockWeights[] = Array.from({ length: cfg.nLayers }, (_, l) => {
+    const b = `blocks.${l}.`;
+    const kv = (n: string) => p(`${b}attn.${n}`) ?? p(`${b}attn._${n}`)!;
+    const flat = (w: Tensor, heads: number) => made(w.transpose([1, 0, 2]).reshape([cfg.dModel, heads * cfg.dHead])); // [d_model, heads·e]
+    const flatBias = (t: Tensor) => made(t.reshape([-1]));
+    return {
+      ln1: { w: p(`${b}ln1.w`), b: p(`${b}ln1.b`) },
+      ln2: { w: p(`${b}ln2.w`), b: p(`${b}ln2.b`) },
+      attn: {
+        W_Q: p(`${b}attn.W_Q`)!,
+        b_Q: p(`${b}attn.b_Q`)!,
+        W_K: kv("W_K"),
+        b_K: kv("b_K"),
+        W_V: kv("W_V"),
+        b_V: kv("b_V"),
+        Wq: flat(p(`${b}attn.W_Q`)!, cfg.nHeads),
+        bq: flatBias(p(`${b}attn.b_Q`)!),
+        Wk: flat(kv("W_K"), kvHeads),
+        bk: flatBias(kv("b_K")),
+        Wv: flat(kv("W_V"), kvHeads),
+        bv: flatBias(kv("b_V")),
+        W_O: p(`${b}attn.W_O`)!,
+        Wo: made(p(`${b}attn.W_O`)!.reshape([cfg.nHeads * cfg.dHead, cfg.dModel])), // [heads·e, d_model]
+        b_O: p(`${b}attn.b_O`)!,
+      },
+      mlp: cfg.attnOnly
+        ? undefined
+        : {
+            W_in: p(`${b}mlp.W_in`)!,
+            b_in: p(`${b}mlp.b_in`)!,
+            W_out: p(`${b}mlp.W_out`)!,
+            b_out: p(`${b}mlp.b_out`)!,
+            W_gate: p(`${b}mlp.W_gate`),
+          },
+    };
+  });
+  const weights: ModelWeights = {
+    W_E: p("embed.W_E")!,
+    W_pos: p("pos_embed.W_pos"),
+    blocks,
+    lnFinal: { w: p("ln_final.w"), b: p("ln_final.b") },
+    W_U: p("unembed.W_U")!,
+    b_U: p("unembed.b_U")!,
+  };
+  return { weights, created };
+}
