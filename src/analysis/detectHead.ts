@@ -5,7 +5,7 @@
  * perfect match. Heads not asked for score −1.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
-import type { ActivationCache } from "../cache/activationCache";
+import { ActivationCache } from "../cache/activationCache";
 import type { HookedTransformer, ModelInput } from "../model/hookedTransformer";
 import { tf } from "../tensor";
 import { detectionPattern, HEAD_NAMES, HeadName } from "./detectionPatterns";
@@ -14,7 +14,10 @@ import { detectionPattern, HEAD_NAMES, HeadName } from "./detectionPatterns";
 export interface DetectHeadOptions {
   /** Heads to score: [layer, head] pairs or { layer: heads }; default all. Others score −1. */
   heads?: [number, number][] | Record<number, number[]>;
-  /** A cache of this input's run (one sequence) to read the patterns from instead of running the model. */
+  /**
+   * A cache of this input's run (one sequence) to read the patterns from instead of running the model; it must hold
+   * the input's tokens. (Or pass the cache itself as the input: `detectHead(model, cache, …)`.)
+   */
   cache?: ActivationCache;
   /** Ignore attention to position 0 (BOS). */
   excludeBos?: boolean;
@@ -46,13 +49,14 @@ function headList(model: HookedTransformer, heads: DetectHeadOptions["heads"]): 
   return pairs;
 }
 
-/** Token rows of `input` (text is tokenized; each row is one sequence). */
-function sequences(model: HookedTransformer, input: ModelInput, prependBos?: boolean): number[][] {
+/** Token rows of `input` (text is tokenized; each row is one sequence; a cache's are the tokens it ran on). */
+function sequences(model: HookedTransformer, input: ModelInput | ActivationCache, prependBos?: boolean): number[][] {
+  if (input instanceof ActivationCache) return input.tokens.arraySync();
   if (typeof input === "string") input = [input];
   if (Array.isArray(input) && (input.length === 0 || typeof input[0] === "string")) {
     return (input as string[]).map((text) => {
       const t = model.toTokens(text, { prependBos });
-      const row = (t.arraySync() as number[][])[0];
+      const row = t.arraySync()[0];
       t.dispose();
       return row;
     });
@@ -62,7 +66,17 @@ function sequences(model: HookedTransformer, input: ModelInput, prependBos?: boo
   return t;
 }
 
-/** Scores of every head against `pattern` [seq, seq] from the patterns of one sequence's run. */
+/** Throws unless `cache` ran on exactly the token ids `row` (one sequence). */
+function checkCacheTokens(cache: ActivationCache, row: number[]): void {
+  const ran = cache.tokens.arraySync();
+  if (ran.length !== 1 || ran[0].length !== row.length || ran[0].some((id, i) => id !== row[i]))
+    throw new Error(
+      `the cache was run on other tokens than the input (its tokens are [${ran.map((r) => r.length)}] ids, ` +
+        `the input has ${row.length}): pass the cache as the input, detectHead(model, cache, pattern)`,
+    );
+}
+
+/** Scores of every head against `pattern` [seq, seq] from the patterns of one sequence's run (row `row` of `cache`). */
 function scoreSequence(
   model: HookedTransformer,
   tokens: number[],
@@ -70,6 +84,7 @@ function scoreSequence(
   pairs: [number, number][],
   options: DetectHeadOptions,
   cache?: ActivationCache,
+  row = 0,
 ): number[][] {
   const n = tokens.length;
   if (n < 2 || n > model.cfg.nCtx) throw new Error(`detectHead needs 2…${model.cfg.nCtx} tokens, got ${n}`);
@@ -107,9 +122,9 @@ function scoreSequence(
       const heads = pairs.filter(([pl]) => pl === l).map(([, h]) => h);
       const values = tf.tidy(() => {
         const all = source.get(`blocks.${l}.attn.hook_pattern`); // [batch, head, q, k]
-        if (all.shape[0] !== 1 || all.shape[2] !== n)
+        if (all.shape[0] <= row || all.shape[2] !== n)
           throw new Error(`the cache holds patterns of shape [${all.shape}], not of this ${n}-token sequence`);
-        const A = all.squeeze([0]).gather(heads); // [heads, q, k]
+        const A = all.slice([row, 0, 0, 0], [1, -1, -1, -1]).squeeze([0]).gather(heads); // [heads, q, k]
         const kept = A.mul(keep);
         const score =
           (options.errorMeasure ?? "mul") === "mul"
@@ -134,10 +149,12 @@ function scoreSequence(
 /**
  * Scores every head (or `options.heads`) against a detection pattern on `input`: [nLayers][nHeads].
  * Several sequences (texts or token rows) are scored one by one and averaged, with every option applied to each.
+ * `input` may be the cache of a run (runWithCache): its patterns are scored on the tokens it ran on, every batch
+ * row a sequence, without running the model or tokenising again.
  */
 export function detectHead(
   model: HookedTransformer,
-  input: ModelInput,
+  input: ModelInput | ActivationCache,
   pattern: DetectionPatternInput,
   options: DetectHeadOptions = {},
 ): number[][] {
@@ -149,10 +166,14 @@ export function detectHead(
       `unknown head pattern ${JSON.stringify(pattern)}: use one of ${HEAD_NAMES.join(", ")} or a [pos, pos] matrix`,
     );
   const pairs = headList(model, options.heads);
+  const fromCache = input instanceof ActivationCache;
+  if (fromCache && options.cache) throw new Error("detectHead got a cache as the input and options.cache: pass it once");
   const rows = sequences(model, input, options.prependBos);
   if (rows.length === 0) throw new Error("detectHead needs at least one sequence");
   if (rows.length > 1 && options.cache) throw new Error("a cache can only be used with a single sequence");
   if (rows.length > 1 && typeof pattern !== "string") throw new Error("a custom detection pattern fits one sequence only");
-  const perRow = rows.map((row) => scoreSequence(model, row, pattern, pairs, options, options.cache));
+  if (options.cache) checkCacheTokens(options.cache, rows[0]);
+  const cache = fromCache ? input : options.cache;
+  const perRow = rows.map((row, i) => scoreSequence(model, row, pattern, pairs, options, cache, cache ? i : 0));
   return perRow[0].map((layer, l) => layer.map((_, h) => perRow.reduce((s, r) => s + r[l][h], 0) / perRow.length));
 }

@@ -8,6 +8,7 @@
  * repeated) unless `tokenRange` says otherwise (TransformerLens uses GPT-2's [1000, 10000) and
  * [100, 20000)).
  */
+import type { ActivationCache } from "../cache/activationCache";
 import type { HookedTransformer } from "../model/hookedTransformer";
 import { tf } from "../tensor";
 import { randomTokens } from "./random";
@@ -63,6 +64,11 @@ export function repeatedRandomTokens(model: HookedTransformer, options: Repeated
 export interface InductionScoresOptions extends RepeatedTokensOptions {
   /** Use these rows (each a sequence repeated once, possibly after BOS) instead of random ones; seqLen is still the half length. */
   tokens?: number[][];
+  /**
+   * Read the patterns of this run instead of running the model (a runWithCache of such rows, its hook_pattern kept):
+   * its tokens are the rows. seqLen is still the half length. The cache stays the caller's.
+   */
+  cache?: ActivationCache;
 }
 
 /**
@@ -71,10 +77,15 @@ export interface InductionScoresOptions extends RepeatedTokensOptions {
  */
 export function inductionScores(model: HookedTransformer, options: InductionScoresOptions = {}): number[][] {
   const seqLen = options.seqLen ?? 50;
-  const rows = options.tokens ?? repeatedRandomTokens(model, options);
-  const { cache } = model.runWithCache(rows, { namesFilter: (n) => n.endsWith("attn.hook_pattern"), returnType: "none" });
+  if (options.cache && options.tokens) throw new Error("inductionScores takes tokens or a cache, not both");
+  const cache =
+    options.cache ??
+    model.runWithCache(options.tokens ?? repeatedRandomTokens(model, options), {
+      namesFilter: (n) => n.endsWith("attn.hook_pattern"),
+      returnType: "none",
+    }).cache;
   try {
-    const n = rows[0].length;
+    const n = cache.tokens.shape[1]; // [batch, pos]
     if (n < seqLen) throw new Error(`rows of ${n} tokens are shorter than seqLen ${seqLen}`);
     const stripe = tf.tensor1d(
       Array.from({ length: n - seqLen + 1 }, (_, i) => (i + seqLen - 1) * n + i),
@@ -95,7 +106,7 @@ export function inductionScores(model: HookedTransformer, options: InductionScor
       stripe.dispose();
     }
   } finally {
-    cache.dispose();
+    if (cache !== options.cache) cache.dispose();
   }
 }
 
