@@ -2,7 +2,8 @@
  * Typed hook names, checked by the TypeScript compiler against the built declarations (dist/src/index.d.ts) with
  * strict settings, as a notebook cell is: every hook name the fixtures have compiles wherever a hook name goes
  * (cache.get, fwdHooks, namesFilter), names built from a number compile, and a misspelt name is a compile error
- * whose message names it. Run after `npx tsc -p tsconfig.json`.
+ * whose message names it. Checked with the TypeScript the build uses and with the one the kernel type-checks cells
+ * with (tslab's fork, 5.0). Run after `npx tsc -p tsconfig.json`.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -16,17 +17,26 @@ const INDEX = path.join(REPO_ROOT, "dist", "src", "index.d.ts");
 /** Where the snippets pretend to live (they are never written to disk). */
 const SNIPPETS = path.join(REPO_ROOT, "dist", "type-snippets");
 
-const OPTIONS: ts.CompilerOptions = {
-  strict: true,
-  noEmit: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.CommonJS,
-  moduleResolution: ts.ModuleResolutionKind.Node10,
-  esModuleInterop: true,
-  resolveJsonModule: true,
-  skipLibCheck: false,
-  types: ["node"],
-};
+/** The TypeScript compilers to check with: the build's, and the kernel's (tslab's fork of 5.0). */
+const COMPILERS: [string, typeof ts][] = [
+  [`typescript ${ts.version} (the build's)`, ts],
+  [`tslab's typescript (the kernel's)`, require("@tslab/typescript-for-tslab") as typeof ts],
+];
+
+/** Strict settings; `skipLibCheck` off checks the declarations themselves too. */
+function compilerOptions(compiler: typeof ts, skipLibCheck: boolean): ts.CompilerOptions {
+  return {
+    strict: true,
+    noEmit: true,
+    target: compiler.ScriptTarget.ES2022,
+    module: compiler.ModuleKind.CommonJS,
+    moduleResolution: compiler.ModuleResolutionKind.Node10,
+    esModuleInterop: true,
+    resolveJsonModule: true,
+    skipLibCheck,
+    types: ["node"],
+  };
+}
 
 /** A snippet's source: the import of the built library and the declarations every snippet uses. */
 function snippet(body: string): string {
@@ -43,22 +53,26 @@ function snippet(body: string): string {
 }
 
 /** Type-checks `files` (name → body) in one program: each snippet's diagnostics ("TScode: message"), and the rest's. */
-function typeCheck(files: Record<string, string>): { snippets: Map<string, string[]>; others: string[] } {
+function typeCheck(
+  compiler: typeof ts,
+  options: ts.CompilerOptions,
+  files: Record<string, string>,
+): { snippets: Map<string, string[]>; others: string[] } {
   const sources = new Map(Object.entries(files).map(([name, body]) => [path.join(SNIPPETS, `${name}.ts`), snippet(body)]));
-  const host = ts.createCompilerHost(OPTIONS);
+  const host = compiler.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (file, language, onError) => {
     const text = sources.get(path.resolve(file));
-    return text !== undefined ? ts.createSourceFile(file, text, language) : getSourceFile(file, language, onError);
+    return text !== undefined ? compiler.createSourceFile(file, text, language) : getSourceFile(file, language, onError);
   };
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (file) => sources.has(path.resolve(file)) || fileExists(file);
-  const program = ts.createProgram([...sources.keys()], OPTIONS, host);
+  const program = compiler.createProgram([...sources.keys()], options, host);
   const snippets = new Map<string, string[]>([...sources.keys()].map((file) => [path.basename(file, ".ts"), []]));
   const others: string[] = [];
-  for (const d of ts.getPreEmitDiagnostics(program)) {
+  for (const d of compiler.getPreEmitDiagnostics(program)) {
     const file = d.file ? path.resolve(d.file.fileName) : "(no file)";
-    const message = `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+    const message = `TS${d.code}: ${compiler.flattenDiagnosticMessageText(d.messageText, "\n")}`;
     if (sources.has(file)) snippets.get(path.basename(file, ".ts"))!.push(message);
     else others.push(`${path.relative(REPO_ROOT, file)}: ${message}`);
   }
@@ -148,58 +162,68 @@ const MUST_FAIL: Record<string, [string, RegExp]> = {
   ],
 };
 
-describe("typed hook names (strict TypeScript against dist/src/index.d.ts)", function () {
-  this.timeout(120_000);
-  let names: string[];
-  let results: Map<string, string[]>;
-  let others: string[];
+/** Every hook name the gpt2, neox and llama fixtures have, gated ones included. */
+async function fixtureHookNames(): Promise<string[]> {
+  const all = new Set<string>();
+  for (const fixture of ["gpt2-tiny", "neox-tiny", "llama-tiny"]) {
+    const model = await loadModel(path.join(FIXTURES, fixture), { processWeights: false });
+    model.cfg.useAttnResult = true; // the gated hook points too
+    model.cfg.useSplitQkvInput = true;
+    for (const name of model.hookNames()) all.add(name);
+    model.dispose();
+  }
+  return [...all];
+}
 
-  before(async () => {
-    assert.ok(fs.existsSync(INDEX), `${INDEX} is missing: build with npx tsc -p tsconfig.json first`);
-    const all = new Set<string>();
-    for (const fixture of ["gpt2-tiny", "neox-tiny", "llama-tiny"]) {
-      const model = await loadModel(path.join(FIXTURES, fixture), { processWeights: false });
-      model.cfg.useAttnResult = true; // the gated hook points too
-      model.cfg.useSplitQkvInput = true;
-      for (const name of model.hookNames()) all.add(name);
-      model.dispose();
+for (const [label, compiler] of COMPILERS) {
+  describe(`typed hook names: ${label}, strict, against dist/src/index.d.ts`, function () {
+    this.timeout(120_000);
+    let names: string[];
+    let results: Map<string, string[]>;
+    let others: string[];
+    const checksDeclarations = compiler === ts;
+
+    before(async () => {
+      assert.ok(fs.existsSync(INDEX), `${INDEX} is missing: build with npx tsc -p tsconfig.json first`);
+      names = await fixtureHookNames();
+      const failing = Object.fromEntries(Object.entries(MUST_FAIL).map(([name, [body]]) => [name, body]));
+      const options = compilerOptions(compiler, !checksDeclarations);
+      ({ snippets: results, others } = typeCheck(compiler, options, { ...mustCompile(names), ...failing }));
+    });
+
+    it("the fixtures' hook names include rotary, gated-MLP, split-input and per-head-result points", () => {
+      const gated = [
+        "blocks.1.attn.hook_rot_k",
+        "blocks.0.mlp.hook_pre_linear",
+        "blocks.1.hook_v_input",
+        "blocks.0.attn.hook_result",
+      ];
+      for (const name of gated) assert.ok(names.includes(name), name);
+    });
+
+    for (const snippetName of ["everyName", "templates", "ranks", "escapeHatches", "predicates"]) {
+      it(`compiles: ${snippetName}`, () => {
+        assert.deepEqual(results.get(snippetName), []);
+      });
     }
-    names = [...all];
-    const failing = Object.fromEntries(Object.entries(MUST_FAIL).map(([name, [body]]) => [name, body]));
-    ({ snippets: results, others } = typeCheck({ ...mustCompile(names), ...failing }));
+
+    for (const [snippetName, [body, expected]] of Object.entries(MUST_FAIL)) {
+      it(`does not compile: ${snippetName} (${body})`, () => {
+        const messages = results.get(snippetName) ?? [];
+        assert.ok(
+          messages.some((m) => expected.test(m)),
+          `expected ${expected}, got:\n${messages.join("\n") || "(it compiled)"}`,
+        );
+      });
+    }
+
+    if (checksDeclarations)
+      it("the built declarations type-check under strict settings, skipLibCheck off", () => {
+        // tfjs's own declarations have errors of their own under skipLibCheck off (tfjs-layers, hash_util): not ours.
+        assert.deepEqual(
+          others.filter((m) => m.startsWith("dist/")),
+          [],
+        );
+      });
   });
-
-  it("the fixtures' hook names include rotary, gated-MLP, split-input and per-head-result points", () => {
-    for (const name of [
-      "blocks.1.attn.hook_rot_k",
-      "blocks.0.mlp.hook_pre_linear",
-      "blocks.1.hook_v_input",
-      "blocks.0.attn.hook_result",
-    ])
-      assert.ok(names.includes(name), name);
-  });
-
-  for (const snippetName of ["everyName", "templates", "ranks", "escapeHatches", "predicates"]) {
-    it(`compiles: ${snippetName}`, () => {
-      assert.deepEqual(results.get(snippetName), []);
-    });
-  }
-
-  for (const [snippetName, [body, expected]] of Object.entries(MUST_FAIL)) {
-    it(`does not compile: ${snippetName} (${body})`, () => {
-      const messages = results.get(snippetName) ?? [];
-      assert.ok(
-        messages.some((m) => expected.test(m)),
-        `expected ${expected}, got:\n${messages.join("\n") || "(it compiled)"}`,
-      );
-    });
-  }
-
-  it("the built declarations type-check under strict settings, skipLibCheck off", () => {
-    // tfjs's own declarations have errors of their own under skipLibCheck off (tfjs-layers, hash_util): not ours.
-    assert.deepEqual(
-      others.filter((m) => m.startsWith("dist/")),
-      [],
-    );
-  });
-});
+}
