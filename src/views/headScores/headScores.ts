@@ -34,6 +34,14 @@ function scoreRows(scores: Tensor | number[][]): number[][] {
   return rows.map((r) => [...r]);
 }
 
+/** `value` as a head of a `layers` × `heads` grid (or null), or an error naming the allowed range. */
+function checkedHead(value: unknown, layers: number, heads: number): HeadRef | null {
+  if (value === null) return null;
+  if (!isHeadRef(value) || value.layer >= layers || value.head >= heads)
+    throw new Error(`selected must be null or { layer: 0…${layers - 1}, head: 0…${heads - 1} }, got ${JSON.stringify(value)}`);
+  return { layer: value.layer, head: value.head };
+}
+
 /** The head-score grid view. */
 export class HeadScores extends ViewWidget<HeadScoresFields> {
   /** The clicked (or set) head, or null. */
@@ -51,17 +59,12 @@ export class HeadScores extends ViewWidget<HeadScoresFields> {
       nHeads: rows[0].length,
       valueMin: min,
       valueMax: max,
-      selected: null,
+      selected: checkedHead(options.selected ?? null, rows.length, rows[0].length),
     });
-    if (options.selected) this.selected = options.selected;
   }
 
   protected override validate(key: string, value: unknown): unknown {
-    if (key !== "selected" || value === null) return value;
-    const [layers, heads] = [this.field("nLayers"), this.field("nHeads")];
-    if (!isHeadRef(value) || value.layer >= layers || value.head >= heads)
-      throw new Error(`selected must be null or { layer: 0…${layers - 1}, head: 0…${heads - 1} }, got ${JSON.stringify(value)}`);
-    return { layer: value.layer, head: value.head };
+    return key === "selected" ? checkedHead(value, this.field("nLayers"), this.field("nHeads")) : value;
   }
 
   /** Replaces the scores (and the colour scale, unless given). */

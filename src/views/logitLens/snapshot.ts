@@ -15,7 +15,10 @@ export interface LensPicture {
 }
 
 const MAX_POSITIONS = 24;
-const [CELL_W, CELL_H, LEFT, TOP] = [64, 20, 80, 44];
+
+/** Where the grid sits: cell (layer l, position p) covers [left + p·cellWidth, top + l·cellHeight] + the cell − 1 px. */
+export const LENS_GRID = { left: 80, top: 44, cellWidth: 64, cellHeight: 20 };
+const { left: LEFT, top: TOP, cellWidth: CELL_W, cellHeight: CELL_H } = LENS_GRID;
 
 /** PNG bytes of the grid, or undefined when no canvas is available. */
 export function logitLensPng(picture: LensPicture): Uint8Array | undefined {

@@ -1,0 +1,93 @@
+/**
+ * logitLens on the kernel side (fake host): one row per layer, the last row equal to the model's own
+ * predictions (top tokens and their probabilities, computed here from the logits), the PNG's cells
+ * on their probabilities' colours, clear errors, and no tensors left behind.
+ */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { HookedTransformer, loadModel, logitLens, tf } from "../..";
+import { MIME_BUNDLE_KEY } from "../../common/host";
+import { REPO_ROOT } from "../../../tests/support/paths";
+import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
+import { decodePng, pixelAt } from "../../../tests/widgets/png-pixels";
+import { LENS_GRID } from "./snapshot";
+
+const isPng = (base64: unknown) => Buffer.from(String(base64), "base64").subarray(1, 4).toString() === "PNG";
+const TEXT = "The cat sat on the mat. The cat sat on the";
+
+/** The one-sided scale [0, 1]: white at 0 to blue (33, 102, 172) at 1. */
+const rampColour = (p: number) => [255 + (33 - 255) * p, 255 + (102 - 255) * p, 255 + (172 - 255) * p].map(Math.round);
+
+describe("logitLens (kernel side)", function () {
+  this.timeout(60_000);
+  let host: FakeHost;
+  let model: HookedTransformer;
+  before(async () => (model = await loadModel(path.join(REPO_ROOT, "models", "attn-only-2l"))));
+  after(() => model?.dispose());
+  beforeEach(() => (host = installFakeHost()));
+  afterEach(() => removeFakeHost());
+
+  it("logitLens: one row per layer; the last row's top token is the model's own prediction at every position", () => {
+    const text = TEXT;
+    logitLens(model, text); // the first forward builds the model's fused weights, which it keeps
+    const before = tf.memory().numTensors;
+    const view = logitLens(model, text, { topK: 3 });
+    assert.equal(tf.memory().numTensors, before, "no tensors left behind");
+    const state = host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!.data.state as Record<string, unknown>;
+    const labels = state.layer_labels as string[];
+    assert.deepEqual(labels, ["0_pre", "1_pre", "final_post"]);
+    const top = state.top_tokens as string[][][];
+    const logits = model.forward(text); // [1, pos, vocab]
+    const argMax = logits.argMax(-1); // [1, pos]
+    const best = (argMax.arraySync() as number[][])[0];
+    tf.dispose([logits, argMax]);
+    assert.deepEqual(
+      top[2].map((cells) => cells[0]),
+      best.map((id) => model.toStrTokens([id])[0]),
+    );
+    const probs = host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!.buffers[0] as Float32Array;
+    assert.equal(probs.length, 3 * top[0].length * 3);
+    for (let i = 0; i < probs.length; i += 3)
+      assert.ok(probs[i] <= 1 && probs[i] >= probs[i + 1] && probs[i + 1] >= probs[i + 2]);
+    // On the repeated half, the induction head makes the final row predict the actual next token; the embedding
+    // row ("0_pre") predicts the current one.
+    const strs = model.toStrTokens(text);
+    const hits = (layer: number) => strs.slice(13, -1).filter((_, i) => top[layer][13 + i][0] === strs[14 + i]).length;
+    assert.ok(hits(2) >= hits(0) + 2, `next-token hits on the second copy: final ${hits(2)}, embedding ${hits(0)}`);
+    assert.ok(isPng(view[MIME_BUNDLE_KEY]().data["image/png"]));
+    assert.throws(() => logitLens(model, text, { topK: 0 }), /topK must be an integer in 1…/);
+    assert.throws(() => logitLens(model, ["a b", "c d"]), /logitLens shows one sequence, got a batch of 2/);
+    assert.equal(tf.memory().numTensors, before, "no tensors left behind after errors");
+  });
+
+  it("the last row's probabilities are the model's own next-token probabilities (softmax of its logits, top k)", () => {
+    const view = logitLens(model, TEXT, { topK: 3 });
+    const probs = view.get("top_probs") as Float32Array;
+    const positions = (view.get("tokens") as string[]).length;
+    const logits = model.forward(TEXT); // [1, pos, vocab]
+    const top = tf.tidy(() => tf.topk(tf.softmax(logits.squeeze([0])), 3)); // [pos, 3]
+    const expected = top.values.dataSync();
+    tf.dispose([logits, top.values, top.indices]);
+    const lastRow = probs.subarray(2 * positions * 3, 3 * positions * 3);
+    const worst = Math.max(...Array.from(lastRow, (p, i) => Math.abs(p - expected[i])));
+    assert.ok(worst < 1e-5, `final_post probabilities differ from the model's by ${worst}`);
+  });
+
+  it("the PNG: a row per layer, each cell on its top prediction's probability colour", async () => {
+    const view = logitLens(model, TEXT, { topK: 2 });
+    const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    const probs = view.get("top_probs") as Float32Array;
+    const positions = (view.get("tokens") as string[]).length;
+    const { left, top, cellWidth, cellHeight } = LENS_GRID;
+    for (const [l, p] of [
+      [0, 0],
+      [1, 5],
+      [2, 3],
+      [2, positions - 1],
+    ]) {
+      const best = probs[(l * positions + p) * 2];
+      const colour = pixelAt(image, left + p * cellWidth + 1, top + l * cellHeight + 1); // left of the cell's text
+      assert.deepEqual(colour, rampColour(best), `layer ${l}, position ${p}: probability ${best}`);
+    }
+  });
+});
