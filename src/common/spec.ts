@@ -70,17 +70,14 @@ export function field<T>(wire: string, defaultValue: T, serializer?: Serializer<
 
 /**
  * Declares a view. Each field's name in code must be the camelCase form of its wire name (that is
- * the property the kernel object shows), wire names must be unique and not taken by the DOM widget.
+ * the property the kernel object shows; so wire names are unique too), and not a DOM widget's own key.
  */
 export function defineView<F extends Fields>(name: string, fields: F): ViewSpec<F> {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new Error(`view name must be PascalCase, got ${JSON.stringify(name)}`);
-  const seen = new Set<string>();
   for (const [key, f] of Object.entries(fields)) {
+    if (f.wire.startsWith("_") || RESERVED.has(f.wire)) throw new Error(`${name}: field "${key}" takes a DOM widget's own key`);
     if (camelName(f.wire) !== key || wireName(key) !== f.wire)
       throw new Error(`${name}: field "${key}" has wire name "${f.wire}"; they must be the same name (camelCase / snake_case)`);
-    if (f.wire.startsWith("_") || RESERVED.has(f.wire)) throw new Error(`${name}: field "${key}" takes a DOM widget's own key`);
-    if (seen.has(f.wire)) throw new Error(`${name}: wire name "${f.wire}" is used twice`);
-    seen.add(f.wire);
   }
   return { name, modelName: `${name}Model`, viewName: `${name}View`, fields };
 }
