@@ -1,5 +1,5 @@
 /**
- * The kernel's implementation of `KernelHost` (see host-api.ts), installed on
+ * The kernel's implementation of `KernelHost` (see src/common/host.ts), installed on
  * globalThis, plus the `jupyter.widget.control` target that answers a page
  * reload with the state of every registered widget.
  */
