@@ -60,8 +60,10 @@ function main() {
     process.exit(1);
   }
   const lab = path.join(ROOT, "widgets", "labextension", "package.json");
-  if (newest(path.join(ROOT, "widgets", "src")) > fs.statSync(lab).mtimeMs)
-    console.error(`[tslens prepack] note: widgets/src changed after ${rel(lab)} was built; "npm run setup" rebuilds it`);
+  // The extension is built from widgets/src, the common layer and the view specs (src/views/<view>/spec.ts).
+  const sources = ["widgets/src", "src/common", "src/views"].map((dir) => path.join(ROOT, dir));
+  if (Math.max(...sources.map(newest)) > fs.statSync(lab).mtimeMs)
+    console.error(`[tslens prepack] note: the views' sources changed after ${rel(lab)} was built; "npm run setup" rebuilds it`);
 }
 
 main();

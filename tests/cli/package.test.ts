@@ -70,8 +70,14 @@ describe("tslens as an npm package (pack, install without the native download, r
       "scripts/export/export_html.py",
     ])
       assert.ok(files.includes(needed), `${needed} is in the package`);
-    const unwanted = files.filter((f) => /^(tests|dist\/tests|\.venv|node_modules|\.cache|training|dist\/training)\//.test(f));
-    assert.deepEqual(unwanted, [], "test data, environments and caches stay out");
+    const unwanted = files.filter(
+      (f) => /^(tests|dist\/tests|\.venv|node_modules|\.cache|training|dist\/training)\//.test(f) || /\.test\.[^/]*$/.test(f),
+    );
+    assert.deepEqual(
+      unwanted,
+      [],
+      "tests (also those beside the views in dist/src), test data, environments and caches stay out",
+    );
     assert.ok(
       files.some((f) => /^widgets\/labextension\/static\/remoteEntry\.[0-9a-f]+\.js$/.test(f)),
       "the extension's entry point",
