@@ -102,6 +102,31 @@ describe("example notebooks under nbclient", function () {
     assert.equal(s.texts[s.texts.length - 1], "0", "tensors left after disposing both models");
   });
 
+  it("02-induction-needs-two-layers: the printed numbers say what the notebook says (two layers induct, one does not)", function () {
+    const s = summaries.find((x) => x.path.endsWith("02-induction-needs-two-layers.ipynb"))!;
+    /** The scores and losses one scores(...) cell printed. */
+    const parse = (text: string) => {
+      const heads = [...text.matchAll(/^L(\d+)H(\d+)\s+previous-token (\d\.\d\d)\s+induction (\d\.\d\d)$/gm)].map((m) => ({
+        layer: Number(m[1]),
+        previous: Number(m[3]),
+        induction: Number(m[4]),
+      }));
+      const loss = /loss on the first copy (\d+\.\d\d), on the second (\d+\.\d\d)/.exec(text)!;
+      return { heads, first: Number(loss[1]), second: Number(loss[2]) };
+    };
+    const [two, one] = s.texts.filter((t) => t.includes("loss on the first copy")).map(parse);
+    assert.deepEqual([two.heads.length, one.heads.length], [8, 4], "2 × 4 and 1 × 4 heads");
+    const best = (heads: typeof two.heads, layer: number, key: "previous" | "induction") =>
+      Math.max(...heads.filter((h) => h.layer === layer).map((h) => h[key]));
+    // Two layers: a previous-token head in layer 0, an induction head in layer 1, and the repeat predicted.
+    assert.ok(best(two.heads, 0, "previous") >= 0.9, `2-layer previous-token ${best(two.heads, 0, "previous")}`);
+    assert.ok(best(two.heads, 1, "induction") >= 0.5, `2-layer induction ${best(two.heads, 1, "induction")}`);
+    assert.ok(two.second < 0.25 * two.first, `2-layer loss ${two.first} → ${two.second}: a fraction on the second copy`);
+    // One layer: no head attends to the token after the earlier copy, and the repeat helps little.
+    assert.ok(best(one.heads, 0, "induction") < 0.1, `1-layer induction ${best(one.heads, 0, "induction")}`);
+    assert.ok(one.second > 0.8 * one.first, `1-layer loss ${one.first} → ${one.second}: far less gain`);
+  });
+
   it("03-heads-patching-flops: detector grids, logit lens, patching equal in both modes, FLOP table, every tensor freed", function () {
     const s = summaries.find((x) => x.path.endsWith("03-heads-patching-flops.ipynb"));
     assert.ok(s, "03-heads-patching-flops.ipynb missing");
