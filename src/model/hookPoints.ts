@@ -13,7 +13,7 @@ import { BLOCK_POINTS } from "./components/block";
 import { EMBED_POINTS } from "./components/embed";
 import { NORM_POINTS } from "./components/norm";
 import { describeValue, unknownHookError } from "./hooks";
-import { FLAG_GATES, Gate, gatesHold, isPoint, PointSpec, PointTable } from "./pointSpec";
+import { FLAG_GATES, Gate, GATES, gatesHold, isPoint, PointSpec, PointTable } from "./pointSpec";
 
 /** The model's hook points in forward order: the embeddings, every block's, the final norm's. */
 export const MODEL_POINTS = {
@@ -98,12 +98,28 @@ function walk(
   }
 }
 
-/** Every hook point name a model with `cfg` has, in forward order (gated ones only when enabled). */
+const nameListCache = new Map<string, readonly HookName[]>();
+
+/**
+ * Every hook point name a model with `cfg` has, in forward order (gated ones only when enabled), shared and frozen:
+ * built once per layer count and set of gates, as runs check hook names on every call.
+ */
+export function hookNameList(cfg: TransformerConfig): readonly HookName[] {
+  const key = `${cfg.nLayers}:${Object.values(GATES).map((gate) => Number(gate(cfg)))}`;
+  let names = nameListCache.get(key);
+  if (!names) {
+    const list: string[] = [];
+    const layers = Array.from({ length: cfg.nLayers }, (_, l) => l);
+    walk(MODEL_POINTS, "", layers, (name, when) => gatesHold(when, cfg) && list.push(name));
+    names = Object.freeze(list as HookName[]);
+    nameListCache.set(key, names);
+  }
+  return names;
+}
+
+/** Every hook point name a model with `cfg` has, in forward order (gated ones only when enabled): a new list. */
 export function hookNames(cfg: TransformerConfig): HookName[] {
-  const names: string[] = [];
-  const layers = Array.from({ length: cfg.nLayers }, (_, l) => l);
-  walk(MODEL_POINTS, "", layers, (name, when) => gatesHold(when, cfg) && names.push(name));
-  return names as HookName[];
+  return [...hookNameList(cfg)];
 }
 
 /** Each name the tables allow for block `layer` (and the top-level ones) with its gates, whatever the config. */
@@ -140,7 +156,7 @@ export function missingHookError(cfg: TransformerConfig, name: string, names: re
   const when = namesAt(layerOf(name)).get(name);
   const off = when?.find((gate) => FLAG_GATES.includes(gate) && !gatesHold([gate], cfg));
   if (off) return new Error(`hook point "${name}" is off: set model.cfg.${off} = true first`);
-  return unknownHookError(name, [...names]);
+  return unknownHookError(name, names);
 }
 
 const pointNameCache = new Map<number, PointNames<typeof MODEL_POINTS>>();

@@ -17,7 +17,7 @@ import type { Params } from "../loading/keymaps/types";
 import { saveNative } from "../loading/save";
 import type { Tokenizer } from "../tokenizer";
 import { generate, GenerateOptions } from "./generate";
-import { HookName, hookNames, missingHookError } from "./hookPoints";
+import { HookName, hookNameList, hookNames, missingHookError } from "./hookPoints";
 import { describeValue } from "./hooks";
 import { ParamStore, StackedName } from "./params";
 import { lossFromLogits, RunApi, RunFromLayerOptions, RunWithCacheOptions, RunWithHooksOptions } from "./run";
@@ -60,7 +60,8 @@ export class HookedTransformer {
    * hatch for names built at run time. Throws "unknown hook point … did you mean …", or "is off" for a gated point.
    */
   hookName(name: string): HookName {
-    const names = this.hookNames();
+    this.store.checkAlive();
+    const names = hookNameList(this.cfg);
     if (typeof name !== "string") throw new Error(`a hook name must be a string, got ${describeValue(name)}`);
     if (names.includes(name as HookName)) return name as HookName;
     throw missingHookError(this.cfg, name, names);

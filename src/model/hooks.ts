@@ -109,7 +109,7 @@ function distance(a: string, b: string): number {
 }
 
 /** An error for an unknown hook name, suggesting the closest valid one. */
-export function unknownHookError(name: string, valid: string[]): Error {
+export function unknownHookError(name: string, valid: readonly string[]): Error {
   let best = valid[0];
   for (const candidate of valid) if (distance(name, candidate) < distance(name, best)) best = candidate;
   return new Error(`unknown hook point "${name}"${best ? `; did you mean "${best}"?` : ""}`);

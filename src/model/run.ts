@@ -8,7 +8,7 @@ import { ActivationCache } from "../cache/activationCache";
 import type { CacheModel } from "../cache/cacheModel";
 import { tf } from "../tensor";
 import { forward } from "./forward";
-import { HookName, hookNames, missingHookError } from "./hookPoints";
+import { HookName, hookNameList, missingHookError } from "./hookPoints";
 import { checkHookList, describeValue, HookContext, HookFn, HookTarget, unknownHookError } from "./hooks";
 import type { PastPositions } from "./kvCache";
 import type { ParamStore } from "./params";
@@ -92,10 +92,10 @@ export class RunApi {
   private checkHooks(hooks: unknown, option: string): [HookTarget, HookFn][] {
     this.store.checkAlive();
     const list = checkHookList(hooks, option);
-    let names: HookName[] | undefined;
+    let names: readonly HookName[] | undefined;
     for (const [target] of list) {
       if (typeof target !== "string") continue;
-      names ??= hookNames(this.model.cfg);
+      names ??= hookNameList(this.model.cfg);
       if (!names.includes(target)) throw missingHookError(this.model.cfg, target, names);
     }
     return list;
@@ -184,7 +184,7 @@ export class RunApi {
     if (filter === undefined) return () => true;
     if (typeof filter === "function") return filter;
     const list: readonly string[] = typeof filter === "string" ? [filter] : filter;
-    const names = hookNames(this.model.cfg);
+    const names = hookNameList(this.model.cfg);
     for (const n of list) if (!names.includes(n as HookName)) throw unknownHookError(n, names);
     return (n) => list.includes(n);
   }
@@ -205,7 +205,9 @@ export class RunApi {
       const ctx = new HookContext(hooks, wanted);
       const out = this.runChecked(tokens, ctx, options.stopAtLayer);
       // The cache keeps the tokens it ran on: these very ones when made here, else a copy of the caller's.
-      cache = new ActivationCache(ctx.cache, hookNames(this.model.cfg), this.model, { tokens: owned ? tokens : tokens.clone() });
+      cache = new ActivationCache(ctx.cache, hookNameList(this.model.cfg), this.model, {
+        tokens: owned ? tokens : tokens.clone(),
+      });
       const result: CacheRun = { cache };
       if (returnType === "loss" || returnType === "both") result.loss = lossFromLogits(out, tokens);
       if (returnType === "loss" || returnType === "none") out.dispose();
