@@ -37,6 +37,12 @@ def record():
     return {"ipywidgets": w.__version__, "models": dict(sorted(models.items()))}
 
 
+def dump(recorded):
+    """The recording as JSON with one model per line (short enough to read, diff and keep under 400 lines)."""
+    models = recorded["models"]
+    lines = [f'  {json.dumps(name)}: {json.dumps(models[name], sort_keys=True)}' for name in sorted(models)]
+    return "{\n" + f' "ipywidgets": {json.dumps(recorded["ipywidgets"])},\n "models": {{\n' + ",\n".join(lines) + "\n }\n}\n"
+
+
 if __name__ == "__main__":
-    json.dump(record(), sys.stdout, indent=1, sort_keys=True)
-    sys.stdout.write("\n")
+    sys.stdout.write(dump(record()))
