@@ -66,14 +66,21 @@ function sequences(model: HookedTransformer, input: ModelInput | ActivationCache
   return t;
 }
 
-/** Throws unless `cache` ran on exactly the token ids `row` (one sequence). */
+/** Throws unless `cache` ran on exactly the token ids `row` (one sequence), naming the first difference. */
 function checkCacheTokens(cache: ActivationCache, row: number[]): void {
-  const ran = cache.tokens.arraySync();
-  if (ran.length !== 1 || ran[0].length !== row.length || ran[0].some((id, i) => id !== row[i]))
-    throw new Error(
-      `the cache was run on other tokens than the input (its tokens are [${ran.map((r) => r.length)}] ids, ` +
-        `the input has ${row.length}): pass the cache as the input, detectHead(model, cache, pattern)`,
-    );
+  const ran = cache.tokens.arraySync(); // [batch][pos]
+  const at = ran.length === 1 && ran[0].length === row.length ? row.findIndex((id, i) => id !== ran[0][i]) : -2;
+  if (at === -1) return;
+  const why =
+    ran.length !== 1
+      ? `it ran on ${ran.length} sequences, the input is one`
+      : at === -2
+        ? `it ran on ${ran[0].length} tokens, the input has ${row.length}`
+        : `token ${at} is ${ran[0][at]} there and ${row[at]} in the input`;
+  throw new Error(
+    `options.cache was run on other tokens than the input (${why}); to score a cache's own run, pass the cache as ` +
+      "the input: detectHead(model, cache, pattern)",
+  );
 }
 
 /** Scores of every head against `pattern` [seq, seq] from the patterns of one sequence's run (row `row` of `cache`). */
