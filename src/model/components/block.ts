@@ -56,10 +56,8 @@ export function block(
   const attnOut = ctx.point(at.hook_attn_out, attention(ctx, at.attn, attnIn, w.attn, attnOptions, kv)); // [b, p, d_model]
   if (cfg.attnOnly) return ctx.point(at.hook_resid_post, residPre.add(attnOut)); // [b, p, d_model]
   const mlpInput = cfg.parallelAttnMlp ? residPre : ctx.point(at.hook_resid_mid, residPre.add(attnOut)); // [b, p, d_model]
-  const mlpOut = ctx.point(
-    at.hook_mlp_out,
-    mlp(ctx, at.mlp, normalize(ctx, at.ln2, mlpInput, norm, eps, w.ln2), w.mlp!, cfg.actFn),
-  );
+  const mlpIn = normalize(ctx, at.ln2, mlpInput, norm, eps, w.ln2); // [b, p, d_model]
+  const mlpOut = ctx.point(at.hook_mlp_out, mlp(ctx, at.mlp, mlpIn, w.mlp!, cfg.actFn)); // [b, p, d_model]
   const residPost = cfg.parallelAttnMlp ? residPre.add(attnOut).add(mlpOut) : mlpInput.add(mlpOut); // [b, p, d_model]
   return ctx.point(at.hook_resid_post, residPost);
 }
