@@ -3,6 +3,8 @@
  * what tslab hands to its console (the last expression's value, thrown errors,
  * compiler diagnostics) into structured results for the kernel.
  */
+import Module from "module";
+import * as path from "path";
 import { inspect } from "util";
 import { createExecutor, Executor } from "tslab/dist/executor";
 import { printQuickInfo } from "tslab/dist/inspect";
@@ -62,16 +64,22 @@ export function bridgeTslabDisplay(publish: (content: TslabDisplay, update: bool
   protocol.lastWriteDisplayData = publish;
 }
 
+/** The part of the tslens library the kernel calls, loaded by name as a cell would import it. */
+interface TslensLibrary {
+  initBackend(): Promise<{ name: string; package: string }>;
+}
+
 /**
- * Loads tslens's tensor layer, which chooses the tfjs backend and installs the tensor printer, and waits until the
- * backend is ready: with wasm (async init) a cell's first op would otherwise fail. Never rejects; a failure is
- * logged and surfaces again when a cell imports tslens.
+ * Loads tslens as a cell in `rootDir` would import it (a copy the notebook's folder installs first, else this
+ * package), which chooses the tfjs backend and installs the tensor printer, and waits until the backend is ready:
+ * with wasm (async init) a cell's first op would otherwise fail. The kernel takes nothing else from the library.
+ * Never rejects; a failure is logged and surfaces again when a cell imports tslens.
  */
-async function prepareTensorLibrary(): Promise<void> {
+async function prepareLibrary(rootDir: string): Promise<void> {
   const started = performance.now();
   try {
-    const tensor = require("../src/tensor") as typeof import("../src/tensor");
-    const info = await tensor.initBackend();
+    const entry = Module.createRequire(path.join(rootDir, "cell.ts")).resolve("tslens");
+    const info = await (require(entry) as TslensLibrary).initBackend();
     log("info", `tfjs backend ${info.name} (${info.package}) ready in ${Math.round(performance.now() - started)} ms`);
   } catch (err) {
     log("warn", `tfjs backend not ready at kernel start: ${(err as Error)?.message ?? err}`);
@@ -104,7 +112,7 @@ export class TsExecutor {
       },
     });
     // Started on the next turn of the event loop rather than inside the constructor; cells wait for it (see run()).
-    this.libraryReady = new Promise((resolve) => setImmediate(resolve)).then(prepareTensorLibrary);
+    this.libraryReady = new Promise((resolve) => setImmediate(resolve)).then(() => prepareLibrary(rootDir));
   }
 
   /** Executes one cell; resolves once it (and its top-level awaits) finished. */

@@ -81,10 +81,9 @@ describe("import directions", function () {
     );
   });
 
-  it("the kernel takes only the contract (src/common) from the library, besides the executor loading the tensor backend", () => {
-    const allowed = new Set(["kernel/executor.ts → src/tensor"]);
+  it("the kernel takes only the contract (src/common) from the library", () => {
     assert.deepEqual(
-      offending("kernel", (to) => to.startsWith("src") && !to.startsWith("src/common")).filter((line) => !allowed.has(line)),
+      offending("kernel", (to) => to.startsWith("src") && !to.startsWith("src/common")),
       [],
     );
   });
