@@ -68,7 +68,7 @@ describe("notebook cells", function () {
         const hook: lens.HookFn = (z) => z.mul(0);
         const z = lens.tf.tensor2d([[1, 2], [3, 4]]);
         const values = lens.tf.tidy(() => ({
-          mul: (hook(z, { name: "h" }) as lens.tf.Tensor).sum().arraySync(),
+          mul: (hook(z, { name: "blocks.0.attn.hook_z" }) as lens.tf.Tensor).sum().arraySync(),
           reshape: z.reshape([4]).arraySync(),
           sliceSqueeze: z.slice([0, 1], [2, 1]).squeeze().arraySync(),
           transpose: z.transpose().arraySync(),
