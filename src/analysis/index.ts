@@ -9,3 +9,5 @@ export { countFlops } from "./flops";
 export type { ComponentCount, FlopComponent, FlopReport } from "./flops";
 export * from "./patching";
 export { attentionEntropy, bosAttention, headSummary, topSource } from "./attentionSummaries";
+export { logitLensHooks, logitLensTopK } from "./logitLens";
+export type { LogitLensTopK, LogitLensTopKOptions } from "./logitLens";

@@ -1,11 +1,12 @@
 /**
  * logitLens on the kernel side (fake host): one row per layer, the last row equal to the model's own
  * predictions (top tokens and their probabilities, computed here from the logits), the PNG's cells
- * on their probabilities' colours, clear errors, and no tensors left behind.
+ * on their probabilities' colours, clear errors, and no tensors left behind. It shows a lens result, or reads a run's
+ * cache, as it shows a text it runs itself.
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { HookedTransformer, loadModel, logitLens, tf } from "../..";
+import { HookedTransformer, loadModel, logitLens, logitLensTopK, tf } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
 import { REPO_ROOT } from "../../../tests/support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
@@ -71,6 +72,51 @@ describe("logitLens (kernel side)", function () {
     const lastRow = probs.subarray(2 * positions * 3, 3 * positions * 3);
     const worst = Math.max(...Array.from(lastRow, (p, i) => Math.abs(p - expected[i])));
     assert.ok(worst < 1e-5, `final_post probabilities differ from the model's by ${worst}`);
+  });
+
+  it("logitLens(model, cache) and logitLens(lens result) show what logitLens(model, text) shows, running nothing", () => {
+    const opened = (view: { modelId: string }) =>
+      host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!.data.state as Record<string, unknown>;
+    const fields = (view: { modelId: string; get(key: string): unknown }) => {
+      const { tokens, layer_labels, top_tokens, top_k } = opened(view);
+      return { tokens, layer_labels, top_tokens, top_k, top_probs: Array.from(view.get("top_probs") as Float32Array) };
+    };
+    const fromText = fields(logitLens(model, TEXT, { topK: 3 }));
+    const { cache } = model.runWithCache(TEXT, { returnType: "none" });
+    const run = model.runWithCache;
+    let runs = 0;
+    Object.assign(model, { runWithCache: (...args: Parameters<typeof run>) => (runs++, run.apply(model, args)) });
+    try {
+      const before = tf.memory().numTensors;
+      assert.deepEqual(fields(logitLens(model, cache, { topK: 3 })), fromText);
+      assert.deepEqual(fields(logitLens(logitLensTopK(model, cache, { topK: 3 }))), fromText);
+      assert.equal(runs, 0, "the model was not run again");
+      assert.equal(tf.memory().numTensors, before, "no tensors left behind");
+      assert.deepEqual(fromText.tokens, cache.strTokens[0]);
+    } finally {
+      delete (model as unknown as Record<string, unknown>).runWithCache;
+      cache.dispose();
+    }
+  });
+
+  it("a batch: batchIndex picks the sequence shown; a lens without token text or of mismatched shapes is refused", () => {
+    const texts = ["The cat sat on the mat.", "The dog ran to the car."];
+    const { cache } = model.runWithCache(texts, { returnType: "none" });
+    try {
+      assert.throws(() => logitLens(model, cache), /logitLens shows one sequence, got a batch of 2: pass batchIndex/);
+      const second = logitLens(model, cache, { batchIndex: 1, topK: 2 });
+      assert.deepEqual(second.get("tokens"), model.toStrTokens(texts[1]));
+      assert.deepEqual(second.get("top_tokens"), logitLens(model, texts[1], { topK: 2 }).get("top_tokens"));
+      const ids = { ...logitLensTopK(model, cache, { batchIndex: 0 }), strTokens: undefined, topStrTokens: undefined };
+      assert.throws(() => logitLens(ids), /logitLens shows token text, and this lens has none \(its model has no tokenizer\)/);
+      const first = logitLensTopK(model, cache, { batchIndex: 0 });
+      assert.throws(
+        () => logitLens({ ...first, labels: ["0_pre"] }),
+        /a logit lens needs topStrTokens and topProbs of \[1 labels/,
+      );
+    } finally {
+      cache.dispose();
+    }
   });
 
   it("the PNG: a row per layer, each cell on its top prediction's probability colour", async () => {

@@ -1,84 +1,84 @@
 /**
- * `logitLens(model, input)`: what the residual stream predicts after each layer — for every layer
- * and position the top-k next tokens and their probabilities (the stream through ln_final and the
- * unembedding, as `cache.accumulatedResid({ applyLn: true })`). The view shows the top token of
- * each cell on its probability's colour; hovering a cell lists the top k.
+ * `logitLens(...)`: what the residual stream predicts after each layer — for every layer and position the top-k
+ * next tokens and their probabilities, as `lens.logitLensTopK` computes them (src/analysis/logitLens.ts). The view
+ * shows the top token of each cell on its probability's colour; hovering a cell lists the top k. It takes that
+ * result, or a model with a run's cache (no second run), or a model with an input (it runs the model once).
  */
+import { logitLensHooks, logitLensTopK } from "../../analysis/logitLens";
+import type { LogitLensTopK, LogitLensTopKOptions } from "../../analysis/logitLens";
+import { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer, ModelInput } from "../../model/hookedTransformer";
-import { tf } from "../../tensor";
+import type { Values } from "../../common/spec";
 import { ViewWidget } from "../core/viewWidget";
 import { logitLensPng } from "./snapshot";
 import { LogitLensFields, logitLensSpec } from "./spec";
 
 /** Options of logitLens. */
-export interface LogitLensOptions {
+export interface LogitLensOptions extends LogitLensTopKOptions {
   /** Predictions listed per cell (default 5). */
   topK?: number;
+  /** The sequence to show when the input or the cache holds several (required then). */
+  batchIndex?: number;
 }
 
-/** Top-k predictions [layers, pos, k] and their labels. */
-interface Lens {
-  labels: string[];
-  ids: number[][][];
-  probs: Float32Array;
-}
-
-function predictions(model: HookedTransformer, tokens: ReturnType<HookedTransformer["inputTokens"]>, k: number): Lens {
-  const last = `blocks.${model.cfg.nLayers - 1}.hook_resid_post`;
-  const { cache } = model.runWithCache(tokens, {
-    namesFilter: (n) => n.endsWith(".hook_resid_pre") || n === last || n === "ln_final.hook_scale", // what the lens reads
-    returnType: "none",
-  });
+/** The lens of `input` (a run's cache, or anything the model takes: it is run once, keeping only what the lens reads). */
+function lensOf(model: HookedTransformer, input: ModelInput | ActivationCache, options: LogitLensOptions): LogitLensTopK {
+  const shown = (batch: number) => {
+    if (batch > 1 && options.batchIndex === undefined)
+      throw new Error(`logitLens shows one sequence, got a batch of ${batch}: pass batchIndex to pick one`);
+  };
+  if (input instanceof ActivationCache) {
+    shown(input.tokens.shape[0]);
+    return logitLensTopK(model, input, options);
+  }
+  const { cache } = model.runWithCache(input, { namesFilter: logitLensHooks(model.cfg.nLayers), returnType: "none" });
   try {
-    const [stack, labels] = cache.accumulatedResid({ applyLn: true, returnLabels: true }); // [layers+1, 1, pos, d_model]
-    try {
-      const ids: number[][][] = [];
-      const probs: number[] = [];
-      for (let l = 0; l < labels.length; l++) {
-        const top = tf.tidy(() => {
-          const resid = stack.slice([l, 0, 0, 0], [1, 1, -1, -1]).reshape([tokens.shape[1]!, model.cfg.dModel]); // [pos, d_model]
-          let logits = tf.matMul(resid, model.W_U); // [pos, d_vocab_out]
-          if (model.b_U) logits = logits.add(model.b_U);
-          return tf.topk(tf.softmax(logits), k); // [pos, k]
-        });
-        ids.push(top.indices.arraySync() as number[][]);
-        probs.push(...(top.values.dataSync() as Float32Array));
-        tf.dispose([top.indices, top.values]);
-      }
-      return { labels, ids, probs: new Float32Array(probs) };
-    } finally {
-      stack.dispose();
-    }
+    shown(cache.tokens.shape[0]);
+    return logitLensTopK(model, cache, options);
   } finally {
     cache.dispose();
   }
 }
 
+/** The view's fields for a lens result, checked to be one that can be shown (token text, matching shapes). */
+function lensFields(lens: LogitLensTopK): Partial<Values<LogitLensFields>> {
+  const { labels, strTokens, topStrTokens, topProbs } = lens;
+  if (!strTokens || !topStrTokens)
+    throw new Error(
+      "logitLens shows token text, and this lens has none (its model has no tokenizer): read lens.topTokens instead",
+    );
+  const k = topProbs[0]?.[0]?.length ?? 0;
+  const fits = (grid: unknown[][][]) =>
+    grid.length === labels.length &&
+    grid.every((layer) => layer.length === strTokens.length && layer.every((c) => c.length === k));
+  if (labels.length === 0 || k === 0 || !fits(topProbs) || !fits(topStrTokens))
+    throw new Error(
+      `a logit lens needs topStrTokens and topProbs of [${labels.length} labels, ${strTokens.length} positions, k ≥ 1] each`,
+    );
+  return {
+    tokens: [...strTokens],
+    layerLabels: [...labels],
+    topTokens: topStrTokens, // [layers, pos, k]
+    topProbs: new Float32Array(topProbs.flat(2)), // [layers, pos, k] float32
+    topK: k,
+  };
+}
+
+/** True for a lens result (lens.logitLensTopK's), as opposed to a model. */
+function isLensResult(value: unknown): value is LogitLensTopK {
+  const v = value as Partial<LogitLensTopK> | null;
+  return typeof v === "object" && v !== null && Array.isArray(v.labels) && Array.isArray(v.topProbs);
+}
+
 /** The logit-lens view. */
 export class LogitLens extends ViewWidget<LogitLensFields> {
-  constructor(model: HookedTransformer, input: ModelInput, options: LogitLensOptions = {}) {
-    const k = options.topK ?? 5;
-    if (!Number.isInteger(k) || k < 1 || k > model.cfg.dVocabOut)
-      throw new Error(`topK must be an integer in 1…${model.cfg.dVocabOut}, got ${k}`);
-    const tokens = model.inputTokens(input); // [batch, pos] int32
-    let lens: Lens;
-    let strs: string[];
-    try {
-      if (tokens.shape[0] !== 1) throw new Error(`logitLens shows one sequence, got a batch of ${tokens.shape[0]}`);
-      lens = predictions(model, tokens, k);
-      strs = model.toStrTokens(tokens);
-    } finally {
-      tokens.dispose();
-    }
-    const vocab = new Map<number, string>();
-    const text = (id: number) => vocab.get(id) ?? vocab.set(id, model.toStrTokens([id])[0]).get(id)!;
-    super(logitLensSpec, {
-      tokens: strs,
-      layerLabels: lens.labels,
-      topTokens: lens.ids.map((layer) => layer.map((cells) => cells.map(text))), // [layers, pos, k]
-      topProbs: lens.probs, // [layers, pos, k] float32
-      topK: k,
-    });
+  /** Shows `lens` (from lens.logitLensTopK), or the lens of `model` on `input`: a run's cache or an input to run. */
+  constructor(lens: LogitLensTopK);
+  constructor(model: HookedTransformer, input: ModelInput | ActivationCache, options?: LogitLensOptions);
+  constructor(source: HookedTransformer | LogitLensTopK, input?: ModelInput | ActivationCache, options: LogitLensOptions = {}) {
+    if (!isLensResult(source) && input === undefined)
+      throw new Error("logitLens takes a lens result, or a model with a run's cache or an input");
+    super(logitLensSpec, lensFields(isLensResult(source) ? source : lensOf(source, input!, options)));
   }
 
   protected snapshot(): Uint8Array | undefined {
@@ -99,7 +99,16 @@ export class LogitLens extends ViewWidget<LogitLensFields> {
   }
 }
 
-/** Shows the logit lens of `input` (one sequence). */
-export function logitLens(model: HookedTransformer, input: ModelInput, options: LogitLensOptions = {}): LogitLens {
-  return new LogitLens(model, input, options);
+/**
+ * Shows a logit lens: `logitLens(lens.logitLensTopK(model, cache))`, `logitLens(model, cache, { topK })` (reads the
+ * run, runs nothing) or `logitLens(model, input, { topK })` (runs the model on one sequence).
+ */
+export function logitLens(lens: LogitLensTopK): LogitLens;
+export function logitLens(model: HookedTransformer, input: ModelInput | ActivationCache, options?: LogitLensOptions): LogitLens;
+export function logitLens(
+  source: HookedTransformer | LogitLensTopK,
+  input?: ModelInput | ActivationCache,
+  options: LogitLensOptions = {},
+): LogitLens {
+  return isLensResult(source) ? new LogitLens(source) : new LogitLens(source, input!, options);
 }
