@@ -11,3 +11,5 @@ export * from "./patching";
 export { attentionEntropy, bosAttention, headSummary, topSource } from "./attentionSummaries";
 export { logitLensHooks, logitLensTopK } from "./logitLens";
 export type { LogitLensTopK, LogitLensTopKOptions } from "./logitLens";
+export { repeatedSequence, repeatedSequenceScores } from "./repeatedSequence";
+export type { RepeatedSequenceOptions, RepeatedSequenceScores } from "./repeatedSequence";

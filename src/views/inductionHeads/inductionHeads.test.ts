@@ -7,7 +7,18 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { AttentionPatterns, detectHead, HBox, HeadScores, HookedTransformer, inductionHeads, loadModel, Text, tf } from "../..";
+import {
+  AttentionPatterns,
+  detectHead,
+  HBox,
+  HeadScores,
+  HookedTransformer,
+  inductionHeads,
+  loadModel,
+  repeatedSequenceScores,
+  Text,
+  tf,
+} from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
 import { REPO_ROOT } from "../../../tests/support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
@@ -50,6 +61,28 @@ describe("inductionHeads (kernel side)", function () {
     assert.equal((patterns.get("tokens") as string[]).length, 41, "BOS + 20 random tokens twice");
     const png = view[MIME_BUNDLE_KEY]().data["image/png"] as string;
     assert.ok(Buffer.from(png, "base64").length > 2000, "a composite snapshot");
+  });
+
+  it("it shows what repeatedSequenceScores gives for its options (seqLen and seed, or a prompt)", () => {
+    for (const options of [{ seqLen: 9, seed: 3 }, { prompt: "x = 1; y = x" }]) {
+      const expected = repeatedSequenceScores(model, options);
+      const patterns = expected.patterns.map((p) => p.squeeze([0]).arraySync() as number[][][]); // per layer [head, q, k]
+      tf.dispose(expected.patterns);
+      const before = tf.memory().numTensors;
+      const view = inductionHeads(model, options);
+      assert.equal(tf.memory().numTensors, before, `${JSON.stringify(options)}: no tensors left behind`);
+      assert.deepEqual(view.previousToken.get("scores"), expected.previousToken);
+      assert.deepEqual(view.induction.get("scores"), expected.induction);
+      assert.deepEqual(view.patterns.get("tokens"), expected.strTokens);
+      assert.equal(view.prompt.get("value"), options.prompt ?? "");
+      // The patterns travel as bytes of [0, 1]: each within half a level of the run's weight.
+      const view8 = view.patterns.get("patterns") as DataView;
+      const bytes = new Uint8Array(view8.buffer, view8.byteOffset, view8.byteLength);
+      const weights = patterns.flat(3);
+      assert.equal(bytes.length, weights.length);
+      const worst = Math.max(...weights.map((w, i) => Math.abs(bytes[i] / 255 - w)));
+      assert.ok(worst <= 0.5 / 255 + 1e-6, `${JSON.stringify(options)}: patterns off by ${worst}`);
+    }
   });
 
   it("selecting a head in one grid or in the patterns selects it in the others", async () => {

@@ -1,12 +1,12 @@
 /**
  * `inductionHeads(model)`: previous-token and induction scores of every head as two grids, linked
  * to the attention patterns they summarise, on a repeated sequence (random tokens, or a prompt the
- * user types, repeated). Clicking a cell in either grid or a thumbnail selects that head in all
- * three; entering a prompt makes the kernel run the model again and push the new scores and
- * patterns.
+ * user types, repeated). The numbers come from lens.repeatedSequenceScores (src/analysis); the view
+ * shows them, keeps the selected head the same in all three (a click in either grid or on a
+ * thumbnail), and hands a typed prompt to the analysis, pushing what it returns.
  */
-import { detectHead } from "../../analysis/detectHead";
-import { repeatedRandomTokens } from "../../analysis/induction";
+import { repeatedSequenceScores } from "../../analysis/repeatedSequence";
+import type { RepeatedSequenceScores } from "../../analysis/repeatedSequence";
 import type { HookedTransformer } from "../../model/hookedTransformer";
 import { tf } from "../../tensor";
 import { controlState } from "../../controls/base";
@@ -27,45 +27,24 @@ export interface InductionHeadsOptions {
   seed?: number;
 }
 
-/** Scores and patterns of one repeated sequence. */
-interface Analysis {
-  previous: number[][];
-  induction: number[][];
-  patterns: AttentionPatternsOptions;
-}
-
 const PLACEHOLDER = "a prompt to repeat, then Enter (empty: random tokens)";
 
 /**
- * Runs the model on `prompt` repeated (or on repeated random tokens) and hands `use` every head's scores and
- * the patterns of all layers (valid during the call).
+ * The scores and patterns of `prompt` repeated (random tokens when it is empty), from repeatedSequenceScores, handed
+ * to `show` as the views take them; the patterns' tensors are freed afterwards.
  */
-function analyse<T>(model: HookedTransformer, prompt: string, options: InductionHeadsOptions, use: (a: Analysis) => T): T {
-  let tokens: number[][];
-  if (prompt.trim() === "")
-    tokens = repeatedRandomTokens(model, { seqLen: options.seqLen ?? 20, batch: 1, seed: options.seed ?? 0 });
-  else {
-    const ids = (withBos: boolean) => {
-      const t = model.toTokens(prompt, { prependBos: withBos });
-      const row = (t.arraySync() as number[][])[0];
-      t.dispose();
-      return row;
-    };
-    const [first, again] = [ids(true), ids(false)];
-    tokens = [[...first, ...again]];
-    if (tokens[0].length > model.cfg.nCtx)
-      throw new Error(`the prompt repeated is ${tokens[0].length} tokens, more than the model's context (${model.cfg.nCtx})`);
-  }
-  const input = tf.tensor2d(tokens, undefined, "int32");
-  const { cache } = model.runWithCache(input, { namesFilter: (n) => n.endsWith("attn.hook_pattern"), returnType: "none" });
+function withScores<T>(
+  model: HookedTransformer,
+  prompt: string,
+  options: InductionHeadsOptions,
+  show: (scores: RepeatedSequenceScores, patterns: AttentionPatternsOptions) => T,
+): T {
+  const scores = repeatedSequenceScores(model, { ...options, prompt: prompt.trim() === "" ? undefined : prompt });
   try {
-    const previous = detectHead(model, input, "previous_token_head", { cache });
-    const induction = detectHead(model, input, "induction_head", { cache });
-    const attention = Array.from({ length: model.cfg.nLayers }, (_, l) => cache.get(`blocks.${l}.attn.hook_pattern`));
-    return use({ previous, induction, patterns: { tokens: model.toStrTokens(input), attention } });
+    if (!scores.strTokens) throw new Error("inductionHeads shows the tokens' text, and this model has no tokenizer");
+    return show(scores, { tokens: scores.strTokens, attention: scores.patterns });
   } finally {
-    cache.dispose();
-    input.dispose();
+    tf.dispose(scores.patterns);
   }
 }
 
@@ -89,12 +68,18 @@ export class InductionHeads extends SnapshotWidget {
   private readonly options: InductionHeadsOptions;
 
   constructor(model: HookedTransformer, options: InductionHeadsOptions = {}) {
-    const views = analyse(model, options.prompt ?? "", options, (first) => {
+    const views = withScores(model, options.prompt ?? "", options, (first, patterns) => {
       const best = bestHead(first.induction);
       return {
-        previousToken: new HeadScores({ scores: first.previous, title: "previous-token score", min: 0, max: 1, selected: best }),
+        previousToken: new HeadScores({
+          scores: first.previousToken,
+          title: "previous-token score",
+          min: 0,
+          max: 1,
+          selected: best,
+        }),
         induction: new HeadScores({ scores: first.induction, title: "induction score", min: 0, max: 1, selected: best }),
-        patterns: new AttentionPatterns({ ...first.patterns, selectedHead: best }),
+        patterns: new AttentionPatterns({ ...patterns, selectedHead: best }),
       };
     });
     const prompt = new Text({
@@ -127,13 +112,13 @@ export class InductionHeads extends SnapshotWidget {
     this.prompt.on("change:value", (c) => this.recompute(String(c.new)));
   }
 
-  /** Runs the model on `prompt` repeated and pushes the new scores and patterns to the views. */
+  /** Shows the scores and patterns of `prompt` repeated (lens.repeatedSequenceScores): pushes them to the views. */
   recompute(prompt: string): void {
     try {
-      analyse(this.model, prompt, this.options, (analysis) => {
-        this.previousToken.update(analysis.previous, { min: 0, max: 1 });
-        this.induction.update(analysis.induction, { min: 0, max: 1 });
-        this.patterns.update(analysis.patterns);
+      withScores(this.model, prompt, this.options, (scores, patterns) => {
+        this.previousToken.update(scores.previousToken, { min: 0, max: 1 });
+        this.induction.update(scores.induction, { min: 0, max: 1 });
+        this.patterns.update(patterns);
       });
       this.lastError = undefined;
       this.prompt.set({ placeholder: PLACEHOLDER });
