@@ -8,6 +8,7 @@
 export * from "./widget-core";
 export * from "./controls";
 export * from "./views";
+export type { AttentionPatternsFromCache } from "./views/attentionPatterns/attentionPatterns";
 export { MIME_BUNDLE_KEY } from "./common/host";
 export type { MimeBundle } from "./common/host";
 export { loadModel } from "./model/loadModel";

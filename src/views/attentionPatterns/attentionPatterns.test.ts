@@ -184,6 +184,51 @@ describe("attentionPatterns (kernel side)", function () {
     attention.dispose();
   });
 
+  it("{ cache }: a run's own patterns and token text, every cached layer or `layers`, row `batchIndex`", () => {
+    const patternsOnly = { namesFilter: (n: string) => n.endsWith("hook_pattern"), returnType: "none" } as const;
+    const text = "The cat sat on the mat. The cat";
+    const { cache } = model.runWithCache(text, patternsOnly);
+    const opened = (view: { modelId: string }) => {
+      const open = host.sent.find((m) => m.kind === "open" && m.commId === view.modelId)!;
+      const { layout: _layout, ...state } = open.data.state as Record<string, unknown>; // each view has its own layout
+      return { state, bytes: Array.from(open.buffers[0] as Uint8Array) };
+    };
+    const attention = [cache.get("blocks.0.attn.hook_pattern"), cache.get("blocks.1.attn.hook_pattern")];
+    const given = opened(attentionPatterns({ tokens: model.toStrTokens(text), attention }));
+    const all = attentionPatterns({ cache });
+    assert.deepEqual(opened(all), given, "the same view as from the text's tokens and both layers' patterns");
+    assert.equal(all.heads.length, 2 * model.cfg.nHeads);
+    const second = attentionPatterns({ cache, layers: 1, selectedHead: { layer: 1, head: 2 } });
+    assert.deepEqual(second.selected, { layer: 1, head: 2 });
+    assert.deepEqual(opened(second).state.head_names, ["L1H0", "L1H1", "L1H2", "L1H3"]);
+    assert.deepEqual(opened(second).bytes, given.bytes.slice(given.bytes.length / 2), "layer 1's bytes");
+    cache.dispose();
+
+    const texts = ["The cat sat on the mat.", "The dog ran to the car."];
+    const batch = model.runWithCache(texts, patternsOnly).cache;
+    const alone = model.runWithCache(texts[1], patternsOnly).cache;
+    const fromBatch = opened(attentionPatterns({ cache: batch, batchIndex: 1 }));
+    assert.deepEqual(fromBatch.state.tokens, model.toStrTokens(texts[1]));
+    const single = opened(attentionPatterns({ cache: alone }));
+    assert.ok(
+      fromBatch.bytes.every((b, i) => Math.abs(b - single.bytes[i]) <= 1),
+      "row 1 of the batch shows the second text's patterns",
+    );
+    assert.throws(
+      () => attentionPatterns({ cache: batch, batchIndex: 2 }),
+      /batchIndex 2 is out of range: the cache holds 2 sequences \(0…1\)/,
+    );
+    batch.dispose();
+    alone.dispose();
+    const stream = model.runWithCache(text, { namesFilter: (n) => n.endsWith("resid_post"), returnType: "none" }).cache;
+    assert.throws(
+      () => attentionPatterns({ cache: stream }),
+      /the cache holds no attention patterns: run runWithCache keeping them/,
+    );
+    assert.throws(() => attentionPatterns({ cache: stream, layers: 0 }), /"blocks\.0\.attn\.hook_pattern" was not cached/);
+    stream.dispose();
+  });
+
   it("with min and max given, weights outside the scale become bytes 0 and 255 (clamped, not wrapped)", async () => {
     const attention = tf.tensor3d([
       [

@@ -1,11 +1,13 @@
 /**
- * `attentionPatterns({ tokens, attention })`: every head of a layer (or of several layers) as
- * thumbnails plus one head large; hovering a token shows where it attends or what attends to it,
- * clicking locks. The patterns travel as one byte per weight; the selected head is shared with the
- * view both ways (a click in the view sets it; setting it moves the view), as `selectedHead` (its
- * index among the heads shown) or `selected` ({ layer, head }).
+ * `attentionPatterns({ tokens, attention })`, or `attentionPatterns({ cache })` for a run's own patterns
+ * and token text: every head of a layer (or of several layers) as thumbnails plus one head large;
+ * hovering a token shows where it attends or what attends to it, clicking locks. The patterns travel
+ * as one byte per weight; the selected head is shared with the view both ways (a click in the view
+ * sets it; setting it moves the view), as `selectedHead` (its index among the heads shown) or
+ * `selected` ({ layer, head }).
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
+import type { ActivationCache } from "../../cache/activationCache";
 import { HeadRef, headLabel, isHeadRef } from "../../common/heads";
 import { quantise, valueRange } from "../../common/quantise";
 import type { ValueOf, Values } from "../../common/spec";
@@ -39,6 +41,46 @@ export interface AttentionPatternsOptions {
   maskUpperTri?: boolean;
   /** The head shown large at first: its index among the heads shown, or { layer, head } (default the first). */
   selectedHead?: number | HeadRef;
+}
+
+/** attentionPatterns of a run: the patterns and token text its cache holds (options as AttentionPatternsOptions). */
+export interface AttentionPatternsFromCache extends Omit<AttentionPatternsOptions, "tokens" | "attention" | "layers"> {
+  /** A runWithCache's cache holding blocks.{l}.attn.hook_pattern (e.g. namesFilter: (n) => n.endsWith("hook_pattern")). */
+  cache: ActivationCache;
+  /** The layers to show (default: every layer whose pattern the cache holds). */
+  layers?: number | number[];
+  /** Key tokens (default: the cache's own, cache.strTokens[batchIndex]). */
+  tokens?: string[];
+}
+
+/** The layers whose hook_pattern `cache` holds, in order. */
+function cachedPatternLayers(cache: ActivationCache): number[] {
+  return cache.keys().flatMap((name) => {
+    const match = /^blocks\.(\d+)\.attn\.hook_pattern$/.exec(name);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+/** The patterns and tokens of a cache's run as plain options (the cache's own tensors: valid while it lives). */
+function fromCache(options: AttentionPatternsFromCache): AttentionPatternsOptions {
+  const { cache, layers: asked, tokens, ...rest } = options;
+  const layers = asked === undefined ? cachedPatternLayers(cache) : ([] as number[]).concat(asked);
+  if (layers.length === 0)
+    throw new Error(
+      'the cache holds no attention patterns: run runWithCache keeping them, e.g. namesFilter: (n) => n.endsWith("hook_pattern")',
+    );
+  const batch = cache.tokens.shape[0]; // [batch, pos]
+  const row = options.batchIndex ?? 0;
+  if (!Number.isInteger(row) || row < 0 || row >= batch)
+    throw new Error(
+      `batchIndex ${row} is out of range: the cache holds ${batch} sequence${batch === 1 ? "" : "s"} (0…${batch - 1})`,
+    );
+  return {
+    ...rest,
+    tokens: tokens ?? cache.strTokens[row],
+    attention: layers.map((l) => cache.get(`blocks.${l}.attn.hook_pattern`)), // each [batch, heads, query, key]
+    layers,
+  };
 }
 
 /** Values [heads, query, key] of one pattern tensor. */
@@ -75,7 +117,8 @@ function headIndex(selected: number | HeadRef, heads: HeadRef[]): number {
 }
 
 /** The view's fields for `options` (validated: patterns quantised to bytes, tokens, names, scale) and the exact values. */
-function patternFields(options: AttentionPatternsOptions): Patterns {
+function patternFields(given: AttentionPatternsOptions | AttentionPatternsFromCache): Patterns {
+  const options = "cache" in given ? fromCache(given) : given;
   const tensors = Array.isArray(options.attention) ? options.attention : [options.attention];
   if (tensors.length === 0) throw new Error("attention must hold at least one pattern");
   const layers = options.layers === undefined ? undefined : ([] as number[]).concat(options.layers);
@@ -138,7 +181,7 @@ export class AttentionPatterns extends ViewWidget<AttentionPatternsFields> {
   /** Which head each shown head is, in the order of the thumbnails. */
   private headRefs: HeadRef[];
 
-  constructor(options: AttentionPatternsOptions) {
+  constructor(options: AttentionPatternsOptions | AttentionPatternsFromCache) {
     const { fields, values, heads } = patternFields(options);
     super(attentionPatternsSpec, fields);
     this.values = values;
@@ -170,7 +213,7 @@ export class AttentionPatterns extends ViewWidget<AttentionPatternsFields> {
   }
 
   /** Shows new patterns (and tokens); the selected head stays unless `options.selectedHead` is given or it is out of range. */
-  update(options: AttentionPatternsOptions): void {
+  update(options: AttentionPatternsOptions | AttentionPatternsFromCache): void {
     const kept = this.selectedHead;
     const next = patternFields({ ...options, selectedHead: options.selectedHead ?? 0 });
     if (options.selectedHead === undefined && kept < next.heads.length) next.fields.selectedHead = kept;
@@ -223,7 +266,10 @@ export class AttentionPatterns extends ViewWidget<AttentionPatternsFields> {
   }
 }
 
-/** Shows attention patterns as a live view (the last expression of a cell displays it). */
-export function attentionPatterns(options: AttentionPatternsOptions): AttentionPatterns {
+/**
+ * Shows attention patterns as a live view (the last expression of a cell displays it): given as `{ tokens, attention }`,
+ * or read from a run as `{ cache }` (its patterns and its token text; `layers` picks some).
+ */
+export function attentionPatterns(options: AttentionPatternsOptions | AttentionPatternsFromCache): AttentionPatterns {
   return new AttentionPatterns(options);
 }
