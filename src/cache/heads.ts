@@ -3,6 +3,7 @@
  * stackHeadResults, stackNeuronResults and getFullResidDecomposition.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
+import { headLabel } from "../common/heads";
 import type { HookName } from "../model/hookPoints";
 import { tf } from "../tensor";
 import type { CacheModel } from "./cacheModel";
@@ -90,7 +91,7 @@ export function stackHeadResults(model: CacheModel, cache: CacheWriter, options:
   const layer = resolveLayer(options.layer, cfg.nLayers);
   computeHeadResults(model, cache);
   const labels: string[] = [];
-  for (let l = 0; l < layer; l++) for (let h = 0; h < cfg.nHeads; h++) labels.push(`L${l}H${h}`);
+  for (let l = 0; l < layer; l++) for (let h = 0; h < cfg.nHeads; h++) labels.push(headLabel({ layer: l, head: h }));
   if (options.inclRemainder) labels.push("remainder");
   const perLayer = () =>
     Array.from({ length: layer }, (_, l) => applySlice(cache.get(`blocks.${l}.attn.hook_result`), options.posSlice, -3)); // [b, (p,) h, d]
