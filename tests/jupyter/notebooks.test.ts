@@ -155,6 +155,11 @@ describe("example notebooks under nbclient", function () {
     }
     assert.equal(s.view_outputs.filter((m) => m.includes("image/png")).length, 5, "5 tslens views with a PNG");
     assert.ok(!s.html_has_markup_from_tokens, "the HTML export contains markup made from token text");
+    // attentionPatterns({ cache }): both layers' heads, over the run's own tokens (as many as the first cell printed).
+    assert.deepEqual(patterns.state.head_names, ["L0H0", "L0H1", "L0H2", "L0H3", "L1H0", "L1H1", "L1H2", "L1H3"]);
+    const tokens = patterns.state.tokens as string[];
+    assert.equal(String(tokens.length), s.texts[0], "the first cell prints the run's token count");
+    assert.ok(tokens.slice(1).join("").startsWith("<img src=x onerror=alert(1)> Mr and Mrs"), JSON.stringify(tokens.slice(0, 8)));
     assert.ok(s.texts.includes("'done'"), JSON.stringify(s.texts));
   });
 });
