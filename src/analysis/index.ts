@@ -1,4 +1,7 @@
-/** Analysis instruments over a model and its caches: head detectors, induction diagnostics, FLOP accounting. */
+/**
+ * Analysis instruments over a model and its runs: head detectors, induction diagnostics and repeated sequences, the
+ * logit lens, activation patching, FLOP accounting.
+ */
 export { detectHead } from "./detectHead";
 export type { DetectHeadOptions, DetectionPatternInput } from "./detectHead";
 export { detectionPattern, duplicateTokenPattern, inductionPattern, previousTokenPattern, HEAD_NAMES } from "./detectionPatterns";
