@@ -12,4 +12,4 @@ export type { ColoredTokensOptions } from "./coloredTokens/coloredTokens";
 export { LogitLens, logitLens } from "./logitLens/logitLens";
 export type { LogitLensOptions } from "./logitLens/logitLens";
 export { Plot, plot } from "./plot/plot";
-export type { Figure } from "./plot/plot";
+export type { Figure } from "./plot/spec";

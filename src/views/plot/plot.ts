@@ -6,13 +6,7 @@
 import type { ValueOf } from "../../common/spec";
 import { ViewWidget } from "../core/viewWidget";
 import { plotPng } from "./snapshot";
-import { PlotFields, plotSpec } from "./spec";
-
-/** A plotly figure: traces and layout, as plotly.js takes them (JSON values). */
-export interface Figure {
-  data: Record<string, unknown>[];
-  layout?: Record<string, unknown>;
-}
+import { Figure, PlotFields, plotSpec } from "./spec";
 
 function checkFigure(figure: Figure): Figure {
   if (!figure || !Array.isArray(figure.data) || !figure.data.every((t) => t !== null && typeof t === "object"))

@@ -6,7 +6,7 @@
  * types are listed by name only.
  */
 import type { Rgb } from "../../common/draw/colors";
-import type { Figure } from "./plot";
+import type { Figure } from "./spec";
 import { Context2D, renderPng } from "../core/canvas";
 import { ColourScale, heatmapScale, linearTicks, PLOTLY_COLORWAY, tickLabels } from "./snapshotScales";
 

@@ -15,3 +15,9 @@ export const plotSpec = defineView("Plot", {
 
 /** The fields of plot. */
 export type PlotFields = FieldsOf<typeof plotSpec>;
+
+/** A plotly figure: traces and layout, as plotly.js takes them (JSON values). */
+export interface Figure {
+  data: Record<string, unknown>[];
+  layout?: Record<string, unknown>;
+}
