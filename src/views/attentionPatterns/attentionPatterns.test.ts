@@ -5,7 +5,6 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { loadImage, createCanvas } from "@napi-rs/canvas";
 import { attentionPatterns, HookedTransformer, loadModel, tf } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
 import { REPO_ROOT } from "../../../tests/support/paths";
@@ -23,15 +22,6 @@ const [WHITE, BLUE, GREY]: Rgb[] = [
 /** Where the snapshot draws the large (360 px) pattern: its left edge, and its top below `thumbRows` rows of thumbnails. */
 const ZOOM_LEFT = 118;
 const zoomTop = (thumbRows: number) => 28 + thumbRows * 86 + 8;
-
-/** RGBA pixels of a PNG. */
-async function pngPixels(base64: string): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
-  const image = await loadImage(Buffer.from(base64, "base64"));
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(image, 0, 0);
-  return { data: ctx.getImageData(0, 0, image.width, image.height).data, width: image.width, height: image.height };
-}
 
 describe("attentionPatterns (kernel side)", function () {
   this.timeout(60_000);
@@ -89,12 +79,12 @@ describe("attentionPatterns (kernel side)", function () {
       model_id: view.modelId,
     });
     assert.ok(!Object.keys(bundle.data).some((k) => k.includes("html")), "no markup in the bundle");
-    const png = await pngPixels(bundle.data["image/png"] as string);
+    const png = await decodePng(bundle.data["image/png"] as string);
     let coloured = 0;
     for (let i = 0; i < png.data.length; i += 4) if (png.data[i] < 200 && png.data[i + 2] > 120) coloured++;
     assert.ok(coloured > 1000, `blue pattern pixels in the PNG: ${coloured}`);
     // The token labels left of the large pattern are drawn (dark pixels in that column).
-    const without = await pngPixels(
+    const without = await decodePng(
       attentionPatterns({ tokens: tokens.map(() => ""), attention })[MIME_BUNDLE_KEY]().data["image/png"] as string,
     );
     const darkLeft = (img: typeof png) => {

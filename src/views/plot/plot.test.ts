@@ -4,7 +4,6 @@
  * with zmid/zmin/zmax, heatmap row 0 at the bottom, axes with tick labels), and bad figures get clear errors.
  */
 import { strict as assert } from "assert";
-import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { plot } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
@@ -34,11 +33,7 @@ const cellAt = (image: Pixels, texts: DrawnText[], x: string, y: string): Rgb =>
 
 /** Pixels of a PNG that are neither white nor grey (the chart's colours). */
 async function colouredPixels(base64: string): Promise<number> {
-  const image = await loadImage(Buffer.from(base64, "base64"));
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(image, 0, 0);
-  const data = ctx.getImageData(0, 0, image.width, image.height).data;
+  const { data } = await decodePng(base64);
   let n = 0;
   for (let i = 0; i < data.length; i += 4)
     if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 40) n++;
