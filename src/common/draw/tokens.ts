@@ -17,9 +17,15 @@ export function positionLabel(tokens: string[], index: number): string {
   return `${displayToken(tokens[index] ?? "")} (${index})`;
 }
 
-/** A number with 3 significant decimals, for tooltips and legends. */
+/**
+ * A number for tooltips, cells and legends: three decimals ("0.250", "-1.204"); magnitudes below 0.001
+ * as "<0.001" (or ">-0.001") rather than an exponent; 0 as "0"; magnitudes of 10^4 and more without decimals.
+ */
 export function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return "0";
   const abs = Math.abs(value);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e4) ? value.toExponential(2) : value.toFixed(3);
+  if (abs < 5e-4) return value > 0 ? "<0.001" : ">-0.001";
+  if (abs >= 1e4) return value.toFixed(0);
+  return value.toFixed(3);
 }

@@ -4,3 +4,4 @@ export { element, paint } from "./dom";
 export { fieldsOf, moduleExports, specModel } from "./model";
 export type { FieldAccess } from "./model";
 export { addStyle } from "./style";
+export { pageTheme, watchTheme } from "./theme";
