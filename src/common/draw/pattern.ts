@@ -3,6 +3,7 @@
  * the browser or in the kernel's canvas). Patterns arrive quantised: byte b stands for
  * min + b/255·(max − min).
  */
+import { byteValue } from "../quantise";
 import type { QuantisedPatterns } from "../quantise";
 import { byteColors, paletteOf } from "./colors";
 import type { Theme } from "./colors";
@@ -37,4 +38,69 @@ export function rampPixels(min: number, max: number, width: number, theme: Theme
     out.set([table[b * 3], table[b * 3 + 1], table[b * 3 + 2], 255], x * 4);
   }
   return out;
+}
+
+/** The focused part of a pattern: one query row (a destination's sources) or one key column (a source's readers). */
+export type PatternFocus = { row: number } | { column: number };
+
+/**
+ * Fades `pixels` (RGBA [queries, keys] of `p`) outside `focus` toward the background of `theme`, masked cells
+ * included — inside the focused row or column too, so that only the cells holding a weight stand out.
+ * `strength` is how far a faded cell moves toward the background (0 … 1). Works in place; returns `pixels`.
+ */
+export function fadeOutside(
+  pixels: Uint8ClampedArray,
+  p: QuantisedPatterns,
+  focus: PatternFocus,
+  theme: Theme = "light",
+  strength = 0.75,
+): Uint8ClampedArray {
+  const background = paletteOf(theme).zero;
+  for (let q = 0; q < p.queries; q++)
+    for (let k = 0; k < p.keys; k++) {
+      const inside = "row" in focus ? q === focus.row : k === focus.column;
+      if (inside && !isMasked(p, q, k)) continue;
+      const at = (q * p.keys + k) * 4;
+      for (let c = 0; c < 3; c++) pixels[at + c] = Math.round(pixels[at + c] * (1 - strength) + background[c] * strength);
+    }
+  return pixels;
+}
+
+/**
+ * Scores of one head read from its quantised pattern (0 … 1, means over the rows that have such a source):
+ * previous token (q attends to q − 1), self, first token, and induction — from each destination whose token
+ * appeared before, to the token after that earlier occurrence (null when no token repeats). Tokens are the key
+ * positions' strings.
+ */
+export function patternScores(
+  p: QuantisedPatterns,
+  head: number,
+  tokens: string[],
+): { previous: number; self: number; bos: number; induction: number | null } {
+  const offset = p.keys - p.queries; // key position of query 0
+  const sums = { previous: 0, self: 0, bos: 0, induction: 0 };
+  const counts = { previous: 0, self: 0, bos: 0, induction: 0 };
+  const add = (key: keyof typeof sums, value: number) => {
+    sums[key] += value;
+    counts[key]++;
+  };
+  const lastSeen = new Map<string, number>();
+  for (let k = 0; k < offset; k++) lastSeen.set(tokens[k], k);
+  for (let q = 0; q < p.queries; q++) {
+    const position = q + offset;
+    const at = (k: number) => byteValue(p.bytes[(head * p.queries + q) * p.keys + k], p.min, p.max);
+    if (position >= 1) add("previous", at(position - 1));
+    add("self", at(position));
+    add("bos", at(0));
+    const earlier = lastSeen.get(tokens[position]);
+    if (earlier !== undefined && earlier + 1 < position) add("induction", at(earlier + 1));
+    lastSeen.set(tokens[position], position);
+  }
+  const mean = (key: keyof typeof sums) => (counts[key] ? sums[key] / counts[key] : 0);
+  return {
+    previous: mean("previous"),
+    self: mean("self"),
+    bos: mean("bos"),
+    induction: counts.induction ? mean("induction") : null,
+  };
 }
