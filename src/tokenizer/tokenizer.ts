@@ -6,6 +6,7 @@
 import { Tokenizer as HfTokenizer, type Decoder } from "@huggingface/tokenizers";
 import { padBatch, type BatchEncoding, type PadSide } from "./batch";
 import { fixByteLevelWhitespace } from "./compat";
+import { byteLevelBytes, bytesForDisplay, isByteLevelDecoder, isBytePiece } from "./display";
 import { TokenizerLoadError } from "./errors";
 import { readTokenizerFolder, type TokenizerFolderContents } from "./folder";
 import type { JsonObject } from "./files";
@@ -55,6 +56,9 @@ export class Tokenizer {
   /** The decoder without its strip of a text's first space (SentencePiece), or null when it has none to strip. */
   private readonly spaced: Decoder | null;
   private excluded?: { special: number[]; bytes: number[] };
+  /** Whether pieces are byte-level BPE (GPT-2): each character of a piece stands for one byte. */
+  private readonly byteLevel: boolean;
+  private addedIds?: Set<number>;
 
   /**
    * Builds a tokenizer from a tokenizer.json object and an optional
@@ -78,6 +82,7 @@ export class Tokenizer {
     };
     this.hf = new HfTokenizer(full, config);
     this.spaced = spacedDecoder(full.decoder);
+    this.byteLevel = isByteLevelDecoder(full.decoder);
     fixByteLevelWhitespace(this.hf.pre_tokenizer);
     const vocab = this.hf.get_vocab(true);
     let maxId = -1;
@@ -134,6 +139,24 @@ export class Tokenizer {
     const spaced = this.spaced;
     if (spaced === null) return ids.map((id) => this.decode([id]));
     return ids.map((id) => spaced.decode([this.idToToken(id)]));
+  }
+
+  /**
+   * The text of each id for display (views, labels), from its vocabulary piece: as tokenStrings, except that a
+   * piece holding part of a character shows its bytes instead of "�". A SentencePiece byte-fallback piece shows as
+   * stored ("<0xE2>"); a byte-level BPE piece shows its whole characters as text and each byte of a partial one as
+   * "<0xNN>" ("Ġâ" → " <0xE2>"). A SentencePiece word start keeps its space ("▁the" → " the"); added and special
+   * tokens show their text ("<|endoftext|>", "<s>"). toStrTokens keeps TransformerLens's strings; this is for eyes.
+   */
+  displayStrings(ids: number[]): string[] {
+    const added = (this.addedIds ??= new Set(this.hf.get_added_tokens_decoder().keys()));
+    return ids.map((id) => {
+      const piece = this.idToToken(id);
+      if (added.has(id)) return this.tokenStrings([id])[0];
+      if (isBytePiece(piece)) return piece.toUpperCase().replace("0X", "0x");
+      const bytes = this.byteLevel ? byteLevelBytes(piece) : null;
+      return bytes ? bytesForDisplay(bytes) : this.tokenStrings([id])[0];
+    });
   }
 
   /** Ids of every special token (added tokens marked special, and bos/eos/pad/unk), ascending. */
