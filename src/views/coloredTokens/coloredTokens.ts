@@ -4,6 +4,7 @@
  * Several named value sets can be given; the view switches between them (`selected`).
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
+import { symmetricRange } from "../../common/draw/colors";
 import { scaleWithZero } from "../../common/quantise";
 import type { ValueOf } from "../../common/spec";
 import { ViewWidget } from "../core/viewWidget";
@@ -15,7 +16,11 @@ export interface ColoredTokensOptions {
   tokens: string[];
   /** One value per token, or several named sets of them. */
   values: Tensor | number[] | Record<string, Tensor | number[]>;
-  /** Colour scale of every set (default: each set's range, widened to include 0). */
+  /**
+   * Colour scale of every set. Default: each set's range widened to include 0, and made symmetric about 0
+   * (±max|v|) when it holds values of both signs, so −v and +v get equally strong colours and 0 sits mid-legend;
+   * a set of values ≥ 0 gets a sequential scale from 0. A given end is kept as given.
+   */
   min?: number;
   max?: number;
   /** The set shown first (default the first). */
@@ -27,6 +32,12 @@ function asNumbers(values: Tensor | number[], name: string, n: number): number[]
   if (list.length !== n || !list.every((v) => typeof v === "number"))
     throw new Error(`values${name ? ` "${name}"` : ""} must hold ${n} numbers (one per token), got ${list.length}`);
   return list;
+}
+
+/** The colour scale [min, max] of one value set: `given` ends as they are, the rest symmetric about 0 when it crosses 0. */
+function scaleOf(values: number[], given: { min?: number; max?: number }): [number, number] {
+  const [low, high] = symmetricRange(...scaleWithZero(values, given));
+  return [given.min ?? low, given.max ?? high];
 }
 
 /** The coloured-tokens view. */
@@ -43,7 +54,7 @@ export class ColoredTokens extends ViewWidget<ColoredTokensFields> {
     const names = Object.keys(sets);
     if (names.length === 0) throw new Error("values must hold at least one set");
     const rows = names.map((name) => asNumbers(sets[name], single ? "" : name, tokens.length));
-    const ranges = rows.map((row) => scaleWithZero(row, options));
+    const ranges = rows.map((row) => scaleOf(row, options));
     const selected = options.selected ?? names[0];
     if (!names.includes(selected))
       throw new Error(`selected must be one of ${JSON.stringify(names)}, got ${JSON.stringify(selected)}`);

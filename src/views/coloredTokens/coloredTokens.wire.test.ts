@@ -40,7 +40,7 @@ ctView`,
       [
         ["loss", "gain"],
         [0, -3],
-        [2.5, 1],
+        [2.5, 3],
       ],
     );
     const set = selectedSet(read)!;
@@ -60,6 +60,6 @@ ctView`,
 
   it("the PNG shows the chosen set: −3 full red in the first token's box", async () => {
     const image = await decodePng(shownBundle((await kernel.run("ctView")).outputs)!["image/png"] as string);
-    assert.deepEqual(pixelAt(image, 9, 33), [178, 24, 43], "the first box starts at (8, 32)");
+    assert.deepEqual(pixelAt(image, 9, 41), [178, 24, 43], "the first box starts at (8, 40)");
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The PNG snapshot of coloured tokens: the tokens as text in rows, each on its colour, the set's
- * name, and a legend with min and max.
+ * The PNG snapshot of coloured tokens: the tokens as text in rows, each on its colour with black or
+ * white text (whichever reads better on it), the set's name, and a legend with ticks at min, 0 (when
+ * the scale crosses it) and max.
  */
-import { colorOf, cssColor } from "../../common/draw/colors";
+import { colorOf, cssColor, isDiverging, textColorOn } from "../../common/draw/colors";
 import { rampPixels } from "../../common/draw/pattern";
 import { displayToken, formatValue } from "../../common/draw/tokens";
-import { drawPixels, renderPng } from "../core/canvas";
+import { Context2D, drawPixels, renderPng } from "../core/canvas";
 
 /** What the snapshot shows. */
 export interface TokensPicture {
@@ -18,6 +19,24 @@ export interface TokensPicture {
 
 const WIDTH = 640;
 const LINE = 20;
+/** Where the legend's ramp sits: x, y, width, height. */
+const RAMP = { x: 200, y: 8, w: 160, h: 12 };
+/** The top of the first row of tokens. */
+export const TOKENS_TOP = 40;
+
+/** The legend: the ramp from min to max, with a tick and a value under min, 0 (on a diverging scale) and max. */
+function drawScale(ctx: Context2D, min: number, max: number): void {
+  drawPixels(ctx, rampPixels(min, max, 128), 128, 1, RAMP.x, RAMP.y, RAMP.w, RAMP.h);
+  const ticks = isDiverging(min, max) ? [min, 0, max] : [min, max];
+  ctx.fillStyle = "black";
+  ticks.forEach((value, i) => {
+    const x = RAMP.x + ((value - min) / (max - min)) * RAMP.w;
+    ctx.fillRect(Math.min(Math.round(x), RAMP.x + RAMP.w - 1), RAMP.y + RAMP.h, 1, 3);
+    ctx.textAlign = i === 0 ? "left" : i === ticks.length - 1 ? "right" : "center";
+    ctx.fillText(formatValue(value), x, RAMP.y + RAMP.h + 4);
+  });
+  ctx.textAlign = "left";
+}
 
 /** PNG bytes of the tokens, or undefined when no canvas is available. */
 export function coloredTokensPng(picture: TokensPicture): Uint8Array | undefined {
@@ -29,19 +48,18 @@ export function coloredTokensPng(picture: TokensPicture): Uint8Array | undefined
     if (x + w > WIDTH - 8) [x, lines] = [8, lines + 1];
     x += w + 2;
   }
-  return renderPng(WIDTH, 60 + lines * LINE, (ctx) => {
+  return renderPng(WIDTH, TOKENS_TOP + 28 + lines * LINE, (ctx) => {
     ctx.fillStyle = "black";
-    ctx.fillText(picture.name, 8, 8);
-    drawPixels(ctx, rampPixels(picture.min, picture.max, 128), 128, 1, 200, 8, 160, 12);
-    ctx.fillText(formatValue(picture.min), 150, 8);
-    ctx.fillText(formatValue(picture.max), 366, 8);
-    let [cx, cy] = [8, 32];
+    ctx.fillText(picture.name.slice(0, 24), 8, 8);
+    if (picture.max > picture.min) drawScale(ctx, picture.min, picture.max);
+    let [cx, cy] = [8, TOKENS_TOP];
     shown.forEach((text, i) => {
       const w = Math.ceil(ctx.measureText(text).width) + 6;
       if (cx + w > WIDTH - 8) [cx, cy] = [8, cy + LINE];
-      ctx.fillStyle = cssColor(colorOf(picture.values[i], picture.min, picture.max));
+      const background = colorOf(picture.values[i], picture.min, picture.max);
+      ctx.fillStyle = cssColor(background);
       ctx.fillRect(cx, cy, w, LINE - 3);
-      ctx.fillStyle = "black";
+      ctx.fillStyle = cssColor(textColorOn(background));
       ctx.fillText(text, cx + 3, cy + 2);
       cx += w + 2;
     });
