@@ -13,6 +13,10 @@ import { decodePng, DrawnText, meanRow, Pixels, pixelAt, recordText, Rgb } from 
 const RDBU_LOW: Rgb = [5, 10, 172];
 const RDBU_MID: Rgb = [190, 190, 190];
 const RDBU_HIGH: Rgb = [178, 10, 28];
+/** tslens's light ramp: its page colour (0), full positive, and the masked grey. */
+const WHITE: Rgb = [255, 255, 255];
+const BLUE: Rgb = [33, 102, 172];
+const MASKED: Rgb = [236, 236, 236];
 
 /** The snapshot of a figure, decoded, with the texts drawn on it. */
 async function snapshot(figure: Parameters<typeof plot>[0]): Promise<{ image: Pixels; texts: DrawnText[] }> {
@@ -82,7 +86,7 @@ describe("plot (kernel side)", function () {
 
   it("PNG heatmap: zmid centres the colour scale, so the 0 cell is the scale's midpoint colour", async () => {
     const { image, texts } = await snapshot({
-      data: [{ type: "heatmap", z: [[-1, 0, 3]], x: ["neg", "zero", "pos"], y: ["row"], zmid: 0 }],
+      data: [{ type: "heatmap", z: [[-1, 0, 3]], x: ["neg", "zero", "pos"], y: ["row"], zmid: 0, colorscale: "RdBu" }],
     });
     assert.deepEqual(cellAt(image, texts, "zero", "row"), RDBU_MID);
     assert.deepEqual(cellAt(image, texts, "pos", "row"), RDBU_HIGH, "3 is the top of [−3, 3]");
@@ -90,9 +94,51 @@ describe("plot (kernel side)", function () {
     assert.ok(negative[2] > 200 && negative[0] < 150, `−1 is on the blue side: ${negative}`);
   });
 
+  it("PNG heatmap without a colorscale: tslens's diverging ramp, symmetric about 0, with 0 on the colour bar", async () => {
+    const { image, texts } = await snapshot({
+      data: [{ type: "heatmap", z: [[-1, 0, 3]], x: ["neg", "zero", "pos"], y: ["row"] }],
+    });
+    assert.deepEqual(cellAt(image, texts, "zero", "row"), WHITE, "0 is the page colour");
+    assert.deepEqual(cellAt(image, texts, "pos", "row"), BLUE, "3 is the top of [−3, 3]");
+    const [r, g, b] = cellAt(image, texts, "neg", "row");
+    assert.ok(r > 200 && g > 150 && b > 150 && r > b, `−1 is a third of the way to red, pale: ${[r, g, b]}`);
+    const bar = texts.filter((t) => t.x > label(texts, "pos").x + 20);
+    const tick = (text: string) => bar.find((t) => t.text === text)?.y ?? NaN;
+    assert.deepEqual(
+      bar.map((t) => t.text),
+      ["−2", "0", "2"],
+      "the colour bar reaches as far below 0 as above it, with a tick at 0",
+    );
+    assert.ok(Math.abs(tick("0") - (tick("−2") + tick("2")) / 2) < 0.01, "0 midway between −2 and 2");
+  });
+
+  it("PNG heatmap without a colorscale, values ≥ 0: sequential from the page colour to blue", async () => {
+    const { image, texts } = await snapshot({ data: [{ type: "heatmap", z: [[0, 0.5, 1]], x: ["a", "b", "c"], y: ["r"] }] });
+    assert.deepEqual(cellAt(image, texts, "a", "r"), WHITE);
+    assert.deepEqual(cellAt(image, texts, "c", "r"), BLUE);
+  });
+
+  it("PNG heatmap: cells without a value (null, NaN) are masked grey, not the colour of 0", async () => {
+    const { image, texts } = await snapshot({
+      data: [
+        {
+          type: "heatmap",
+          z: [
+            [0.5, null],
+            [1, 0],
+          ],
+          x: ["a", "b"],
+          y: ["first", "second"],
+        },
+      ],
+    });
+    assert.deepEqual(cellAt(image, texts, "b", "first"), MASKED);
+    assert.deepEqual(cellAt(image, texts, "b", "second"), WHITE);
+  });
+
   it("PNG heatmap: zmin and zmax set the ends of the scale", async () => {
     const { image, texts } = await snapshot({
-      data: [{ type: "heatmap", z: [[0, 10]], x: ["a", "b"], y: ["r"], zmin: 0, zmax: 20 }],
+      data: [{ type: "heatmap", z: [[0, 10]], x: ["a", "b"], y: ["r"], zmin: 0, zmax: 20, colorscale: "RdBu" }],
     });
     assert.deepEqual(cellAt(image, texts, "a", "r"), RDBU_LOW);
     assert.deepEqual(cellAt(image, texts, "b", "r"), RDBU_MID, "10 is the middle of [0, 20]");
@@ -105,11 +151,14 @@ describe("plot (kernel side)", function () {
     ]; // row 0 high (red), row 1 low (blue)
     const red = ([r, g, b]: Rgb) => r > 150 && g < 60 && b < 60;
     const blue = ([r, , b]: Rgb) => b > 150 && r < 60;
-    const plain = await snapshot({ data: [{ type: "heatmap", z }] });
+    const plain = await snapshot({ data: [{ type: "heatmap", z, colorscale: "RdBu" }] });
     assert.ok(meanRow(plain.image, red) > meanRow(plain.image, blue), "row 0 (red) below row 1 (blue)");
     const yTick = (text: string) => plain.texts.filter((t) => t.text === text).sort((p, q) => p.x - q.x)[0]; // leftmost
     assert.ok(yTick("0").y > yTick("1").y, "tick 0 below tick 1 on the y axis");
-    const reversed = await snapshot({ data: [{ type: "heatmap", z }], layout: { yaxis: { autorange: "reversed" } } });
+    const reversed = await snapshot({
+      data: [{ type: "heatmap", z, colorscale: "RdBu" }],
+      layout: { yaxis: { autorange: "reversed" } },
+    });
     assert.ok(meanRow(reversed.image, red) < meanRow(reversed.image, blue), "reversed: row 0 (red) on top");
   });
 

@@ -1,10 +1,11 @@
 /**
  * A PNG of a plotly figure for places without the view, drawn the way plotly.js draws it: heatmaps
- * (row 0 at the bottom unless the y axis is reversed; the trace's colour scale with zmin/zmax/zmid,
- * and its colour bar), bars (grouped) and lines/markers, on x and y axes with tick labels — numbers,
+ * (row 0 at the bottom unless the y axis is reversed; the trace's colour scale with zmin/zmax/zmid, tslens's
+ * ramps when it has none, and its colour bar; cells without a value (null/NaN) in the masked grey), bars (grouped) and lines/markers, on x and y axes with tick labels — numbers,
  * categories, or the layout's tickvals/ticktext — axis titles, the title and a legend. Other trace
  * types are listed by name only.
  */
+import { MASKED } from "../../common/draw/colors";
 import type { Rgb } from "../../common/draw/colors";
 import type { Figure } from "./spec";
 import { Context2D, renderPng } from "../core/canvas";
@@ -286,9 +287,9 @@ function drawSeries(ctx: Context2D, series: Series[], slot: number, px: (x: numb
     if (s.kind === "heatmap") {
       s.z!.forEach((row, r) =>
         row.forEach((v, c) => {
-          if (!Number.isFinite(v) || c + 1 >= s.xs.length || r + 1 >= s.ys.length) return;
+          if (c + 1 >= s.xs.length || r + 1 >= s.ys.length) return;
           const [x0, x1, y0, y1] = [px(s.xs[c]), px(s.xs[c + 1]), py(s.ys[r]), py(s.ys[r + 1])];
-          const [red, green, blue] = s.scale!.colourOf(v);
+          const [red, green, blue] = Number.isFinite(v) ? s.scale!.colourOf(v) : MASKED;
           ctx.fillStyle = `rgb(${red}, ${green}, ${blue})`;
           ctx.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0) + 0.5, Math.abs(y1 - y0) + 0.5);
         }),

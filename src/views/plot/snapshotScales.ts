@@ -1,8 +1,10 @@
 /**
- * What the plot snapshot needs to read a plotly figure the way plotly.js does: its colour scales
- * (the named ones, an explicit list of stops, reversescale) and how a heatmap's zmin/zmax/zmid pick
- * the ends of the scale, its default trace colours, and round tick values for a linear axis.
+ * What the plot snapshot needs to read a plotly figure the way the view draws it: its colour scales
+ * (plotly's named ones, an explicit list of stops, reversescale; tslens's ramps for a heatmap without
+ * one, as the view's template gives it) and how a heatmap's zmin/zmax/zmid pick the ends of the scale,
+ * its default trace colours, and round tick values for a linear axis.
  */
+import { isDiverging, scaleStops } from "../../common/draw/colors";
 import type { Rgb } from "../../common/draw/colors";
 
 type Stops = [number, string][];
@@ -143,20 +145,25 @@ function resolveStops(colorscale: unknown): Stops {
 
 /**
  * The colour scale of a heatmap trace over its `values`, as plotly.js sets it: zmin and zmax when both are given
- * (zauto false), else the values' range, widened to be symmetric about zmid when that is given.
+ * (zauto false), else the values' range, widened to be symmetric about zmid when that is given. A trace without a
+ * colorscale gets tslens's (light) ramp, as in the view: sequential for values of one sign, else diverging and
+ * symmetric about zmid (0 unless given).
  */
 export function heatmapScale(trace: Record<string, unknown>, values: number[], toRgb: (css: string) => Rgb): ColourScale {
   const auto = trace.zauto === undefined ? !(finite(trace.zmin) && finite(trace.zmax)) : trace.zauto !== false;
   const present = values.filter(Number.isFinite);
   let min = !auto && finite(trace.zmin) ? trace.zmin : present.length ? Math.min(...present) : 0;
   let max = !auto && finite(trace.zmax) ? trace.zmax : present.length ? Math.max(...present) : 1;
-  const mid = trace.zmid;
+  const tslens = trace.colorscale === undefined;
+  const mid = finite(trace.zmid) ? trace.zmid : tslens && isDiverging(min, max) ? 0 : undefined;
   if (auto && finite(mid)) {
     if (max - mid > mid - min) min = mid - (max - mid);
     else if (max - mid < mid - min) max = mid + (mid - min);
   }
   if (min === max) [min, max] = [min - 0.5, max + 0.5];
-  let stops: [number, Rgb][] = resolveStops(trace.colorscale).map(([at, css]) => [+at, toRgb(css)]);
+  let stops: [number, Rgb][] = tslens
+    ? scaleStops(min, max)
+    : resolveStops(trace.colorscale).map(([at, css]) => [+at, toRgb(css)]);
   if (trace.reversescale === true) stops = stops.map(([at, rgb]) => [1 - at, rgb] as [number, Rgb]).reverse();
   const colourOf = (value: number): Rgb => {
     const f = Math.min(1, Math.max(0, (value - min) / (max - min)));
