@@ -3,6 +3,7 @@
  * Loaded on first use; without it, views simply carry no PNG.
  */
 import type * as NapiCanvas from "@napi-rs/canvas";
+import { isDiverging } from "../../common/draw/colors";
 import { rampPixels } from "../../common/draw/pattern";
 import { formatValue } from "../../common/draw/tokens";
 
@@ -45,7 +46,7 @@ export function drawPixels(
 
 /**
  * A vertical colour legend at (x, top) of `height` px: the ramp from `min` (bottom) to `max` (top), 12 px wide, with
- * both values written beside it.
+ * both values written beside it, and a tick marked "0" where a diverging scale crosses 0.
  */
 export function drawLegend(ctx: Context2D, min: number, max: number, x: number, top: number, height: number): void {
   ctx.save();
@@ -56,6 +57,11 @@ export function drawLegend(ctx: Context2D, min: number, max: number, x: number, 
   ctx.fillStyle = "black";
   ctx.fillText(formatValue(max), x + 16, top);
   ctx.fillText(formatValue(min), x + 16, top + height - 12);
+  if (isDiverging(min, max)) {
+    const zero = top + (max / (max - min)) * height;
+    ctx.fillRect(x + 12, Math.round(zero), 4, 1);
+    ctx.fillText("0", x + 16, Math.min(top + height - 26, Math.max(top + 14, zero - 6)));
+  }
 }
 
 /** Renders `draw` on a new canvas of `width` × `height` (white) and returns the PNG bytes, or undefined. */
