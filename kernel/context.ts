@@ -12,6 +12,8 @@ import type { MessageHeader } from "./wire";
 /** A cell while it executes: hooks to run before its reply. */
 export class CellState implements CellRef {
   running = true;
+  /** Set when the user interrupts the cell; long work it started checks it and stops. */
+  interrupted = false;
   readonly endHooks: (() => void | Promise<void>)[] = [];
 
   constructor(readonly request: MessageHeader) {}

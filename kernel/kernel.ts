@@ -144,7 +144,7 @@ export class Kernel {
       [
         "interrupt_request",
         (m, c) => {
-          this.executor.interrupt();
+          this.interrupt();
           return this.reply(c, m, "interrupt_reply", { status: "ok" });
         },
       ],
@@ -163,12 +163,18 @@ export class Kernel {
       sockets.hb.bind(address(conn, conn.hb_port)),
     ]);
     this.restoreStdio = redirectStdio(this.iopub);
-    process.on("SIGINT", () => this.executor.interrupt());
+    process.on("SIGINT", () => this.interrupt());
     void this.serveHeartbeat();
     void this.serve("shell");
     void this.serve("control");
     await this.iopub.status("starting");
     log("info", `kernel ${this.session.id} listening (shell ${address(conn, conn.shell_port)})`);
+  }
+
+  /** Interrupts the running cell: it ends at once, and work it started sees `interrupted` and stops. */
+  private interrupt(): void {
+    if (this.runningCell) this.runningCell.interrupted = true;
+    this.executor.interrupt();
   }
 
   private async serveHeartbeat(): Promise<void> {

@@ -12,7 +12,7 @@ import sys
 
 import ipywidgets as w
 
-CONTROLS = ["IntSlider", "FloatSlider", "Text", "Textarea", "Dropdown", "Checkbox", "Button", "HTML", "Output", "HBox", "VBox"]
+CONTROLS = ["IntSlider", "FloatSlider", "FloatProgress", "Text", "Textarea", "Label", "Dropdown", "Checkbox", "Button", "HTML", "Output", "HBox", "VBox"]
 REFERENCES = ("layout", "style")
 
 

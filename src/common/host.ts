@@ -62,6 +62,11 @@ export interface CellRef {
   readonly msgId: string;
   /** True until the cell's execute_reply is about to be sent. */
   readonly running: boolean;
+  /**
+   * True once the user interrupted the cell (interrupt_request or SIGINT). The cell ends at once; long work it
+   * started (a patching sweep) stops at its next check. Absent on hosts that do not report it.
+   */
+  readonly interrupted?: boolean;
 }
 
 /** Full widget state for the `jupyter.widget.control` comm (page-reload restore). */

@@ -10,5 +10,7 @@ export type { DropdownOptions, DropdownOption, CheckboxOptions } from "./choice"
 export { Button } from "./button";
 export type { ButtonOptions } from "./button";
 export { Output } from "./output";
+export { FloatProgress, Label } from "./progress";
+export type { FloatProgressOptions, LabelOptions } from "./progress";
 export { HBox, VBox } from "./box";
 export type { BoxOptions } from "./box";

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadCheckpoint } from "../loading/checkpoint";
 import { resolveHubModel } from "../loading/hub";
+import type { ProgressOption } from "../loading/hub";
 import { initBackend, noteSlowBackendOnce } from "../tensor";
 import { Tokenizer } from "../tokenizer";
 import { HookedTransformer } from "./hookedTransformer";
@@ -26,6 +27,8 @@ export interface LoadModelOptions {
   revision?: string;
   /** Hugging Face cache folder, for hub ids. */
   cacheDir?: string;
+  /** Download progress, for hub ids: a bar per file by default (a widget in a notebook cell, else on stderr), false, or a callback. */
+  progress?: ProgressOption;
 }
 
 const TOKENIZER_FILES = ["tokenizer.json", "vocab.json"];
@@ -45,7 +48,7 @@ async function modelFolder(nameOrPath: string, options: LoadModelOptions): Promi
     );
   }
   if (path.isAbsolute(nameOrPath)) throw new Error(`no model folder at ${nameOrPath}`);
-  return resolveHubModel(nameOrPath, { revision: options.revision, cacheDir: options.cacheDir });
+  return resolveHubModel(nameOrPath, { revision: options.revision, cacheDir: options.cacheDir, progress: options.progress });
 }
 
 /** The model `loadModel()` loads without a name: the bundled 2-layer attention-only model. */

@@ -13,3 +13,6 @@ export { LogitLens, logitLens } from "./logitLens/logitLens";
 export type { LogitLensOptions } from "./logitLens/logitLens";
 export { Plot, plot } from "./plot/plot";
 export type { Figure } from "./plot/spec";
+export { ProgressBar } from "./progress/progressBar";
+export type { ProgressBarOptions } from "./progress/progressBar";
+export type { ProgressUnit } from "./progress/format";

@@ -26,6 +26,8 @@ describe("widgets/controls/defaults.json", function () {
       "Dropdown",
       "Checkbox",
       "Button",
+      "FloatProgress",
+      "Label",
       "HTML",
       "Output",
       "HBox",

@@ -22,7 +22,8 @@ import { tf } from "../../tensor";
 import { firstChange, LayerDifferences, layerDifferences } from "./changes";
 import { queryAxis } from "./kinds";
 import { GROUP_LIMITS, planGroups, PlannedRun, RunGroup, UNEMBED_ROWS, unembedWeight } from "./plan";
-import { breathe, checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
+import type { SweepProgress } from "./progress";
+import { checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
 
 /** Most logits one unembedding step produces (2^26 floats, 256 MB), for very large vocabularies. */
 const LOGIT_FLOATS = 2 ** 26;
@@ -222,8 +223,8 @@ function scoreRuns(sweep: Sweep, corrupted: CorruptedRun, group: RunGroup, resid
   }
 }
 
-/** Every run's metric value, in the sweep's order; `report(done)` after each group. */
-export async function runBatched(sweep: Sweep, report: (done: number) => void, batchSize?: number): Promise<number[]> {
+/** Every run's metric value, in the sweep's order; `progress.step(done)` after each group (it throws to cancel). */
+export async function runBatched(sweep: Sweep, progress: SweepProgress, batchSize?: number): Promise<number[]> {
   const { model, kind, tokens, tuples } = sweep;
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
     throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
@@ -243,7 +244,7 @@ export async function runBatched(sweep: Sweep, report: (done: number) => void, b
     if (unchanged.length > 0) {
       const value = corrupted.metricValue(sweep);
       unchanged.forEach((index) => (values[index] = value));
-      report(unchanged.length);
+      await progress.step(unchanged.length);
     }
     const [batch, nPos] = tokens.shape as [number, number];
     const shape = { batch, nPos, nLayers: model.cfg.nLayers, unembedWeight: unembedWeight(model.cfg) };
@@ -256,8 +257,7 @@ export async function runBatched(sweep: Sweep, report: (done: number) => void, b
         resid.dispose();
       }
       done += group.runs.length;
-      report(done);
-      await breathe();
+      await progress.step(done);
     }
     return values;
   } finally {

@@ -17,6 +17,7 @@ import { PatchMetric, PatchOptions, patchSweep } from "./sweep";
 
 export type { PatchMetric, PatchOptions } from "./sweep";
 export type { PatchProgress } from "./progress";
+export { SweepCancelledError } from "./progress";
 
 type PatchFn = (
   model: HookedTransformer,

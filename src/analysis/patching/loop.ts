@@ -4,10 +4,11 @@
  */
 import type { HookName } from "../../model/hookPoints";
 import { tf } from "../../tensor";
-import { breathe, checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
+import type { SweepProgress } from "./progress";
+import { checkShape, cleanActivation, hideUnreadLogits, metricValue, patchMask, Sweep } from "./run";
 
-/** Every run's metric value, in the sweep's order; `report(done)` after each run. */
-export async function runLoop(sweep: Sweep, report: (done: number) => void): Promise<number[]> {
+/** Every run's metric value, in the sweep's order; `progress.step(done)` after each run (it throws to cancel). */
+export async function runLoop(sweep: Sweep, progress: SweepProgress): Promise<number[]> {
   const { model, kind, tokens } = sweep;
   const values: number[] = [];
   for (let l = 0; l < model.cfg.nLayers; l++) {
@@ -35,8 +36,7 @@ export async function runLoop(sweep: Sweep, report: (done: number) => void): Pro
       } finally {
         read.dispose();
       }
-      report(values.length);
-      await breathe();
+      await progress.step(values.length);
     }
   }
   return values;

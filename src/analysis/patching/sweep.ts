@@ -13,7 +13,7 @@ import { tf } from "../../tensor";
 import { runBatched } from "./batched";
 import { axisSizes, PatchKind } from "./kinds";
 import { runLoop } from "./loop";
-import { PatchProgress, progressReporter } from "./progress";
+import { PatchProgress, sweepProgress } from "./progress";
 import { PatchMetric, Sweep } from "./run";
 
 export type { PatchMetric } from "./run";
@@ -24,7 +24,11 @@ export interface PatchOptions {
   mode?: "batched" | "loop";
   /** Most patched runs that go through the model together in batched mode (default: up to 1024 rows of stream). */
   batchSize?: number;
-  /** Progress bar (default: on stderr for sweeps of 64 runs or more), false, or a callback. */
+  /**
+   * Progress bar (default: for sweeps of 64 runs or more, a widget with a Cancel button in a notebook cell, a text
+   * bar on stderr elsewhere), false, or a callback. Cancel, or interrupting the cell, stops the sweep after the
+   * batch it is in; it then rejects with a SweepCancelledError.
+   */
   progress?: PatchProgress;
   /**
    * The positions whose logits the metric reads (negative ones count from the end; e.g. [-1] for a metric on the
@@ -79,8 +83,15 @@ export async function patchSweep(
     const metricPositions = options.metricPositions === undefined ? undefined : readPositions(options.metricPositions, nPos);
     const sweep: Sweep = { model, kind, tokens, clean: cleanCache, metric, sizes, tuples: indexTuples(sizes), metricPositions };
     const total = model.cfg.nLayers * sweep.tuples.length;
-    const report = progressReporter(options.progress, label, total);
-    const values = mode === "loop" ? await runLoop(sweep, report) : await runBatched(sweep, report, options.batchSize);
+    const progress = sweepProgress(options.progress, label, total);
+    let values: number[];
+    try {
+      values = mode === "loop" ? await runLoop(sweep, progress) : await runBatched(sweep, progress, options.batchSize);
+    } catch (error) {
+      progress.fail(error);
+      throw error;
+    }
+    progress.finish();
     return tf.tensor(values, [model.cfg.nLayers, ...sizes]);
   } finally {
     tokens.dispose();

@@ -1,7 +1,10 @@
 /**
- * Download progress: a one-line bar per file on stderr (default), a caller's callback, or nothing.
+ * Download progress, by default a bar per file: in a notebook cell of the tslens kernel a progress
+ * bar widget in that cell, elsewhere a one-line bar on stderr; or a caller's callback, or nothing.
  * Updates are throttled to about ten per second; the final state is always reported.
  */
+import { formatCount } from "../../views/progress/format";
+import { showProgressBar } from "../../views/progress/show";
 
 /** One progress report for one file. `total` is undefined when the server did not say the size. */
 export interface HubProgress {
@@ -13,7 +16,7 @@ export interface HubProgress {
   total: number | undefined;
 }
 
-/** `undefined`: the default stderr bar; `false`: silent; a function: called with each (throttled) report. */
+/** `undefined`: the default bar (a widget in a notebook cell, else on stderr); `false`: silent; a function: called with each (throttled) report. */
 export type ProgressOption = ((progress: HubProgress) => void) | false | undefined;
 
 /** What the downloader calls while a file is being fetched. */
@@ -60,6 +63,15 @@ export function createReporter(
   resumedFrom: number,
 ): ProgressReporter {
   if (option === false) return { update() {}, finish() {}, fail() {} };
+  const widget = option === undefined ? showProgressBar({ label: `downloading ${file}`, total, unit: "bytes" }) : undefined;
+  if (widget) {
+    let last = resumedFrom;
+    return {
+      update: (downloaded) => ((last = downloaded), widget.update(downloaded)),
+      finish: (downloaded) => widget.finish(downloaded),
+      fail: () => widget.stop(`stopped at ${formatCount(last, total, "bytes")}`),
+    };
+  }
   const started = Date.now();
   let last = 0;
   let width = 0;
