@@ -142,7 +142,11 @@ interface CanvasSample {
 }
 
 const CANVAS_SAMPLES = `(() => Array.from(document.querySelectorAll(".tslens-view canvas")).filter((c) => !c.closest(".js-plotly-plot") && c.width * c.height >= 64).map((c) => {
-  const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  const copy = document.createElement("canvas"); // read a copy: the view's own canvas stays GPU-friendly
+  [copy.width, copy.height] = [c.width, c.height];
+  const ctx = copy.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(c, 0, 0);
+  const data = ctx.getImageData(0, 0, c.width, c.height).data;
   let white = 0;
   const seen = new Map();
   for (let i = 0; i < data.length; i += 4) {
@@ -258,8 +262,17 @@ describe("JupyterLab in a browser: every view in the light and the dark theme", 
             })()`),
           { what: `JupyterLab's ${theme} theme applied`, timeoutMs: 20_000 },
         );
-        // Views redraw on the theme's change; give them two frames and plotly its redraw.
-        await session!.page.waitForTimeout(500);
+        // Views redraw on the theme's change: wait until their canvases and figures stay the same for a moment.
+        let last = "";
+        await eventually(
+          async () => {
+            const now = JSON.stringify([await evaluate(CANVAS_SAMPLES), await evaluate(FIGURE_SAMPLES)]);
+            const settled = now === last;
+            last = now;
+            return settled;
+          },
+          { what: "the views to settle after the theme change", timeoutMs: 15_000, intervalMs: 400 },
+        );
         for (const [i, view] of VIEWS.entries()) {
           const file = path.join(ARTIFACTS, `theme-${theme}-${view.name}.png`);
           await nb.output(i).screenshot({ path: file, timeout: 15_000 });
