@@ -5,9 +5,17 @@
 import { strict as assert } from "assert";
 import { headScores, tf } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
+import { contrastRatio } from "../../common/draw/colors";
+import { gridCell } from "../../common/draw/grid";
+import { scoreScale } from "./headScores";
 import { scoresGrid } from "./snapshot";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
 import { decodePng, inkOf, pixelAt, Rgb } from "../../../tests/widgets/png-pixels";
+
+/** How far apart two colours are (sum over channels). */
+function distance(a: Rgb, b: Rgb): number {
+  return a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0);
+}
 
 /** The scale [0, 1]'s colours of 0 and 1. */
 const [WHITE, BLUE]: Rgb[] = [
@@ -38,6 +46,8 @@ describe("headScores (kernel side)", function () {
     );
     assert.deepEqual([state.n_layers, state.n_heads, state.value_max, state.selected], [2, 2, Math.fround(0.9), null]);
     assert.ok((state.value_min as number) < -0.19, "the scale reaches the negative score");
+    assert.equal(state.value_min, -state.value_max!, "symmetric about 0: the scores have both signs");
+    assert.equal(state.scale_note, "autoscaled: -0.90 … 0.90");
     const bundle = view[MIME_BUNDLE_KEY]();
     assert.equal(bundle.data["text/plain"], 'HeadScores("<b>induction</b>", 2 layers × 2 heads, selected none)');
     assert.ok(
@@ -122,6 +132,7 @@ describe("headScores (kernel side)", function () {
         ],
         n_layers: 2,
         value_max: 2,
+        scale_note: "autoscaled: max 2.00",
       },
       buffer_paths: [],
     });
@@ -129,5 +140,36 @@ describe("headScores (kernel side)", function () {
     const { left, top, cell } = scoresGrid(2, 2);
     assert.deepEqual(pixelAt(image, left + 2 * cell - 4, top + cell + 3), BLUE, "2 is the top of the new scale");
     assert.throws(() => view.update([[1], [2, 3]]), /scores must be \[layers, heads\]/);
+  });
+
+  it("the colour bar's title says what the scale is: fixed ends, or autoscaled and to what", () => {
+    assert.deepEqual(scoreScale([0.02, 0.08], { min: 0, max: 1 }), { min: 0, max: 1, note: "fixed 0 … 1" });
+    assert.deepEqual(scoreScale([0.02, 0.08], { min: 0 }), { min: 0, max: 0.08, note: "autoscaled: max 0.08" });
+    assert.deepEqual(scoreScale([0.5, -0.25]), { min: -0.5, max: 0.5, note: "autoscaled: -0.50 … 0.50" });
+    assert.deepEqual(scoreScale([0.5, 0.2], { max: 1 }), { min: 0, max: 1, note: "autoscaled: min 0" });
+    assert.deepEqual(scoreScale([0, 0], { min: 0 }), { min: 0, max: 1, note: "every score is 0" });
+    const weak = headScores({ scores: [[0, 0]], min: 0 });
+    assert.deepEqual([weak.get("value_min"), weak.get("value_max"), weak.get("scale_note")], [0, 1, "every score is 0"]);
+  });
+
+  it("headScores PNG: every cell prints its value in black or white, whichever contrasts more with the cell", async () => {
+    const scores = [
+      [0, 0.3, 0.6, 1],
+      [0.05, 0.45, 0.8, 0.95],
+    ];
+    const image = await decodePng(headScores({ scores, min: 0, max: 1 })[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    const { left, top, cell } = scoresGrid(2, 4);
+    scores.forEach((row, l) =>
+      row.forEach((value, h) => {
+        const { background, text } = gridCell(value, 0, 1);
+        // The cell's middle band, where the value is written: some of its pixels take the text colour (anti-aliased).
+        const band = Array.from({ length: cell - 8 }, (_, x) =>
+          pixelAt(image, left + h * cell + 4 + x, top + l * cell + cell / 2),
+        );
+        const inked = band.filter((p) => distance(p, text) < distance(p, background));
+        assert.ok(inked.length >= 2, `L${l}H${h} (${value}) has ${text} text in it: ${inked.length} pixels`);
+        assert.ok(contrastRatio(text, background) >= 4.5, `L${l}H${h}: contrast ${contrastRatio(text, background)}`);
+      }),
+    );
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The PNG snapshot of a head-score grid, laid out like the live view: layer 0 at the top, heads
  * along the bottom, one cell per (layer, head) on the same colour scale (colorOf, centred on 0),
- * the value written in each cell when it fits, the selected cell framed, and the legend.
+ * the value written in each cell when it fits (in black or white by the cell's colour, as the live view), the
+ * selected cell framed, and the legend titled with the scale's note ("fixed 0 … 1", "autoscaled: max 0.08").
  */
-import { colorOf, cssColor } from "../../common/draw/colors";
+import { cssColor } from "../../common/draw/colors";
+import { gridCell, gridCellSize, printsValues } from "../../common/draw/grid";
 import { drawLegend, renderPng } from "../core/canvas";
 
 /** What the snapshot shows. */
@@ -12,6 +14,8 @@ export interface ScoresPicture {
   scores: number[][]; // [layer][head]
   min: number;
   max: number;
+  /** The colour bar's title. */
+  note?: string;
   selected: { layer: number; head: number } | null;
 }
 
@@ -26,9 +30,9 @@ export interface ScoresGrid {
 
 /** The geometry of the snapshot of a `layers` × `heads` grid. */
 export function scoresGrid(layers: number, heads: number): ScoresGrid {
-  const cell = Math.max(14, Math.min(44, Math.floor(480 / Math.max(layers, heads, 1))));
+  const cell = gridCellSize(layers, heads);
   const [left, top] = [58, 32];
-  return { left, top, cell, width: left + heads * cell + 90, height: top + layers * cell + 48 };
+  return { left, top, cell, width: Math.max(left + heads * cell + 90, 300), height: top + layers * cell + 62 };
 }
 
 /** Every `step`-th index of `count`, so labels of `size` px stay apart at `cell` px each. */
@@ -47,14 +51,15 @@ export function headScoresPng(picture: ScoresPicture): Uint8Array | undefined {
     ctx.fillText(picture.title.slice(0, 80), 8, 8);
     for (let l = 0; l < layers; l++) {
       for (let h = 0; h < heads; h++) {
-        const value = scores[l][h];
-        const rgb = colorOf(value, min, max);
-        ctx.fillStyle = cssColor(rgb);
+        const { background, text, label } = gridCell(scores[l][h], min, max);
+        ctx.fillStyle = cssColor(background);
         ctx.fillRect(left + h * cell, top + l * cell, cell - 1, cell - 1);
-        if (cell >= 30) {
-          ctx.fillStyle = rgb[0] + rgb[1] + rgb[2] < 380 ? "white" : "black";
-          ctx.font = "9px sans-serif";
-          ctx.fillText(value.toFixed(2), left + h * cell + 3, top + l * cell + cell / 2 - 5);
+        if (printsValues(cell)) {
+          ctx.fillStyle = cssColor(text);
+          ctx.font = "10px sans-serif";
+          ctx.textAlign = "center";
+          ctx.fillText(label, left + h * cell + cell / 2, top + l * cell + cell / 2 - 6);
+          ctx.textAlign = "left";
           ctx.font = "12px sans-serif";
         }
       }
@@ -79,5 +84,9 @@ export function headScoresPng(picture: ScoresPicture): Uint8Array | undefined {
       ctx.strokeRect(left + selected.head * cell - 1, top + selected.layer * cell - 1, cell + 1, cell + 1);
     }
     drawLegend(ctx, min, max, left + heads * cell + 16, top, layers * cell);
+    if (picture.note) {
+      ctx.fillStyle = "black";
+      ctx.fillText(`colour: ${picture.note}`.slice(0, 60), 8, top + layers * cell + 40);
+    }
   });
 }

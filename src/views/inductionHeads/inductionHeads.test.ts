@@ -15,15 +15,18 @@ import {
   HookedTransformer,
   inductionHeads,
   loadModel,
+  HTML,
   repeatedSequenceScores,
-  Text,
+  Textarea,
   tf,
 } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
 import { REPO_ROOT } from "../../../tests/support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
 import { decodePng, pixelAt } from "../../../tests/widgets/png-pixels";
+import { formatShort } from "../../common/draw/tokens";
 import { scoresGrid } from "../headScores/snapshot";
+import { repeatLength, unitScale, WEAK_SCORE } from "./inductionHeads";
 
 /** The largest difference between two grids of the same shape. */
 function maxDiff(a: number[][], b: number[][]): number {
@@ -41,8 +44,9 @@ describe("inductionHeads (kernel side)", function () {
 
   it("inductionHeads: prompt box, two grids and the patterns; the best induction head is selected everywhere", () => {
     const view = inductionHeads(model);
-    const [prompt, row, patterns] = view.get("children") as [Text, HBox, AttentionPatterns];
-    assert.ok(prompt instanceof Text && row instanceof HBox && patterns instanceof AttentionPatterns);
+    const [prompt, row, caption, patterns] = view.get("children") as [Textarea, HBox, HTML, AttentionPatterns];
+    assert.ok(prompt instanceof Textarea && row instanceof HBox && caption instanceof HTML);
+    assert.ok(patterns instanceof AttentionPatterns);
     const [previous, induction] = row.children as [HeadScores, HeadScores];
     assert.equal(previous, view.previousToken);
     assert.equal(induction, view.induction);
@@ -73,7 +77,10 @@ describe("inductionHeads (kernel side)", function () {
       assert.equal(tf.memory().numTensors, before, `${JSON.stringify(options)}: no tensors left behind`);
       assert.deepEqual(view.previousToken.get("scores"), expected.previousToken);
       assert.deepEqual(view.induction.get("scores"), expected.induction);
-      assert.deepEqual(view.patterns.get("tokens"), expected.strTokens);
+      // The patterns show display strings: toStrTokens's text, except that pieces of a split character show as <0xNN>.
+      const shown = view.patterns.get("tokens") as string[];
+      assert.deepEqual(shown, model.tokenizer!.displayStrings(expected.tokens));
+      shown.forEach((text, i) => expected.strTokens![i].includes("\uFFFD") || assert.equal(text, expected.strTokens![i]));
       assert.equal(view.prompt.get("value"), options.prompt ?? "");
       // The patterns travel as bytes of [0, 1]: each within half a level of the run's weight.
       const view8 = view.patterns.get("patterns") as DataView;
@@ -147,6 +154,68 @@ describe("inductionHeads (kernel side)", function () {
       const sent = pushed.map((m) => (m.data.state as Record<string, unknown>)?.scores).filter(Boolean);
       assert.deepEqual(sent, [scores], `${grid.title}: one update carries the new scores`);
     });
+  });
+
+  it("the grids preview their hovered head in the patterns: each is linked to the patterns view", () => {
+    const view = inductionHeads(model);
+    for (const grid of [view.previousToken, view.induction])
+      assert.equal(grid.get("linked_patterns"), `IPY_MODEL_${view.patterns.modelId}`, `${grid.title} links the patterns`);
+  });
+
+  it("the caption gives the repeat: BOS + 20 random tokens twice, second copy from position 21, diagonal t − 19", async () => {
+    const view = inductionHeads(model);
+    assert.equal(view.repeatLength, 20);
+    const caption = view.caption.get("value") as string;
+    assert.match(caption, /BOS, then 20 tokens twice/);
+    assert.match(caption, /second copy starts at position 21/);
+    assert.match(caption, /from query t to key t − 19/);
+    await host.comms.get(view.prompt.modelId)!.receive({ method: "update", state: { value: "a b c d e" }, buffer_paths: [] });
+    const half = model.toStrTokens("a b c d e", { prependBos: false }).length;
+    assert.equal(view.repeatLength, half);
+    assert.match(view.caption.get("value") as string, new RegExp(`${half} tokens twice.*position ${half + 1}.*t − ${half - 1}`));
+    assert.equal(repeatLength([7, 1, 2, 3, 1, 2, 3]), 3);
+    assert.equal(repeatLength([1, 2, 1, 2]), 2);
+    assert.equal(repeatLength([1, 2, 3, 4]), 0, "not a repeat");
+  });
+
+  it("the prompt box is a text area as tall as the prompt: a 300-character prompt is not cut to one line", async () => {
+    // About 110 tokens of the embedded vocabulary: twice that fits its context of 256.
+    const long = "the cat sat on the mat and ".repeat(12).slice(0, 300);
+    const view = inductionHeads(model, { prompt: long });
+    assert.ok(view.prompt instanceof Textarea);
+    assert.equal(view.prompt.get("value"), long);
+    assert.ok((view.prompt.get("rows") as number) >= 3, `rows ${view.prompt.get("rows")} for 300 characters`);
+    assert.equal((view.prompt.get("layout") as { get(k: string): unknown }).get("width"), "100%");
+    await host.comms.get(view.prompt.modelId)!.receive({ method: "update", state: { value: "short" }, buffer_paths: [] });
+    assert.equal(view.prompt.get("rows"), 2, "a short prompt shrinks the box back");
+  });
+
+  it("byte tokens show as <0xNN>, not �: a typed prompt with é and ☃ (split into bytes by the embedded vocabulary)", async () => {
+    const view = inductionHeads(model);
+    await host.comms.get(view.prompt.modelId)!.receive({ method: "update", state: { value: "café ☃ x" }, buffer_paths: [] });
+    const tokens = view.patterns.get("tokens") as string[];
+    assert.ok(!tokens.some((t) => t.includes("\uFFFD")), JSON.stringify(tokens));
+    assert.ok(tokens.join("|").includes("<0xE2>|<0x98>|<0x83>"), JSON.stringify(tokens));
+  });
+
+  it("a weak model's grid is autoscaled and says so; a clear one keeps the fixed 0…1 scale", async () => {
+    const weak = await loadModel(path.join(REPO_ROOT, "models", "attn-only-1l"));
+    try {
+      const view = inductionHeads(weak);
+      const scores = view.induction.get("scores") as number[][];
+      const top = Math.max(...scores.flat());
+      assert.ok(top < WEAK_SCORE, `the one-layer model has no induction head: max ${top}`);
+      // Before: a fixed 0…1 scale, on which the strongest cell is all but white.
+      assert.deepEqual([view.induction.get("value_min"), view.induction.get("value_max")], [0, top]);
+      assert.equal(view.induction.get("scale_note"), `autoscaled: max ${formatShort(top)}`);
+    } finally {
+      weak.dispose();
+    }
+    const clear = inductionHeads(model);
+    assert.deepEqual([clear.induction.get("value_min"), clear.induction.get("value_max")], [0, 1]);
+    assert.equal(clear.induction.get("scale_note"), "fixed 0 … 1");
+    assert.deepEqual(unitScale([[0.05, 0.19]]), { min: 0 });
+    assert.deepEqual(unitScale([[0.05, 0.2]]), { min: 0, max: 1 });
   });
 
   it("the snapshot is the induction grid's picture with the patterns' picture below it", async () => {

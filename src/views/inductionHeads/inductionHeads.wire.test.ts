@@ -1,5 +1,5 @@
 /**
- * inductionHeads through a real kernel: its parts open as widgets of their own (a Text, two
+ * inductionHeads through a real kernel: its parts open as widgets of their own (a Textarea, two
  * HeadScores, an AttentionPatterns in boxes); a prompt typed in the frontend makes the kernel run
  * the model and push, parented to that comm_msg, the prompt's scores to both grids (the numbers
  * detectHead gives in the kernel) and its tokens and patterns to the view; a click in one grid
@@ -30,7 +30,7 @@ describe("inductionHeads over the kernel wire", function () {
     const named = (name: string) =>
       opens.filter((m) => (m.content.data as { state: { _model_name: string } }).state._model_name === name);
     const idOf = (m: Received) => String(m.content.comm_id);
-    ids.text = idOf(named("TextModel")[0]);
+    ids.text = idOf(named("TextareaModel")[0]);
     const grids = named(headScoresSpec.modelName);
     const title = (m: Received) => (m.content.data as { state: { title: string } }).state.title;
     ids.previous = idOf(grids.find((m) => title(m) === "previous-token score")!);
