@@ -41,6 +41,17 @@ export interface CacheInput {
   tokens: Tensor2D;
 }
 
+/** The hook each tensor a cache handed out came from (get()), so views can tell a pattern's layer. */
+const hookOfTensor = new WeakMap<Tensor, HookName>();
+
+/**
+ * The hook point `tensor` came from, when an ActivationCache handed it out (`cache.get(name)`), e.g.
+ * "blocks.1.attn.hook_pattern"; undefined for any other tensor (a slice, a clone or a computed one is a new tensor).
+ */
+export function hookNameOf(tensor: Tensor): HookName | undefined {
+  return hookOfTensor.get(tensor);
+}
+
 /** Activations of one forward pass. */
 export class ActivationCache {
   private disposed = false;
@@ -110,7 +121,10 @@ export class ActivationCache {
   get<N extends HookName>(name: N): HookTensor<N> {
     this.checkAlive();
     const tensor = Object.hasOwn(this.store, name) ? this.store[name] : undefined;
-    if (tensor) return tensor as HookTensor<N>;
+    if (tensor) {
+      hookOfTensor.set(tensor, name);
+      return tensor as HookTensor<N>;
+    }
     if (this.validNames.includes(name)) throw new Error(`"${name}" was not cached (excluded by namesFilter or stopAtLayer)`);
     throw unknownHookError(name, [...this.validNames]);
   }

@@ -42,7 +42,7 @@ describe("attentionPatterns (kernel side)", function () {
     const state = open.data.state as Record<string, unknown>;
     assert.equal(state._model_module, "tslens-widgets");
     assert.equal(state._view_name, "AttentionPatternsView");
-    assert.deepEqual(open.data.buffer_paths, [["patterns"]]);
+    assert.deepEqual(open.data.buffer_paths, [["patterns"], ["thumbnails"]], "full patterns, then thumbnails");
     const bytes = open.buffers[0] as Uint8Array;
     const heads = model.cfg.nHeads;
     assert.equal(bytes.byteLength, heads * 8 * 8, "one byte per weight");

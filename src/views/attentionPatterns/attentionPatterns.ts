@@ -1,108 +1,30 @@
 /**
  * `attentionPatterns({ tokens, attention })`, or `attentionPatterns({ cache })` for a run's own patterns
- * and token text: every head of a layer (or of several layers) as thumbnails plus one head large;
- * hovering a token shows where it attends or what attends to it, clicking locks. The patterns travel
- * as one byte per weight; the selected head is shared with the view both ways (a click in the view
- * sets it; setting it moves the view), as `selectedHead` (its index among the heads shown) or
- * `selected` ({ layer, head }).
+ * and token text: every head (grouped by layer) as a thumbnail with its score badges, plus one head large;
+ * hovering a token shows where it attends or what attends to it, clicking locks. The selected head is shared
+ * with the view both ways (a click in the view sets it; setting it moves the view), as `selectedHead` (its index
+ * among the heads shown) or `selected` ({ layer, head }).
+ *
+ * What goes on the wire (see spec.ts): every head's thumbnail, and the full bytes of every head for a small view
+ * or of the selected head only for a large one; the view fetches other heads when it shows them. The kernel keeps
+ * every head's exact weights and bytes.
  */
-import type { Tensor } from "@tensorflow/tfjs-core";
-import type { ActivationCache } from "../../cache/activationCache";
-import { HeadRef, headLabel, isHeadRef } from "../../common/heads";
-import { quantise, valueRange } from "../../common/quantise";
+import type { HeadRef } from "../../common/heads";
+import { headLabel, isHeadRef } from "../../common/heads";
+import { poolHead } from "../../common/draw/patternImage";
+import { quantise } from "../../common/quantise";
+import type { QuantisedPatterns } from "../../common/quantise";
 import type { ValueOf, Values } from "../../common/spec";
 import { ViewWidget } from "../core/viewWidget";
+import { headBadges } from "./badges";
+import { AttentionPatternsFromCache, AttentionPatternsOptions, PatternData, readOptions } from "./options";
 import { attentionPng } from "./snapshot";
-import { AttentionPatternsFields, attentionPatternsSpec, patternsOf } from "./spec";
+import { ALL_HEADS_BYTES, AttentionPatternsFields, attentionPatternsSpec, THUMB_SIZE } from "./spec";
+
+export type { AttentionPatternsFromCache, AttentionPatternsOptions } from "./options";
 
 type Spec = typeof attentionPatternsSpec;
-
-/** Options of attentionPatterns. */
-export interface AttentionPatternsOptions {
-  /** Token strings of the key (source) positions, e.g. model.toStrTokens(text). */
-  tokens: string[];
-  /**
-   * Patterns [heads, query, key], or a hook_pattern [batch, heads, query, key] (row `batchIndex`), or a list of
-   * those, one per layer (heads are then named "L{layer}H{head}").
-   */
-  attention: Tensor | Tensor[];
-  /** Token strings of the query (destination) positions when they differ from `tokens` (default: the last ones). */
-  queryTokens?: string[];
-  /** Batch row of a 4-d pattern (default 0). */
-  batchIndex?: number;
-  /** Layer numbers of a list of patterns (default 0, 1, …), or of a single one (adds "L{layer}" to head names). */
-  layers?: number | number[];
-  /** Head names (default "H0", "H1", … or "L1H0", …). */
-  headNames?: string[];
-  /** Colour scale (default [0, 1] for patterns, else the values' range). */
-  min?: number;
-  max?: number;
-  /** Grey out keys after each query (default true: causal attention). */
-  maskUpperTri?: boolean;
-  /** The head shown large at first: its index among the heads shown, or { layer, head } (default the first). */
-  selectedHead?: number | HeadRef;
-}
-
-/** attentionPatterns of a run: the patterns and token text its cache holds (options as AttentionPatternsOptions). */
-export interface AttentionPatternsFromCache extends Omit<AttentionPatternsOptions, "tokens" | "attention" | "layers"> {
-  /** A runWithCache's cache holding blocks.{l}.attn.hook_pattern (e.g. namesFilter: (n) => n.endsWith("hook_pattern")). */
-  cache: ActivationCache;
-  /** The layers to show (default: every layer whose pattern the cache holds). */
-  layers?: number | number[];
-  /** Key tokens (default: the cache's own, cache.strTokens[batchIndex]). */
-  tokens?: string[];
-}
-
-/** The layers whose hook_pattern `cache` holds, in order. */
-function cachedPatternLayers(cache: ActivationCache): number[] {
-  return cache.keys().flatMap((name) => {
-    const match = /^blocks\.(\d+)\.attn\.hook_pattern$/.exec(name);
-    return match ? [Number(match[1])] : [];
-  });
-}
-
-/** The patterns and tokens of a cache's run as plain options (the cache's own tensors: valid while it lives). */
-function fromCache(options: AttentionPatternsFromCache): AttentionPatternsOptions {
-  const { cache, layers: asked, tokens, ...rest } = options;
-  const layers = asked === undefined ? cachedPatternLayers(cache) : ([] as number[]).concat(asked);
-  if (layers.length === 0)
-    throw new Error(
-      'the cache holds no attention patterns: run runWithCache keeping them, e.g. namesFilter: (n) => n.endsWith("hook_pattern")',
-    );
-  const batch = cache.tokens.shape[0]; // [batch, pos]
-  const row = options.batchIndex ?? 0;
-  if (!Number.isInteger(row) || row < 0 || row >= batch)
-    throw new Error(
-      `batchIndex ${row} is out of range: the cache holds ${batch} sequence${batch === 1 ? "" : "s"} (0…${batch - 1})`,
-    );
-  return {
-    ...rest,
-    tokens: tokens ?? cache.strTokens[row],
-    attention: layers.map((l) => cache.get(`blocks.${l}.attn.hook_pattern`)), // each [batch, heads, query, key]
-    layers,
-  };
-}
-
-/** Values [heads, query, key] of one pattern tensor. */
-function headsOf(t: Tensor, batchIndex: number, what: string): { values: Float32Array; shape: number[] } {
-  if (t.rank === 3) return { values: t.dataSync() as Float32Array, shape: t.shape };
-  if (t.rank === 4) {
-    const [batch, ...rest] = t.shape;
-    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= batch)
-      throw new Error(`batchIndex ${batchIndex} is out of range for ${what} of batch ${batch}`);
-    const size = rest[0] * rest[1] * rest[2];
-    const all = t.dataSync() as Float32Array;
-    return { values: all.slice(batchIndex * size, (batchIndex + 1) * size), shape: rest };
-  }
-  throw new Error(`${what} must be [heads, query, key] or [batch, heads, query, key], got [${t.shape}]`);
-}
-
-/** What the options make: the view's fields, the exact values [heads, query, key] and which head each one is. */
-interface Patterns {
-  fields: Partial<Values<AttentionPatternsFields>>;
-  values: Float32Array;
-  heads: HeadRef[];
-}
+type FieldValues = Partial<Values<AttentionPatternsFields>>;
 
 /** The index of `selected` (an index or a head) among `heads`, checked. */
 function headIndex(selected: number | HeadRef, heads: HeadRef[]): number {
@@ -116,55 +38,56 @@ function headIndex(selected: number | HeadRef, heads: HeadRef[]): number {
   return selected;
 }
 
-/** The view's fields for `options` (validated: patterns quantised to bytes, tokens, names, scale) and the exact values. */
-function patternFields(given: AttentionPatternsOptions | AttentionPatternsFromCache): Patterns {
-  const options = "cache" in given ? fromCache(given) : given;
-  const tensors = Array.isArray(options.attention) ? options.attention : [options.attention];
-  if (tensors.length === 0) throw new Error("attention must hold at least one pattern");
-  const layers = options.layers === undefined ? undefined : ([] as number[]).concat(options.layers);
-  if (layers && layers.length !== tensors.length)
-    throw new Error(`layers names ${layers.length} layers but attention holds ${tensors.length} patterns`);
-  const parts = tensors.map((t, i) => headsOf(t, options.batchIndex ?? 0, tensors.length > 1 ? `attention[${i}]` : "attention"));
-  const [, queries, keys] = parts[0].shape;
-  parts.forEach((part, i) => {
-    if (part.shape[1] !== queries || part.shape[2] !== keys)
-      throw new Error(
-        `attention[${i}] is [${part.shape}] but attention[0] is [${parts[0].shape}]: every pattern needs the same query and key lengths`,
-      );
-  });
-  const heads = parts.flatMap((part, i) =>
-    Array.from({ length: part.shape[0] }, (_, h) => ({ layer: layers ? layers[i] : i, head: h })),
-  );
-  const values = new Float32Array(heads.length * queries * keys);
-  parts.reduce((at, part) => (values.set(part.values, at), at + part.values.length), 0);
-  const { tokens } = options;
-  if (!Array.isArray(tokens) || tokens.length !== keys || !tokens.every((t) => typeof t === "string"))
-    throw new Error(
-      `tokens must be ${keys} strings (one per key position), got ${Array.isArray(tokens) ? tokens.length : typeof tokens}`,
-    );
-  const queryTokens = options.queryTokens ?? tokens.slice(keys - queries);
-  if (queryTokens.length !== queries)
-    throw new Error(`queryTokens must be ${queries} strings (one per query position), got ${queryTokens.length}`);
-  const names = options.headNames ?? heads.map((ref) => (layers || tensors.length > 1 ? headLabel(ref) : `H${ref.head}`));
-  if (names.length !== heads.length) throw new Error(`headNames must name ${heads.length} heads, got ${names.length}`);
-  const [low, high] = valueRange(values);
-  const isPattern = low >= 0 && high <= 1;
-  const min = options.min ?? (isPattern ? 0 : low);
-  const max = options.max ?? (isPattern ? 1 : high);
-  const fields = {
-    tokens: [...tokens],
-    queryTokens: [...queryTokens],
-    headNames: names,
-    patterns: quantise(values, min, max), // [heads, query, key] bytes
-    nHeads: heads.length,
-    nQueries: queries,
-    nKeys: keys,
-    valueMin: min,
-    valueMax: max,
-    maskUpperTri: options.maskUpperTri ?? true,
-    selectedHead: headIndex(options.selectedHead ?? 0, heads),
+/** Patterns as the kernel keeps them: the options read, every head's bytes, and whether all of them travel at once. */
+interface Shown {
+  data: PatternData;
+  /** Quantised weights [heads, query, key] on [data.min, data.max]. */
+  bytes: Uint8Array;
+  /** True when every head's bytes go in the state (a small view); else only the selected head's. */
+  sendsAll: boolean;
+}
+
+/** Reads the options and quantises the weights. */
+function show(options: AttentionPatternsOptions | AttentionPatternsFromCache): Shown {
+  const data = readOptions(options);
+  const bytes = quantise(data.values, data.min, data.max); // [heads, query, key]
+  return { data, bytes, sendsAll: bytes.byteLength <= ALL_HEADS_BYTES };
+}
+
+/** The full bytes the state carries with `selected` as the selected head: every head's, or that one's. */
+function sentPatterns(shown: Shown, selected: number): FieldValues {
+  const { data, bytes, sendsAll } = shown;
+  if (sendsAll) return { patterns: bytes, patternHeads: data.heads.map((_, h) => h) };
+  const size = data.queries * data.keys;
+  return { patterns: bytes.subarray(selected * size, (selected + 1) * size), patternHeads: [selected] };
+}
+
+/** Every field of `shown` with `selected` as the selected head: text, heads, badges, thumbnails, bytes, scale. */
+function fieldsOf(shown: Shown, selected: number): FieldValues {
+  const { data, bytes } = shown;
+  const heads = data.heads.length;
+  const [rows, cols] = [Math.min(data.queries, THUMB_SIZE), Math.min(data.keys, THUMB_SIZE)];
+  const shape = { queries: data.queries, keys: data.keys, maskUpper: data.maskUpper };
+  const thumbnails = new Uint8Array(heads * rows * cols); // [heads, rows, cols]
+  for (let h = 0; h < heads; h++) thumbnails.set(poolHead(bytes, h, shape, rows, cols).bytes, h * rows * cols);
+  return {
+    tokens: data.tokens,
+    queryTokens: data.queryTokens,
+    headNames: data.names,
+    headLayers: data.layers,
+    headBadges: headBadges(data.values, heads, data.queries, data.keys, data.tokenKeys),
+    ...sentPatterns(shown, selected),
+    thumbnails,
+    thumbRows: rows,
+    thumbCols: cols,
+    nHeads: heads,
+    nQueries: data.queries,
+    nKeys: data.keys,
+    valueMin: data.min,
+    valueMax: data.max,
+    maskUpperTri: data.maskUpper,
+    selectedHead: selected,
   };
-  return { fields, values, heads };
 }
 
 /** The attention-patterns view. */
@@ -176,83 +99,98 @@ export class AttentionPatterns extends ViewWidget<AttentionPatternsFields> {
   /** The locked token's position, or −1. */
   declare lockedToken: ValueOf<Spec, "lockedToken">;
 
-  /** The exact patterns [heads, query, key]; the view asks for one head's at a time, for its tooltips. */
-  private values: Float32Array;
-  /** Which head each shown head is, in the order of the thumbnails. */
-  private headRefs: HeadRef[];
+  /** The patterns shown: exact weights, bytes, heads. */
+  private shown: Shown;
+  /** The patterns update() is putting in place (the selected head is checked against their heads). */
+  private incoming: Shown | undefined;
 
   constructor(options: AttentionPatternsOptions | AttentionPatternsFromCache) {
-    const { fields, values, heads } = patternFields(options);
-    super(attentionPatternsSpec, fields);
-    this.values = values;
-    this.headRefs = heads;
+    const shown = show(options);
+    super(attentionPatternsSpec, fieldsOf(shown, headIndex(options.selectedHead ?? 0, shown.data.heads)));
+    this.shown = shown;
   }
 
-  /** Every head shown, as { layer, head }, in thumbnail order (layer numbers from `layers`, else 0, 1, …). */
+  /** Every head shown, as { layer, head }, in thumbnail order (layer numbers from the hooks or `layers`, else 0). */
   get heads(): HeadRef[] {
-    return this.headRefs.map((ref) => ({ ...ref }));
+    return this.shown.data.heads.map((ref) => ({ ...ref }));
   }
 
   /** The head shown large, as { layer, head }; setting it selects that head (it must be among those shown). */
   get selected(): HeadRef {
-    return { ...this.headRefs[this.selectedHead] };
+    return { ...this.shown.data.heads[this.selectedHead] };
   }
 
   set selected(ref: HeadRef) {
-    this.setFields({ selectedHead: headIndex(ref, this.headRefs) });
+    this.setFields({ selectedHead: headIndex(ref, this.shown.data.heads) });
   }
 
-  /** `{ request: "values", head }` from the view: replies `{ values_for: head }` with that head's float32 [query, key]. */
+  /**
+   * Requests from the view: `{ request: "head", head }` is answered `{ head_for: head, patterns_version }` with that
+   * head's bytes [query, key]; `{ request: "values", head }` with `{ values_for: head, patterns_version }` and its
+   * float32 weights [query, key]. Requests for a head not shown are ignored.
+   */
   protected override handleCustom(content: unknown): void {
     const { request, head } = (content ?? {}) as { request?: unknown; head?: unknown };
-    const heads = this.field("nHeads");
-    if (request !== "values" || !Number.isInteger(head) || (head as number) < 0 || (head as number) >= heads) return;
-    const size = this.field("nQueries") * this.field("nKeys");
-    const h = head as number;
-    this.send({ values_for: h, patterns_version: this.field("patternsVersion") }, [this.values.slice(h * size, (h + 1) * size)]);
+    const { data, bytes } = this.shown;
+    if (!Number.isInteger(head) || (head as number) < 0 || (head as number) >= data.heads.length) return;
+    const size = data.queries * data.keys;
+    const [from, to] = [(head as number) * size, ((head as number) + 1) * size];
+    const version = this.field("patternsVersion");
+    if (request === "head") this.send({ head_for: head, patterns_version: version }, [bytes.slice(from, to)]);
+    if (request === "values") this.send({ values_for: head, patterns_version: version }, [data.values.slice(from, to)]);
   }
 
   /** Shows new patterns (and tokens); the selected head stays unless `options.selectedHead` is given or it is out of range. */
   update(options: AttentionPatternsOptions | AttentionPatternsFromCache): void {
+    const next = show(options);
     const kept = this.selectedHead;
-    const next = patternFields({ ...options, selectedHead: options.selectedHead ?? 0 });
-    if (options.selectedHead === undefined && kept < next.heads.length) next.fields.selectedHead = kept;
-    this.pendingHeads = next.heads; // the selected head is checked against the new heads
+    const selected =
+      options.selectedHead !== undefined
+        ? headIndex(options.selectedHead, next.data.heads)
+        : kept < next.data.heads.length
+          ? kept
+          : 0;
+    this.incoming = next;
     try {
-      this.setFields({ ...next.fields, lockedToken: -1, patternsVersion: this.field("patternsVersion") + 1 });
+      this.setFields({ ...fieldsOf(next, selected), lockedToken: -1, patternsVersion: this.field("patternsVersion") + 1 });
+      this.shown = next;
     } finally {
-      this.pendingHeads = undefined;
+      this.incoming = undefined;
     }
-    this.values = next.values;
-    this.headRefs = next.heads;
   }
 
-  /** The heads a new selected head must fit: the incoming ones during update(). */
-  private pendingHeads: HeadRef[] | undefined;
-
   protected override validate(key: string, value: unknown): unknown {
-    if (key === "selected_head") return headIndex(value as number, this.pendingHeads ?? this.headRefs);
+    if (key === "selected_head") return headIndex(value as number, (this.incoming ?? this.shown).data.heads);
     if (key === "token_mode" && value !== "query" && value !== "key")
       throw new Error(`tokenMode must be "query" or "key", got ${String(value)}`);
     return value;
   }
 
-  /** A change of the selected head is also a change of `selected` ({ layer, head }). */
+  /**
+   * A change of the selected head is also a change of `selected` ({ layer, head }); in a large view the state's
+   * full bytes become the new selected head's (sent along), so the view and a saved notebook have it in full.
+   */
   protected override changed(key: string, old: unknown, value: unknown): void {
     if (key !== "selected_head") return;
-    const heads = this.pendingHeads ?? this.headRefs;
-    this.emit("selected", this.headRefs[old as number] ?? null, { ...heads[value as number] });
+    if (!this.incoming && !this.shown.sendsAll) this.setFields(sentPatterns(this.shown, value as number));
+    const heads = (this.incoming ?? this.shown).data.heads;
+    this.emit("selected", this.shown.data.heads[old as number] ?? null, { ...heads[value as number] });
   }
 
   protected override extraEvents(): string[] {
     return ["selected"];
   }
 
+  /** Every head's bytes and the scale, as the PNG snapshot draws them. */
+  private allPatterns(): QuantisedPatterns {
+    const { data, bytes } = this.shown;
+    const { queries, keys, min, max, maskUpper } = data;
+    return { bytes, heads: data.heads.length, queries, keys, min, max, maskUpper };
+  }
+
   protected snapshot(): Uint8Array | undefined {
-    const patterns = patternsOf(this.field);
-    if (!patterns) return undefined;
     return attentionPng({
-      patterns,
+      patterns: this.allPatterns(),
       headNames: this.field("headNames"),
       queryTokens: this.field("queryTokens"),
       keyTokens: this.field("tokens"),

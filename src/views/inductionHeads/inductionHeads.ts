@@ -93,7 +93,7 @@ function withScores<T>(
       throw new Error("inductionHeads shows the tokens' text, and this model has no tokenizer");
     // Display strings: byte pieces as <0xNN> rather than �, SentencePiece word starts with their space.
     const tokens = model.tokenizer.displayStrings(scores.tokens);
-    return show(scores, { tokens, attention: scores.patterns });
+    return show(scores, { tokens, attention: scores.patterns, layers: scores.patterns.map((_, l) => l) });
   } finally {
     tf.dispose(scores.patterns);
   }

@@ -16,21 +16,28 @@
  * kernel empty the caches. Without a kernel (an exported notebook) nothing is fetched: heads the
  * saved state holds are shown in full, the others as their thumbnails.
  */
-import type { WidgetModel } from "@jupyter-widgets/base";
 import type { PatternImage } from "../../../src/common/draw/patternImage";
 import { floatsSerializer } from "../../../src/common/quantise";
+import { changeEvents, fieldReader } from "../../../src/common/spec";
+import type { FieldReader } from "../../../src/common/spec";
 import { AttentionPatternsFields, attentionPatternsSpec } from "../../../src/views/attentionPatterns/spec";
-import { fieldsOf } from "../core/model";
-import type { FieldAccess } from "../core/model";
 
 /** Full heads kept at most in the browser (besides those the state holds); the least recently used go first. */
 const MAX_FETCHED_HEADS = 32;
 /** Heads of exact float32 values kept at most (4 MB each at 1024 tokens). */
 const MAX_EXACT_HEADS = 4;
 
+/** What the store uses of a widget model (a Backbone model: WidgetModel has all of it). */
+export interface StoreModel {
+  get(key: string): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Backbone's handlers take any arguments
+  on(events: string, callback: (...args: any[]) => void, context?: unknown): unknown;
+  off(events: string | null, callback: null, context?: unknown): unknown;
+}
+
 /** What the store needs of the view: its model and its send (custom messages to the kernel). */
 export interface StoreOwner {
-  readonly model: WidgetModel;
+  readonly model: StoreModel;
   send(content: Record<string, unknown>): void;
 }
 
@@ -73,7 +80,7 @@ class Recent<V> {
 
 /** The patterns of one attention view, as far as they arrived (see the file comment). */
 export class PatternStore {
-  private readonly fields: FieldAccess<AttentionPatternsFields>;
+  private readonly get: FieldReader<AttentionPatternsFields>;
   /** Full heads the state holds (`patterns`), by head. */
   private listed = new Map<number, PatternImage>();
   /** Full heads fetched on request. */
@@ -92,11 +99,11 @@ export class PatternStore {
     private readonly owner: StoreOwner,
     private readonly callbacks: StoreCallbacks = {},
   ) {
-    this.fields = fieldsOf(attentionPatternsSpec, owner.model);
     const { model } = owner;
+    this.get = fieldReader(attentionPatternsSpec, (wire) => model.get(wire));
     model.on("msg:custom", (content: unknown, buffers: DataView[]) => this.receive(content, buffers), this.context);
     // Heads the kernel pushes in the state (a new selection of a large view) count as arrived.
-    model.on(this.fields.changes("patterns", "patternHeads"), () => this.announcePushed(), this.context);
+    model.on(changeEvents(attentionPatternsSpec, ["patterns", "patternHeads"]), () => this.announcePushed(), this.context);
     this.sync();
   }
 
@@ -107,12 +114,12 @@ export class PatternStore {
 
   /** Number of heads, queries and keys (0 before the state arrived). */
   get dims(): { heads: number; queries: number; keys: number } {
-    return { heads: this.fields.get("nHeads"), queries: this.fields.get("nQueries"), keys: this.fields.get("nKeys") };
+    return { heads: this.get("nHeads"), queries: this.get("nQueries"), keys: this.get("nKeys") };
   }
 
   /** The scale the bytes are on. */
   get scale(): PatternScale {
-    return { min: this.fields.get("valueMin"), max: this.fields.get("valueMax"), maskUpper: this.fields.get("maskUpperTri") };
+    return { min: this.get("valueMin"), max: this.get("valueMax"), maskUpper: this.get("maskUpperTri") };
   }
 
   /** Head `h` max-pooled to at most 64 × 64 (the full pattern when it is that small); undefined for a head not shown. */
@@ -128,7 +135,7 @@ export class PatternStore {
     const image = this.listed.get(h) ?? this.fetched.get(h);
     if (image) return image;
     // A large view's selected head comes with the kernel's state (it pushes it on every new selection): no request.
-    if (h !== this.fields.get("selectedHead") && !this.askedHeads.has(h)) {
+    if (h !== this.get("selectedHead") && !this.askedHeads.has(h)) {
       this.askedHeads.add(h);
       this.owner.send({ request: "head", head: h });
     }
@@ -192,18 +199,18 @@ export class PatternStore {
   }
 
   private isHead(h: number): boolean {
-    return Number.isInteger(h) && h >= 0 && h < this.fields.get("nHeads");
+    return Number.isInteger(h) && h >= 0 && h < this.get("nHeads");
   }
 
   /** A full-resolution image of one head's bytes. */
   private fullImage(bytes: Uint8Array): PatternImage {
     const { queries, keys } = this.dims;
-    return { bytes, rows: queries, cols: keys, queries, keys, maskUpper: this.fields.get("maskUpperTri") };
+    return { bytes, rows: queries, cols: keys, queries, keys, maskUpper: this.get("maskUpperTri") };
   }
 
   /** Brings the caches in line with the state: new patterns (version) empty them; new buffers are read. */
   private sync(): void {
-    const get = this.fields.get;
+    const get = this.get;
     const version = get("patternsVersion");
     if (version !== this.version) {
       this.version = version;
