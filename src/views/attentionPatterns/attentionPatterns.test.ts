@@ -10,18 +10,19 @@ import { MIME_BUNDLE_KEY } from "../../common/host";
 import { REPO_ROOT } from "../../../tests/support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
 import { decodePng, pixelAt, Rgb } from "../../../tests/widgets/png-pixels";
+import { attentionLayout } from "./snapshot";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 
-/** Colours of the pattern scale [0, 1]: 0, 1 and masked cells. */
-const [WHITE, BLUE, GREY]: Rgb[] = [
+/** Colours of the pattern scale [0, 1] on the light theme: 0, 1 and masked cells (a faint step off white). */
+const [WHITE, BLUE, MASKED]: Rgb[] = [
   [255, 255, 255],
   [33, 102, 172],
-  [200, 200, 200],
+  [236, 236, 236],
 ];
-/** Where the snapshot draws the large (360 px) pattern: its left edge, and its top below `thumbRows` rows of thumbnails. */
-const ZOOM_LEFT = 118;
-const zoomTop = (thumbRows: number) => 28 + thumbRows * 86 + 8;
+/** Where the snapshot of `view` puts its thumbnails and large pattern. */
+const layoutOf = (view: { get(key: string): unknown }) =>
+  attentionLayout({ headNames: view.get("head_names") as string[], headLayers: view.get("head_layers") as (number | null)[] });
 
 describe("attentionPatterns (kernel side)", function () {
   this.timeout(60_000);
@@ -87,12 +88,17 @@ describe("attentionPatterns (kernel side)", function () {
     const without = await decodePng(
       attentionPatterns({ tokens: tokens.map(() => ""), attention })[MIME_BUNDLE_KEY]().data["image/png"] as string,
     );
+    const { zoomLeft, zoomTop, zoom } = layoutOf(view); // the query labels sit left of the large pattern
     const darkLeft = (img: typeof png) => {
       let dark = 0;
-      for (let y = 0; y < img.height; y++) for (let x = 0; x < 100; x++) if (img.data[(y * img.width + x) * 4] < 100) dark++;
+      for (let y = zoomTop; y < zoomTop + zoom; y++)
+        for (let x = 0; x < zoomLeft; x++) if (img.data[(y * img.width + x) * 4] < 100) dark++;
       return dark;
     };
-    assert.ok(darkLeft(png) > darkLeft(without) + 50, "token labels appear in the PNG");
+    assert.ok(
+      darkLeft(png) > darkLeft(without) + 50,
+      `token labels appear in the PNG: ${darkLeft(png)} vs ${darkLeft(without)} dark pixels`,
+    );
     attention.dispose();
   });
 
@@ -234,8 +240,9 @@ describe("attentionPatterns (kernel side)", function () {
     assert.deepEqual(Array.from(open.buffers[0] as Uint8Array), [0, 255, 128, 128]);
     // The snapshot's large pattern shows the clamped ends: white at (0, 0), the scale's full blue at (0, 1).
     const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
-    assert.deepEqual(pixelAt(image, ZOOM_LEFT + 90, zoomTop(1) + 90), WHITE);
-    assert.deepEqual(pixelAt(image, ZOOM_LEFT + 270, zoomTop(1) + 90), BLUE);
+    const { zoomLeft, zoomTop } = layoutOf(view);
+    assert.deepEqual(pixelAt(image, zoomLeft + 40, zoomTop + 120), WHITE); // off the diagonal guides
+    assert.deepEqual(pixelAt(image, zoomLeft + 300, zoomTop + 60), BLUE);
     attention.dispose();
   });
 
@@ -255,12 +262,13 @@ describe("attentionPatterns (kernel side)", function () {
     );
     // Query 1, key 0 of the large pattern: 0.5 (a mid blue) for batch 1, where batch 0 has 0 (white).
     const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
-    const cell = pixelAt(image, ZOOM_LEFT + 60, zoomTop(1) + 180);
+    const { zoomLeft, zoomTop } = layoutOf(view);
+    const cell = pixelAt(image, zoomLeft + 30, zoomTop + 140); // off the diagonal guides
     assert.ok(cell[2] > cell[0] + 40 && cell[0] > BLUE[0] + 40, `a mid-scale blue, got ${cell}`);
     attention.dispose();
   });
 
-  it("the snapshot's thumbnails and large pattern put each weight's colour in its cell; masked cells are grey", async () => {
+  it("the snapshot's thumbnails and large pattern put each weight's colour in its cell; masked cells are faint grey", async () => {
     const identity = tf.tensor3d([
       [
         [1, 0, 0],
@@ -275,14 +283,19 @@ describe("attentionPatterns (kernel side)", function () {
     ]);
     const view = attentionPatterns({ tokens: ["a", "b", "c"], attention: identity, selectedHead: 1 });
     const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
-    const thumb = (h: number, q: number, k: number) =>
-      pixelAt(image, 8 + h * 72 + (k + 0.5) * (64 / 3), 28 + (q + 0.5) * (64 / 3));
+    const layout = layoutOf(view);
+    const third = layout.thumb / 3;
+    const thumb = (h: number, q: number, k: number) => {
+      const [x, y] = layout.thumbAt(h);
+      return pixelAt(image, x + (k + 0.5) * third, y + (q + 0.5) * third);
+    };
     assert.deepEqual([thumb(0, 0, 0), thumb(0, 1, 1), thumb(0, 2, 2)], [BLUE, BLUE, BLUE], "head 0: the diagonal");
     assert.deepEqual([thumb(0, 1, 0), thumb(0, 2, 1)], [WHITE, WHITE], "head 0: below the diagonal");
-    assert.deepEqual([thumb(0, 0, 1), thumb(0, 0, 2), thumb(0, 1, 2)], [GREY, GREY, GREY], "masked above the diagonal");
+    assert.deepEqual([thumb(0, 0, 1), thumb(0, 0, 2), thumb(0, 1, 2)], [MASKED, MASKED, MASKED], "masked above the diagonal");
     assert.deepEqual([thumb(1, 1, 0), thumb(1, 2, 0), thumb(1, 2, 1)], [BLUE, BLUE, WHITE], "head 1: the first token");
-    const zoom = (q: number, k: number) => pixelAt(image, ZOOM_LEFT + (k + 0.5) * 120, zoomTop(1) + (q + 0.5) * 120);
-    assert.deepEqual([zoom(2, 0), zoom(2, 2), zoom(0, 2)], [BLUE, WHITE, GREY], "the selected head (1) is the large one");
+    // The large pattern: cells of 120 px; sampled off their centre lines, where the diagonal guides run.
+    const zoom = (q: number, k: number) => pixelAt(image, layout.zoomLeft + (k + 0.3) * 120, layout.zoomTop + (q + 0.7) * 120);
+    assert.deepEqual([zoom(2, 0), zoom(2, 2), zoom(0, 2)], [BLUE, WHITE, MASKED], "the selected head (1) is the large one");
     identity.dispose();
   });
 
