@@ -235,11 +235,8 @@ describe("JupyterLab in a browser: every view in the light and the dark theme", 
         .catch(async () => {
           throw new Error(`cell ${i + 1} (${view.name}) shows no tslens view: ${await nb.outputText(i)}`);
         });
-    await eventually(async () => (await evaluate<FigureSample[]>(FIGURE_SAMPLES)).length >= 2, {
-      what: "the plotly figures (head scores, plot) drawn",
-      timeoutMs: 30_000,
-      describe: () => nb.describeOutputs(),
-    });
+    const plotCell = VIEWS.findIndex((v) => v.name === "plot");
+    await nb.output(plotCell).locator(".js-plotly-plot .main-svg").first().waitFor({ state: "visible", timeout: 30_000 });
     ran = true;
   });
 
@@ -324,7 +321,7 @@ describe("JupyterLab in a browser: every view in the light and the dark theme", 
 
       it("plotly figures follow the theme: the paper is the page's, tick labels contrast with it", async function () {
         const figures = await evaluate<FigureSample[]>(FIGURE_SAMPLES);
-        assert.ok(figures.length >= 2, `plotly figures found: ${figures.length}`);
+        assert.ok(figures.length >= 1, `plotly figures found: ${figures.length}`);
         const failures: string[] = [];
         for (const f of figures) {
           const paper = over(f.paper, f.page);
