@@ -73,6 +73,18 @@ const CANVAS_INK = `((cell) => Array.from(document.querySelectorAll(".jp-Noteboo
   return { width: c.width, height: c.height, ink, hash, main: c.classList.contains("tslens-main") };
 }))`;
 
+/** An element's box on the page. */
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The page boxes of every element `locator` matches. */
+const boxes = (locator: import("playwright-core").Locator): Promise<Box[]> =>
+  locator.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as Box));
+
 interface CanvasInk {
   width: number;
   height: number;
@@ -118,6 +130,15 @@ describe("JupyterLab in a browser: tslens views", function () {
   const page = () => browser!.page;
   /** The attention canvases of cell `cell` (0-based). */
   const canvases = async (cell = 0) => (await page().evaluate(`${CANVAS_INK}(${cell})`)) as CanvasInk[];
+  /** The title over the first view's large pattern. */
+  const title = () => nb.output(0).locator(".tslens-attn-title").innerText();
+  /** The colour at the centre of cell (query, key) of the first view's large pattern (38 × 38 positions). */
+  const mainPixel = async (q: number, k: number) =>
+    (await page().evaluate(`((q, k) => {
+      const canvas = document.querySelectorAll(".jp-Notebook-cell")[0].querySelector("canvas.tslens-main");
+      const [x, y] = [Math.floor(((k + 0.5) * canvas.width) / 38), Math.floor(((q + 0.5) * canvas.height) / 38)];
+      return Array.from(canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3));
+    })(${q}, ${k})`)) as number[];
 
   it("runs the notebook: every head's thumbnail and the large pattern are drawn (non-blank pixels)", async function () {
     await page().goto(server!.url(`/lab/tree/${NOTEBOOK}`), { waitUntil: "domcontentloaded", timeout: 60_000 });
@@ -133,10 +154,50 @@ describe("JupyterLab in a browser: tslens views", function () {
     for (const c of drawn) assert.ok(c.ink > 0, `a blank canvas: ${JSON.stringify(c)}`);
     const main = drawn.find((c) => c.main)!;
     assert.ok(main.ink > main.width * main.height * 0.4, `the large pattern is mostly drawn: ${JSON.stringify(main)}`);
-    const names = await nb.output(0).locator(".tslens-head-name").allInnerTexts();
-    assert.deepEqual(names, ["L0H0", "L0H1", "L0H2", "L0H3", "L1H0", "L1H1", "L1H2", "L1H3"]);
+    const view = nb.output(0).locator(".tslens-attention");
+    assert.deepEqual(await view.locator(".tslens-attn-row-label").allInnerTexts(), ["L0", "L1"], "a row per layer");
+    assert.deepEqual(await view.locator(".tslens-attn-col-label").allInnerTexts(), ["H0", "H1", "H2", "H3"]);
+    const heads = await view.locator(".tslens-thumb").evaluateAll((els) => els.map((el) => el.getAttribute("data-head")));
+    const thumbBoxes = await boxes(view.locator(".tslens-thumb"));
+    const rowLabels = await boxes(view.locator(".tslens-attn-row-label"));
+    thumbBoxes.forEach((box, i) => {
+      const head = heads[i];
+      assert.equal(head, `L${Math.floor(i / 4)}H${i % 4}`);
+      const label = rowLabels[Math.floor(i / 4)];
+      assert.ok(Math.abs(box.y - label.y) < box.height && box.x > label.x, `${head} is on its layer's row, right of "L…"`);
+    });
+    assert.equal(await title(), "selected L0H0");
+    assert.match(await view.locator(".tslens-attn-hint").innerText(), /hover .*preview.*click to lock/i);
+    assert.ok(!(await view.locator(".tslens-attn-chip").isVisible()), "no lock chip before a token is locked");
+    // The pattern sits beside the grid, and grid, pattern and token strip fit one screen together.
+    const [grid] = await boxes(view.locator(".tslens-attn-grid-panel"));
+    const [plot] = await boxes(view.locator("canvas.tslens-main"));
+    assert.ok(plot.x > grid.x + grid.width, `pattern beside the grid: ${JSON.stringify({ grid, plot })}`);
+    assert.ok(plot.width >= 300, `the pattern is large: ${plot.width} px`);
+    const [whole] = await boxes(view);
+    assert.ok(whole.height < 860, `the whole view fits a screen: ${whole.height} px tall`);
+    // Token labels on both axes: one per position where they fit, none overlapping its neighbours.
+    for (const axis of ["query", "key"]) {
+      const labels = await boxes(view.locator(`.tslens-attn-${axis}-axis .tslens-attn-label`));
+      assert.ok(labels.length >= 12, `${labels.length} ${axis} labels`);
+      for (let i = 1; i < labels.length; i++) {
+        const [a, b] = [labels[i - 1], labels[i]];
+        const apart = axis === "query" ? b.y >= a.y + a.height - 0.5 : b.x >= a.x + a.width - 0.5;
+        assert.ok(apart, `${axis} labels ${i - 1} and ${i} overlap: ${JSON.stringify([a, b])}`);
+      }
+    }
+    assert.match(await view.locator(".tslens-attn-query-title").innerText(), /destination \(query\)/);
+    assert.match(await view.locator(".tslens-attn-key-title").innerText(), /source \(key\)/);
     assert.match(await nb.outputText(1), /^(\[\d+\]:\s*)?0$/, "selectedHead starts at 0");
     await screenshot("ran-all");
+  });
+
+  it("hovering a thumbnail previews that head under a title saying so; leaving returns to the selected head", async function () {
+    await nb.output(0).locator(".tslens-thumb").nth(5).hover();
+    await eventually(async () => (await title()) === "L1H1 — preview", { what: "the preview title", timeoutMs: 5_000 });
+    await screenshot("preview-L1H1");
+    await page().mouse.move(0, 0);
+    await eventually(async () => (await title()) === "selected L0H0", { what: "the selected head's title", timeoutMs: 5_000 });
   });
 
   it("the prompt's markup is text: the token spans hold it, no element or script comes of it", async function () {
@@ -148,12 +209,15 @@ describe("JupyterLab in a browser: tslens views", function () {
 
   it("hovering a token fades the large pattern outside its row and colours the tokens it attends to", async function () {
     const before = (await canvases()).find((c) => c.main)!;
+    const maskedBefore = await mainPixel(20, 30);
+    assert.deepEqual(maskedBefore, [236, 236, 236], "a masked cell before the hover");
     const token = nb.output(0).locator(".tslens-token").nth(20);
     await token.hover();
     await eventually(async () => (await canvases()).find((c) => c.main)!.hash !== before.hash, {
       what: "the large pattern to change on hover",
       timeoutMs: 5_000,
     });
+    const hoveredMasked = (await mainPixel(20, 30))[0];
     const coloured = await nb
       .output(0)
       .locator(".tslens-token")
@@ -161,6 +225,32 @@ describe("JupyterLab in a browser: tslens views", function () {
         (spans) => spans.filter((s) => (s as unknown as { style: { background: string } }).style.background !== "").length,
       );
     assert.ok(coloured >= 20, `tokens coloured by the hovered token's attention: ${coloured}`);
+    const view = nb.output(0).locator(".tslens-attention");
+    assert.equal(await token.getAttribute("class"), "tslens-token tslens-hovered", "the hovered token is marked");
+    const marked = await view.locator(".tslens-attn-label-focus").allInnerTexts();
+    assert.deepEqual(
+      marked.map((t) => t.split(" ").pop()),
+      ["20", "20"],
+      `token 20 marked on both axes: ${marked}`,
+    );
+    assert.match(await view.locator(".tslens-attn-strip-legend").innerText(), /row's maximum/);
+    const top = await eventually(
+      async () => {
+        const text = await view.locator(".tslens-attn-top").innerText();
+        return /≈/.test(text) ? undefined : text; // the kernel's exact weights, not the bytes
+      },
+      { what: "the top three sources", timeoutMs: 10_000 },
+    );
+    const ranked = /^“.+” \(20\) attends most to: (“.*” \((\d+)\) (<?[\d.]+)(, )?){3}$/.exec(top);
+    assert.ok(ranked, `top 3 sources: ${top}`);
+    const values = [...top.matchAll(/\) (<?[\d.]+)/g)].slice(1).map((m) => Number(m[1].replace("<", "")));
+    assert.deepEqual(
+      [...values].sort((a, b) => b - a),
+      values,
+      `strongest first: ${top}`,
+    );
+    // The masked part of the hovered row fades with the rest instead of standing out as the darkest grey.
+    assert.ok(hoveredMasked > maskedBefore[0], `a masked cell of row 20: ${maskedBefore} before, ${hoveredMasked} on hover`);
     await screenshot("hover-token");
     await page().mouse.move(0, 0);
     await eventually(async () => (await canvases()).find((c) => c.main)!.hash === before.hash, {
@@ -178,12 +268,28 @@ describe("JupyterLab in a browser: tslens views", function () {
     const text = await eventually(
       async () => {
         const t = await tooltip.innerText();
-        return /: -?\d[\d.e+-]*$/.test(t) ? t : undefined; // a number without "≈": the kernel's exact value
+        return /: (<0\.001|\d\.\d{3})$/.test(t) ? t : undefined; // a number without "≈": the kernel's exact value
       },
       { what: "an exact value in the tooltip", timeoutMs: 10_000 },
     );
-    assert.match(text, /^L0H0 destination \(query\) .+ \(30\) → source \(key\) .+ \(2\): -?\d[\d.e+-]*$/);
+    assert.match(text, /^L0H0 destination \(query\) .+ \(30\) → source \(key\) .+ \(2\): (<0\.001|\d\.\d{3})$/);
     await page().mouse.move(0, 0);
+  });
+
+  it("clicking a token locks it: a chip names it, and clicking the chip unlocks", async function () {
+    const view = nb.output(0).locator(".tslens-attention");
+    const token = view.locator(".tslens-token").nth(25);
+    await token.click();
+    await page().mouse.move(0, 0);
+    const chip = view.locator(".tslens-attn-chip");
+    await chip.waitFor({ state: "visible", timeout: 5_000 });
+    assert.equal(await chip.innerText(), `locked: ${await token.innerText()} (25) ×`);
+    assert.match((await token.getAttribute("class")) ?? "", /tslens-locked/);
+    assert.match(await view.locator(".tslens-attn-top").innerText(), /\(25\) attends most to/, "the locked token stays focused");
+    await screenshot("locked-token");
+    await chip.click();
+    await chip.waitFor({ state: "hidden", timeout: 5_000 });
+    assert.doesNotMatch((await token.getAttribute("class")) ?? "", /tslens-locked/);
   });
 
   it("clicking a head thumbnail selects it in the kernel (selectedHead) and shows it large", async function () {
@@ -196,6 +302,7 @@ describe("JupyterLab in a browser: tslens views", function () {
     });
     await nb.runCellFromUi(1, 30_000);
     await nb.waitForOutput(1, (t) => /^(\[\d+\]:\s*)?5$/.test(t), 'is "5"', 15_000);
+    assert.equal(await title(), "selected L1H1");
     await screenshot("selected-L1H1");
   });
 

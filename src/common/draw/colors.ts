@@ -127,8 +127,3 @@ export function textColorOn(background: Rgb): Rgb {
   const white: Rgb = [255, 255, 255];
   return contrastRatio(black, background) >= contrastRatio(white, background) ? black : white;
 }
-
-/** The identity colour of head `index` of `count` (hue around the circle), as CSS. */
-export function headColor(index: number, count: number): string {
-  return `hsl(${Math.round((index / Math.max(1, count)) * 360)}, 70%, 45%)`;
-}
