@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { badgeText, headRows, layerOfName, notableBadges, thinnedLabels, topK, windowAround } from "../../src/common/draw/axes";
 import { paletteOf } from "../../src/common/draw/colors";
-import { fadeOutside, headPixels, patternScores } from "../../src/common/draw/pattern";
+import { fadeOutside, headPixels } from "../../src/common/draw/pattern";
 import { quantise } from "../../src/common/quantise";
 import type { QuantisedPatterns } from "../../src/common/quantise";
 
@@ -86,7 +86,7 @@ describe("reading a pattern's axes", () => {
   });
 });
 
-describe("pattern pixels on focus and scores", () => {
+describe("pattern pixels on focus", () => {
   const prevHead = [
     [1, 0, 0, 0],
     [1, 0, 0, 0],
@@ -107,22 +107,5 @@ describe("pattern pixels on focus and scores", () => {
     assert.deepEqual(at(column, 0, 0), at(full, 0, 0));
     const dark = fadeOutside(headPixels(p, 0, "dark"), p, { row: 1 }, "dark");
     assert.ok(at(dark, 1, 3)[0] < paletteOf("dark").masked[0], "on dark, masked cells fade toward the dark background");
-  });
-
-  it("patternScores reads previous-token, self, first-token and induction scores from a pattern", () => {
-    const scores = patternScores(patterns([prevHead]), 0, ["a", "b", "c", "d"]);
-    assert.deepEqual(
-      [scores.previous, scores.self, scores.bos, scores.induction],
-      [1, 0.25, 0.5, null],
-      "no token repeats: no induction score",
-    );
-    // "a b a b": at position 2 ("a") induction looks at 1 ("b"); at 3 ("b") at 2.
-    const induction = [
-      [1, 0, 0, 0],
-      [0.5, 0.5, 0, 0],
-      [0, 1, 0, 0],
-      [0, 0, 1, 0],
-    ];
-    assert.equal(patternScores(patterns([induction]), 0, ["a", "b", "a", "b"]).induction, 1);
   });
 });

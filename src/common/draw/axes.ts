@@ -74,11 +74,11 @@ export function headRows(layers: (number | null)[]): HeadRow[] {
   return rows;
 }
 
-/** A head's scores on its own pattern (0 … 1): previous token, self, first token (BOS), induction (null: no repeats). */
+/** A head's mean weights (0 … 1) on the previous token, itself, the first token (BOS) and induction; null: no such key. */
 export interface BadgeScores {
-  previous: number;
-  self: number;
-  bos: number;
+  previous: number | null;
+  self: number | null;
+  bos: number | null;
   induction: number | null;
 }
 

@@ -3,13 +3,12 @@
  * the browser or in the kernel's canvas). Patterns arrive quantised: byte b stands for
  * min + b/255·(max − min).
  */
-import { byteValue } from "../quantise";
 import type { QuantisedPatterns } from "../quantise";
 import { byteColors, paletteOf } from "./colors";
 import type { Theme } from "./colors";
 
 /** True when key `k` is masked for query `q`: queries sit at the last positions of the key sequence. */
-export function isMasked(p: QuantisedPatterns, q: number, k: number): boolean {
+export function isMasked(p: Pick<QuantisedPatterns, "queries" | "keys" | "maskUpper">, q: number, k: number): boolean {
   return p.maskUpper && k > q + (p.keys - p.queries);
 }
 
@@ -44,13 +43,14 @@ export function rampPixels(min: number, max: number, width: number, theme: Theme
 export type PatternFocus = { row: number } | { column: number };
 
 /**
- * Fades `pixels` (RGBA [queries, keys] of `p`) outside `focus` toward the background of `theme`, masked cells
- * included — inside the focused row or column too, so that only the cells holding a weight stand out.
- * `strength` is how far a faded cell moves toward the background (0 … 1). Works in place; returns `pixels`.
+ * Fades `pixels` (RGBA [queries, keys] of a full-resolution pattern of shape `p`) outside `focus` toward the
+ * background of `theme`, masked cells included — inside the focused row or column too, so that only the cells
+ * holding a weight stand out. `strength` is how far a faded cell moves toward the background (0 … 1). Works in
+ * place; returns `pixels`.
  */
 export function fadeOutside(
   pixels: Uint8ClampedArray,
-  p: QuantisedPatterns,
+  p: Pick<QuantisedPatterns, "queries" | "keys" | "maskUpper">,
   focus: PatternFocus,
   theme: Theme = "light",
   strength = 0.75,
@@ -64,43 +64,4 @@ export function fadeOutside(
       for (let c = 0; c < 3; c++) pixels[at + c] = Math.round(pixels[at + c] * (1 - strength) + background[c] * strength);
     }
   return pixels;
-}
-
-/**
- * Scores of one head read from its quantised pattern (0 … 1, means over the rows that have such a source):
- * previous token (q attends to q − 1), self, first token, and induction — from each destination whose token
- * appeared before, to the token after that earlier occurrence (null when no token repeats). Tokens are the key
- * positions' strings.
- */
-export function patternScores(
-  p: QuantisedPatterns,
-  head: number,
-  tokens: string[],
-): { previous: number; self: number; bos: number; induction: number | null } {
-  const offset = p.keys - p.queries; // key position of query 0
-  const sums = { previous: 0, self: 0, bos: 0, induction: 0 };
-  const counts = { previous: 0, self: 0, bos: 0, induction: 0 };
-  const add = (key: keyof typeof sums, value: number) => {
-    sums[key] += value;
-    counts[key]++;
-  };
-  const lastSeen = new Map<string, number>();
-  for (let k = 0; k < offset; k++) lastSeen.set(tokens[k], k);
-  for (let q = 0; q < p.queries; q++) {
-    const position = q + offset;
-    const at = (k: number) => byteValue(p.bytes[(head * p.queries + q) * p.keys + k], p.min, p.max);
-    if (position >= 1) add("previous", at(position - 1));
-    add("self", at(position));
-    add("bos", at(0));
-    const earlier = lastSeen.get(tokens[position]);
-    if (earlier !== undefined && earlier + 1 < position) add("induction", at(earlier + 1));
-    lastSeen.set(tokens[position], position);
-  }
-  const mean = (key: keyof typeof sums) => (counts[key] ? sums[key] / counts[key] : 0);
-  return {
-    previous: mean("previous"),
-    self: mean("self"),
-    bos: mean("bos"),
-    induction: counts.induction ? mean("induction") : null,
-  };
 }
