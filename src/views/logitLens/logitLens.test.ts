@@ -10,8 +10,10 @@ import { HookedTransformer, loadModel, logitLens, logitLensTopK, tf } from "../.
 import { MIME_BUNDLE_KEY } from "../../common/host";
 import { REPO_ROOT } from "../../../tests/support/paths";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
-import { decodePng, pixelAt } from "../../../tests/widgets/png-pixels";
-import { LENS_GRID } from "./snapshot";
+import { decodePng, inkOf, pixelAt } from "../../../tests/widgets/png-pixels";
+import { colorOf, textColorOn } from "../../common/draw/colors";
+import type { Rgb } from "../../common/draw/colors";
+import { HIT_BAR, LENS_GRID } from "./snapshot";
 
 const isPng = (base64: unknown) => Buffer.from(String(base64), "base64").subarray(1, 4).toString() === "PNG";
 const TEXT = "The cat sat on the mat. The cat sat on the";
@@ -89,10 +91,13 @@ describe("logitLens (kernel side)", function () {
     try {
       const before = tf.memory().numTensors;
       assert.deepEqual(fields(logitLens(model, cache, { topK: 3 })), fromText);
-      assert.deepEqual(fields(logitLens(logitLensTopK(model, cache, { topK: 3 }))), fromText);
+      assert.deepEqual(fields(logitLens(logitLensTopK(model, cache, { topK: 3 }), model)), fromText);
+      // Without the model, a bare result shows its own strTokens (decoded one id at a time, so split characters are �).
+      const bare = logitLensTopK(model, cache, { topK: 3 });
+      assert.deepEqual(fields(logitLens(bare)).top_tokens, bare.topStrTokens);
       assert.equal(runs, 0, "the model was not run again");
       assert.equal(tf.memory().numTensors, before, "no tensors left behind");
-      assert.deepEqual(fromText.tokens, cache.strTokens[0]);
+      assert.deepEqual(fromText.tokens, model.tokenizer!.displayStrings(cache.tokens.arraySync()[0]));
     } finally {
       delete (model as unknown as Record<string, unknown>).runWithCache;
       cache.dispose();
@@ -112,7 +117,7 @@ describe("logitLens (kernel side)", function () {
       const first = logitLensTopK(model, cache, { batchIndex: 0 });
       assert.throws(
         () => logitLens({ ...first, labels: ["0_pre"] }),
-        /a logit lens needs topStrTokens and topProbs of \[1 labels/,
+        /a logit lens needs topTokens, topStrTokens and topProbs of \[1 labels/,
       );
     } finally {
       cache.dispose();
@@ -134,6 +139,68 @@ describe("logitLens (kernel side)", function () {
       const best = probs[(l * positions + p) * 2];
       const colour = pixelAt(image, left + p * cellWidth + 1, top + l * cellHeight + 1); // left of the cell's text
       assert.deepEqual(colour, rampColour(best), `layer ${l}, position ${p}: probability ${best}`);
+    }
+  });
+
+  it("the next-token row holds the token after each position; each cell's rank of it matches the lens's ids", () => {
+    const { cache } = model.runWithCache(TEXT, { returnType: "none" });
+    try {
+      const result = logitLensTopK(model, cache, { topK: 3 });
+      const view = logitLens(model, cache, { topK: 3 });
+      const tokens = view.get("tokens") as string[];
+      assert.deepEqual(view.get("next_tokens"), [...tokens.slice(1), ""]);
+      const ranks = view.get("next_rank") as number[][];
+      result.topTokens.forEach((layer, l) =>
+        layer.forEach((ids, p) => {
+          const next = result.tokens[p + 1];
+          assert.equal(ranks[l][p], next === undefined ? -1 : ids.indexOf(next), `layer ${l}, position ${p}`);
+        }),
+      );
+      // The second copy: the final row predicts the next token at more positions than the embedding row.
+      const hits = (l: number) => ranks[l].slice(13).filter((r) => r === 0).length;
+      assert.ok(hits(2) >= 2 && hits(2) >= hits(0) + 2, `top-1 hits: final ${hits(2)}, embedding ${hits(0)}`);
+    } finally {
+      cache.dispose();
+    }
+  });
+
+  it("token text is for display: split characters show as <0xNN>, not �, in the columns and the predictions", () => {
+    const view = logitLens(model, "café ☃ snow", { topK: 5 });
+    const tokens = view.get("tokens") as string[];
+    assert.ok(tokens.join("|").includes("<0xE2>|<0x98>|<0x83>"), JSON.stringify(tokens));
+    const all = [...tokens, ...(view.get("top_tokens") as string[][][]).flat(2), ...(view.get("next_tokens") as string[])];
+    assert.ok(!all.some((t) => t.includes("\uFFFD")), "no � anywhere");
+  });
+
+  it("the PNG: a next-token row, cell text in black or white by its cell, and a bar under each correct top prediction", async () => {
+    const view = logitLens(model, TEXT, { topK: 2 });
+    const image = await decodePng(view[MIME_BUNDLE_KEY]().data["image/png"] as string);
+    const probs = view.get("top_probs") as Float32Array;
+    const ranks = view.get("next_rank") as number[][];
+    const positions = (view.get("tokens") as string[]).length;
+    const { left, top, cellWidth, cellHeight } = LENS_GRID;
+    let [hitsSeen, missesSeen] = [0, 0];
+    ranks.forEach((row, l) =>
+      row.forEach((rank, p) => {
+        const background = colorOf(probs[(l * positions + p) * 2], 0, 1).map(Math.round);
+        const bar = pixelAt(image, left + p * cellWidth + cellWidth / 2, top + (l + 1) * cellHeight - 1 - HIT_BAR / 2 - 0.5);
+        if (rank === 0) {
+          hitsSeen++;
+          assert.deepEqual(bar, textColorOn(background as Rgb), `L${l} p${p}: the bar is the text colour`);
+        } else {
+          missesSeen++;
+          assert.deepEqual(bar, background, `L${l} p${p}: no bar`);
+        }
+      }),
+    );
+    assert.ok(hitsSeen >= 2 && missesSeen > 3, `${hitsSeen} hits, ${missesSeen} misses`);
+    // The next-token row: text in each of the first positions' cells, below the last layer.
+    const rowY = top + ranks.length * cellHeight;
+    for (let p = 0; p < 5; p++) {
+      let ink = 0;
+      for (let x = 0; x < cellWidth - 4; x++)
+        for (let y = 2; y < cellHeight - 2; y++) ink += inkOf(pixelAt(image, left + p * cellWidth + x, rowY + y)) > 300 ? 1 : 0;
+      assert.ok(ink > 5, `next token at ${p} is written (${ink} dark pixels)`);
     }
   });
 });

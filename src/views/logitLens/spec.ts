@@ -1,7 +1,9 @@
 /**
  * The synced fields of logitLens, shared by the kernel class (logitLens.ts) and the browser model
  * and view (widgets/src/logitLens/): for every layer and position the top-k next tokens and their
- * probabilities (float32 [layers, pos, k]).
+ * probabilities (float32 [layers, pos, k]), the actual next token at each position and where it ranks in each
+ * layer's top k (the view marks the cells whose top prediction is it). Token text is for display (byte pieces as
+ * <0xNN>, word starts with their space) when the view was made with the model.
  */
 import { floatsSerializer } from "../../common/quantise";
 import { defineView, field } from "../../common/spec";
@@ -17,6 +19,10 @@ export const logitLensSpec = defineView("LogitLens", {
   /** Their probabilities [layers, pos, k], float32. */
   topProbs: field<Float32Array | null>("top_probs", null, floatsSerializer),
   topK: field("top_k", 5),
+  /** The token that follows each position [pos] ("" after the last one). */
+  nextTokens: field<string[]>("next_tokens", []),
+  /** Where the next token ranks in each layer's top k at each position [layers][pos]: 0 for the top prediction, −1 if absent. */
+  nextRank: field<number[][]>("next_rank", []),
 });
 
 /** The fields of logitLens. */
