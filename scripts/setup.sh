@@ -42,7 +42,14 @@ if [ ! -f "$widgets_stamp" ] || [ widgets/package-lock.json -nt "$widgets_stamp"
 fi
 say "building the widget views"
 core_package=$(.venv/bin/python -c "import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), 'staging', 'package.json'))")
-(cd widgets && PATH="$PWD/../.venv/bin:$PATH" JUPYTERLAB_CORE_PACKAGE="$core_package" npm run --silent build >/dev/null)
+build_log=$(mktemp)
+if ! (cd widgets && PATH="$PWD/../.venv/bin:$PATH" JUPYTERLAB_CORE_PACKAGE="$core_package" npm run --silent build >"$build_log" 2>&1); then
+  cat "$build_log" >&2
+  rm -f "$build_log"
+  say "the widget views did not build (errors above)"
+  exit 1
+fi
+rm -f "$build_log"
 
 node bin/tslens.js install --prefix .venv | grep '^installed' | while read -r line; do say "$line"; done
 say "kernelspec: $(.venv/bin/jupyter kernelspec list | grep -E '^\s*tslens\s' | xargs)"
