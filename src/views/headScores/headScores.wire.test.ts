@@ -39,7 +39,9 @@ hsView`,
       [0.1, 0.9],
       [-0.2, 0.4],
     ]);
-    assert.deepEqual([read("nLayers"), read("nHeads"), read("valueMin"), read("valueMax")], [2, 2, -0.2, 0.9]);
+    // Scores of both signs: the autoscaled colour scale is symmetric about 0, and its title says so.
+    assert.deepEqual([read("nLayers"), read("nHeads"), read("valueMin"), read("valueMax")], [2, 2, -0.9, 0.9]);
+    assert.equal(read("scaleNote"), "autoscaled: -0.90 … 0.90");
     assert.deepEqual(read("selected"), { layer: 0, head: 1 });
     assert.equal(view.shown["text/plain"], 'HeadScores("scores", 2 layers × 2 heads, selected L0H1)');
   });
