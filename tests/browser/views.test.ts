@@ -306,6 +306,28 @@ describe("JupyterLab in a browser: tslens views", function () {
     await screenshot("selected-L1H1");
   });
 
+  it("a long prompt (1024 tokens): hovering a token shows the 64 positions around it, labelled", async function () {
+    const view = nb.output(6).locator(".tslens-attention");
+    const keyLabels = () => view.locator(".tslens-attn-key-axis .tslens-attn-label").allInnerTexts();
+    const positions = (labels: string[]) => labels.map((t) => Number(t.split(" ").pop()));
+    const whole = positions(await keyLabels());
+    assert.ok(whole[0] === 0 && whole[whole.length - 1] > 900, `the whole prompt at first: ${whole[0]} … ${whole.at(-1)}`);
+    await view.locator(".tslens-token").nth(500).hover();
+    const near = await eventually(
+      async () => {
+        const shown = positions(await keyLabels());
+        return shown.includes(500) && shown.every((p) => p >= 468 && p < 532) ? shown : undefined;
+      },
+      { what: "key labels of positions 468–531 only", timeoutMs: 10_000 },
+    );
+    assert.ok(near.length >= 10, `readable labels in the window: ${near}`);
+    assert.match(await view.locator(".tslens-attn-window").innerText(), /positions 468–531 of 1024/);
+    assert.match(await view.locator(".tslens-attn-top").innerText(), /^“t500” \(500\) attends most to: /);
+    await screenshot("long-prompt-window");
+    await page().mouse.move(0, 0);
+    await eventually(async () => positions(await keyLabels())[0] === 0, { what: "the whole prompt again", timeoutMs: 5_000 });
+  });
+
   it("inductionHeads: both score grids render, and a clicked cell selects that head in the kernel and the pattern", async function () {
     const grids = nb.output(2).locator(".tslens-head-scores");
     await eventually(async () => (await grids.locator(".heatmaplayer image").count()) === 2, {
