@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { KernelClient } from "../../../tests/kernel/client";
 import { decodePng, pixelAt } from "../../../tests/widgets/png-pixels";
 import { frontendUpdate, showView, shownBundle, viewKernel, WireView, wireFields } from "../../../tests/widgets/view-wire";
+import { attentionLayout } from "./snapshot";
 import { attentionPatternsSpec, patternsOf } from "./spec";
 
 const TEXT = "The cat sat on the mat. The cat sat";
@@ -76,16 +77,25 @@ apView`,
     assert.deepEqual(Array.from(exact), Array.from(Float32Array.from(truth.layer1.slice(0, n * n))));
   });
 
-  it("the PNG sent with the view frames the selected head's thumbnail and fills its cells with the pattern's colours", async () => {
+  it("the PNG sent with the view frames the selected head's thumbnail, in its layer's row, and fills its cells with the pattern's colours", async () => {
     const png = shownBundle((await kernel.run("apView")).outputs)!["image/png"] as string;
     const image = await decodePng(png);
-    const n = truth.tokens.length;
-    // Thumbnail of L1H1 (index nHeads + 1; up to 12 per row), cell (query 0, key 0): weight 1, the scale's full blue.
+    const read = wireFields(attentionPatternsSpec, view.state);
+    const layout = attentionLayout({ headNames: read("headNames"), headLayers: read("headLayers") });
+    assert.deepEqual(
+      layout.rows.map((r) => r.label),
+      ["L0", "L1"],
+    );
+    // Thumbnail of L1H1 (index nHeads + 1): second row, second column; cell (query 0, key 0) holds weight 1, full blue.
     const index = truth.nHeads + 1;
-    const [x, y] = [8 + (index % 12) * 72, 28 + Math.floor(index / 12) * 86];
-    assert.deepEqual(pixelAt(image, x + 32 / n, y + 32 / n), [33, 102, 172]);
-    // Its frame is 3 px wide (selected): coloured 2 px outside the thumbnail, where head 0's 1 px frame leaves white.
-    assert.notDeepEqual(pixelAt(image, x - 2, y + 32), [255, 255, 255]);
-    assert.deepEqual(pixelAt(image, 8 - 2, 28 + 32), [255, 255, 255]);
+    const [x, y] = layout.thumbAt(index);
+    assert.deepEqual([x, y > layout.thumbAt(0)[1]], [layout.thumbAt(1)[0], true], "L1H1 sits under L0H1");
+    const n = truth.tokens.length;
+    assert.deepEqual(pixelAt(image, x + layout.thumb / n / 2, y + layout.thumb / n / 2), [33, 102, 172]);
+    // Its frame is 3 px wide and blue (selected): 2 px outside the thumbnail, where head 0's 1 px grey frame leaves white.
+    const [r, , b] = pixelAt(image, x - 2, y + 32);
+    assert.ok(b > r + 100, `a blue frame: ${pixelAt(image, x - 2, y + 32)}`);
+    const [x0, y0] = layout.thumbAt(0);
+    assert.deepEqual(pixelAt(image, x0 - 2, y0 + 32), [255, 255, 255]);
   });
 });
