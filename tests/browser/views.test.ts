@@ -12,6 +12,8 @@
  * Screenshots go to tests/artifacts/ (gitignored), with the server log.
  */
 import assert from "node:assert/strict";
+import { contrastRatio } from "../../src/common/draw/colors";
+import type { Rgb } from "../../src/common/draw/colors";
 import type { TestBrowser } from "./browser";
 import { kernelWire, recordKernelWire } from "./kernel-wire";
 import type { LabServer } from "./lab-server";
@@ -84,6 +86,15 @@ interface Box {
 /** The page boxes of every element `locator` matches. */
 const boxes = (locator: import("playwright-core").Locator): Promise<Box[]> =>
   locator.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as Box));
+
+/** The page's getComputedStyle, used inside browser callbacks (this file's TypeScript has no DOM library). */
+declare const getComputedStyle: (element: unknown) => { color: string; backgroundColor: string; boxShadow: string };
+
+/** The RGB of a CSS colour as getComputedStyle gives it ("rgb(1, 2, 3)" or "rgba(…)"). */
+function rgbOf(css: string): Rgb {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? []).map(Number);
+  return [r, g, b];
+}
 
 interface CanvasInk {
   width: number;
@@ -328,22 +339,44 @@ describe("JupyterLab in a browser: tslens views", function () {
     await eventually(async () => positions(await keyLabels())[0] === 0, { what: "the whole prompt again", timeoutMs: 5_000 });
   });
 
-  it("inductionHeads: both score grids render, and a clicked cell selects that head in the kernel and the pattern", async function () {
+  it("inductionHeads: the grids print their scores in contrasting text; hovering a cell names it, a click selects it", async function () {
     const grids = nb.output(2).locator(".tslens-head-scores");
-    await eventually(async () => (await grids.locator(".heatmaplayer image").count()) === 2, {
-      what: "two plotly heatmaps in cell 3",
+    await eventually(async () => (await grids.locator(".tslens-score-grid").count()) === 2, {
+      what: "two score grids in cell 3",
       timeoutMs: 30_000,
       describe: () => nb.describeOutputs(),
     });
     const titles = await grids.locator(".tslens-title").allTextContents();
     assert.deepEqual(titles, ["previous-token score", "induction score"]);
-    const before = (await canvases(2)).find((c) => c.main)!;
-    // Layer 0, head 2 of the induction grid (layer 0 is the top row; 2 layers × 4 heads).
-    const plotArea = grids.nth(1).locator(".nsewdrag").first();
-    await plotArea.scrollIntoViewIfNeeded();
-    const area = (await plotArea.boundingBox())!;
-    await page().mouse.click(area.x + area.width * (2.5 / 4), area.y + area.height * (0.5 / 2));
-    await eventually(async () => (await canvases(2)).find((c) => c.main)!.hash !== before.hash, {
+    await grids.nth(1).scrollIntoViewIfNeeded();
+    // 2 layers × 4 heads: every cell prints its score, in black or white by its colour (≥ 4.5:1).
+    for (const grid of [grids.nth(0), grids.nth(1)]) {
+      const cells = await grid.locator(".tslens-score-cell").evaluateAll((all) =>
+        all.map((c) => {
+          const style = getComputedStyle(c);
+          return { text: c.textContent ?? "", background: style.backgroundColor, color: style.color };
+        }),
+      );
+      assert.equal(cells.length, 8);
+      for (const cell of cells) {
+        assert.match(cell.text, /^(0|<0\.01|\d\.\d\d)$/, `a score in the cell: ${JSON.stringify(cell)}`);
+        const ratio = contrastRatio(rgbOf(cell.color), rgbOf(cell.background));
+        assert.ok(ratio >= 4.5, `contrast ${ratio.toFixed(2)}: ${JSON.stringify(cell)}`);
+      }
+    }
+    assert.equal(await grids.nth(1).locator(".tslens-grid-scale-note").innerText(), "fixed 0 … 1");
+    const caption = await nb.output(2).locator(".widget-html").first().innerText();
+    assert.match(caption, /second copy starts at position 21.*from query t to key t − 19/s);
+    const patternTitle = () => nb.output(2).locator(".tslens-attn-title").innerText();
+    const cell = (layer: number, head: number) =>
+      grids.nth(1).locator(`.tslens-score-cell[data-layer="${layer}"][data-head="${head}"]`);
+    await cell(0, 1).hover();
+    assert.match(await grids.nth(1).locator(".tslens-tooltip").innerText(), /^L0H1: \S+ — click to select$/);
+    await screenshot("induction-hover-L0H1");
+    await page().mouse.move(0, 0);
+    assert.match(await grids.nth(1).locator(".tslens-tooltip").innerText(), /hover a cell to preview its head/);
+    await cell(0, 2).click();
+    await eventually(async () => (await patternTitle()) === "selected L0H2", {
       what: "the linked pattern to show the clicked head",
       timeoutMs: 10_000,
     });
@@ -352,11 +385,13 @@ describe("JupyterLab in a browser: tslens views", function () {
     await screenshot("induction-clicked-L0H2");
   });
 
-  it("inductionHeads: entering a prompt makes the kernel recompute and push the new patterns", async function () {
-    const input = nb.output(2).locator(".widget-text input").first();
-    await input.scrollIntoViewIfNeeded();
-    await input.fill("Mr Dursley was the director of a firm called Grunnings");
-    await input.press("Enter");
+  it("inductionHeads: a typed prompt (in a box that shows all of it) is recomputed; split characters show as <0xNN>", async function () {
+    const box = nb.output(2).locator(".widget-textarea textarea").first();
+    await box.scrollIntoViewIfNeeded();
+    const prompt =
+      "Mr Dursley was the director of a firm called Grunnings, which made drills. He was a big, beefy man with hardly any neck ☃";
+    await box.fill(prompt);
+    await box.press("Tab"); // the box sends its value when it loses focus
     await eventually(async () => (await nb.output(2).locator(".tslens-token").allTextContents()).join("").includes("Dursley"), {
       what: "the prompt's tokens in the pattern view",
       timeoutMs: 30_000,
@@ -364,6 +399,15 @@ describe("JupyterLab in a browser: tslens views", function () {
     });
     const tokens = await nb.output(2).locator(".tslens-token").allTextContents();
     assert.equal(tokens.join("").split("Grunnings").length - 1, 2, `the prompt is shown twice: ${tokens.join("")}`);
+    assert.ok(tokens.join("|").includes("<0xE2>|<0x98>|<0x83>"), `☃ as its bytes: ${tokens.join("|")}`);
+    assert.ok(!tokens.some((t) => t.includes("\uFFFD")), "no �");
+    const fits = await box.evaluate((t) => ({
+      value: (t as unknown as { value: string }).value,
+      scroll: t.scrollHeight,
+      client: t.clientHeight,
+    }));
+    assert.equal(fits.value, prompt);
+    assert.ok(fits.scroll <= fits.client + 1, `the whole prompt is visible: ${JSON.stringify(fits)}`);
     await screenshot("induction-prompt");
   });
 
@@ -386,7 +430,7 @@ describe("JupyterLab in a browser: tslens views", function () {
     await screenshot("colored-tokens");
   });
 
-  it("logitLens: a row per layer and a cell per position; hovering a cell lists the top 5", async function () {
+  it("logitLens: a row per layer and a next-token row; ✓ marks correct predictions; header and layer column stay when scrolled", async function () {
     const out = nb.output(5);
     const table = out.locator(".tslens-lens-table");
     await table.scrollIntoViewIfNeeded();
@@ -397,8 +441,54 @@ describe("JupyterLab in a browser: tslens views", function () {
     await cells.nth(2 * n + 14).hover();
     const tip = await out.locator(".tslens-tooltip").innerText();
     assert.match(tip, /^final_post at .+ \(14\): /);
-    assert.equal(tip.split(": ")[1].split(", ").length, 5, `top 5: ${tip}`);
+    assert.equal(tip.split(": ")[1].split(" — ")[0].split(", ").length, 5, `top 5: ${tip}`);
+    assert.match(tip, / — next token .+ (is #\d|not in the top 5)$/);
+    // The next-token row: the token after each position, "—" after the last.
+    const header = await out.locator(".tslens-lens-token").allTextContents();
+    const next = await out.locator(".tslens-lens-next-token").allTextContents();
+    assert.deepEqual(next, [...header.slice(1), "—"]);
+    // Marks: cells whose top prediction is the next token (the final row has some on the repeated half).
+    const marks = await table.locator(".tslens-lens-hit").evaluateAll((all) =>
+      all.map((c) => {
+        const row = c.parentElement as unknown as { rowIndex: number };
+        return {
+          text: c.textContent ?? "",
+          row: row.rowIndex,
+          col: (c as unknown as { cellIndex: number }).cellIndex,
+          shadow: getComputedStyle(c).boxShadow,
+        };
+      }),
+    );
+    assert.ok(marks.length >= 2 && marks.some((m) => m.row === 3), `marks (final_post is row 3): ${JSON.stringify(marks)}`);
+    for (const m of marks) {
+      assert.ok(m.text.startsWith("✓") && m.text.slice(1) === next[m.col - 1], `mark = next token: ${JSON.stringify(m)}`);
+      assert.match(m.shadow, /inset/);
+    }
+    // Text on every cell contrasts with it (≥ 4.5:1).
+    const colours = await cells.evaluateAll((all) =>
+      all.map((c) => [getComputedStyle(c).color, getComputedStyle(c).backgroundColor]),
+    );
+    for (const [fg, bg] of colours) assert.ok(contrastRatio(rgbOf(fg), rgbOf(bg)) >= 4.5, `${fg} on ${bg}`);
     await screenshot("logit-lens");
+    // Scroll the table right: the layer column stays at the scroller's left edge, the header at its top.
+    const scroller = out.locator(".tslens-scroll");
+    await scroller.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+    const geometry = await out.evaluate((root) => {
+      const box = (sel: string) => root.querySelector(sel)!.getBoundingClientRect();
+      const scroll = box(".tslens-scroll");
+      return {
+        scrolled: root.querySelector(".tslens-scroll")!.scrollLeft,
+        scrollLeft: scroll.left,
+        labelLeft: box("tr:nth-child(2) .tslens-lens-label").left,
+        nextLabelLeft: box(".tslens-lens-next .tslens-lens-label").left,
+      };
+    });
+    assert.ok(geometry.scrolled > 100, `the table scrolled: ${JSON.stringify(geometry)}`);
+    assert.ok(Math.abs(geometry.labelLeft - geometry.scrollLeft) < 2, `layer labels stay: ${JSON.stringify(geometry)}`);
+    assert.ok(Math.abs(geometry.nextLabelLeft - geometry.scrollLeft) < 2, `"next token" stays: ${JSON.stringify(geometry)}`);
+    assert.equal(await out.locator("tr:nth-child(2) .tslens-lens-label").innerText(), "0_pre");
+    await screenshot("logit-lens-scrolled");
+    await scroller.evaluate((el) => (el.scrollLeft = 0));
   });
 
   it("12 heads × 1024 tokens: ≤ 2 MB on the wire before the grid and the selected head are painted (time reported); a hovered head is fetched and painted", async function () {
