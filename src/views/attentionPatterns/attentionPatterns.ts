@@ -195,6 +195,8 @@ export class AttentionPatterns extends ViewWidget<AttentionPatternsFields> {
       queryTokens: this.field("queryTokens"),
       keyTokens: this.field("tokens"),
       selectedHead: this.field("selectedHead"),
+      headLayers: this.field("headLayers"),
+      headBadges: this.field("headBadges"),
     });
   }
 
