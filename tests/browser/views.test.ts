@@ -430,7 +430,7 @@ describe("JupyterLab in a browser: tslens views", function () {
     await screenshot("colored-tokens");
   });
 
-  it("logitLens: a row per layer and a next-token row; ✓ marks correct predictions; header and layer column stay when scrolled", async function () {
+  it("logitLens: a row per layer and a next-token row; ✓ marks correct predictions; header, layer column and next-token row stay when scrolled", async function () {
     const out = nb.output(5);
     const table = out.locator(".tslens-lens-table");
     await table.scrollIntoViewIfNeeded();
@@ -488,7 +488,39 @@ describe("JupyterLab in a browser: tslens views", function () {
     assert.ok(Math.abs(geometry.nextLabelLeft - geometry.scrollLeft) < 2, `"next token" stays: ${JSON.stringify(geometry)}`);
     assert.equal(await out.locator("tr:nth-child(2) .tslens-lens-label").innerText(), "0_pre");
     await screenshot("logit-lens-scrolled");
-    await scroller.evaluate((el) => (el.scrollLeft = 0));
+    // Down: with room for two rows, the header stays at the scroller's top and the next-token row at its bottom.
+    const vertical = await out.evaluate((root) => {
+      const scroller = root.querySelector(".tslens-scroll") as unknown as {
+        style: { maxHeight: string };
+        scrollTop: number;
+        scrollHeight: number;
+      };
+      scroller.style.maxHeight = "4.5em";
+      scroller.scrollTop = scroller.scrollHeight;
+      const box = (sel: string) => root.querySelector(sel)!.getBoundingClientRect();
+      const frame = box(".tslens-scroll");
+      return {
+        scrolled: scroller.scrollTop,
+        top: frame.top,
+        headerTop: box(".tslens-lens-head .tslens-lens-token").top,
+        bottom: frame.bottom,
+        nextBottom: box(".tslens-lens-next .tslens-lens-next-token").bottom,
+      };
+    });
+    assert.ok(vertical.scrolled > 10, `the table scrolled down: ${JSON.stringify(vertical)}`);
+    assert.ok(Math.abs(vertical.headerTop - vertical.top) < 2, `the header stays at the top: ${JSON.stringify(vertical)}`);
+    assert.ok(vertical.nextBottom <= vertical.bottom + 1, `the next-token row stays in view: ${JSON.stringify(vertical)}`);
+    await screenshot("logit-lens-scrolled-down");
+    await out.evaluate((root) => {
+      const scroller = root.querySelector(".tslens-scroll") as unknown as {
+        style: { maxHeight: string };
+        scrollTop: number;
+        scrollLeft: number;
+      };
+      scroller.style.maxHeight = "";
+      scroller.scrollTop = 0;
+      scroller.scrollLeft = 0;
+    });
   });
 
   it("12 heads × 1024 tokens: ≤ 2 MB on the wire before the grid and the selected head are painted (time reported); a hovered head is fetched and painted", async function () {
