@@ -29,6 +29,8 @@ export class SweepCancelledError extends Error {
     readonly total: number,
   ) {
     super(message);
+    // A stop the user asked for, not a fault: the message is the whole story, without the sweep's frames.
+    this.stack = `${this.name}: ${message}`;
   }
 }
 
