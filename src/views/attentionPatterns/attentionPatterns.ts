@@ -19,7 +19,7 @@ import { ViewWidget } from "../core/viewWidget";
 import { headBadges } from "./badges";
 import { AttentionPatternsFromCache, AttentionPatternsOptions, PatternData, readOptions } from "./options";
 import { attentionPng } from "./snapshot";
-import { ALL_HEADS_BYTES, AttentionPatternsFields, attentionPatternsSpec, THUMB_SIZE } from "./spec";
+import { ALL_HEADS_BYTES, AttentionPatternsFields, attentionPatternsSpec, thumbSide } from "./spec";
 
 export type { AttentionPatternsFromCache, AttentionPatternsOptions } from "./options";
 
@@ -66,7 +66,8 @@ function sentPatterns(shown: Shown, selected: number): FieldValues {
 function fieldsOf(shown: Shown, selected: number): FieldValues {
   const { data, bytes } = shown;
   const heads = data.heads.length;
-  const [rows, cols] = [Math.min(data.queries, THUMB_SIZE), Math.min(data.keys, THUMB_SIZE)];
+  const side = thumbSide(heads);
+  const [rows, cols] = [Math.min(data.queries, side), Math.min(data.keys, side)];
   const shape = { queries: data.queries, keys: data.keys, maskUpper: data.maskUpper };
   const thumbnails = new Uint8Array(heads * rows * cols); // [heads, rows, cols]
   for (let h = 0; h < heads; h++) thumbnails.set(poolHead(bytes, h, shape, rows, cols).bytes, h * rows * cols);

@@ -189,6 +189,17 @@ describe("attentionPatterns data: layers, badges, thumbnails and heads on demand
     assert.equal(tf.memory().numTensors, before, "no tensor left behind");
   });
 
+  it("hundreds of heads get smaller thumbnails: all of them together stay within 1 MiB", () => {
+    const [heads, n] = [400, 80]; // 400 × 64² would be 1.6 MB of thumbnails
+    const a = tf.fill([heads, n, n], 1 / n);
+    const view = attentionPatterns({ tokens: Array.from({ length: n }, (_, i) => `t${i}`), attention: a });
+    a.dispose();
+    const { state, buffer } = opened(host, view);
+    assert.deepEqual([state.thumb_rows, state.thumb_cols], [51, 51], "⌊√(2²⁰ / 400)⌋ = 51");
+    assert.ok(buffer("thumbnails").byteLength <= 1 << 20, `${buffer("thumbnails").byteLength} bytes of thumbnails`);
+    assert.deepEqual(state.pattern_heads, [0], "400 × 80² bytes do not go at once");
+  });
+
   it("a small view sends every head at once; update() bumps the version and the replies carry it", async () => {
     const a = tf.fill([2, 4, 4], 0.25);
     const view = attentionPatterns({ tokens: ["a", "b", "c", "d"], attention: a });

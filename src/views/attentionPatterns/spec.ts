@@ -4,7 +4,8 @@
  * on the scale [valueMin, valueMax], in two resolutions:
  *
  * - `thumbnails`: every head max-pooled to at most THUMB_SIZE × THUMB_SIZE ([heads, thumbRows,
- *   thumbCols] bytes), always sent — enough to draw the grid of heads at once;
+ *   thumbCols] bytes; smaller for hundreds of heads, see thumbSide), always sent — enough to draw the
+ *   grid of heads at once;
  * - `patterns`: the full [query, key] bytes of the heads listed in `patternHeads`, one after the
  *   other. A small view (every head together ≤ ALL_HEADS_BYTES) lists every head; a large one lists
  *   only the selected head (the kernel replaces it when the selection changes, so saved state always
@@ -23,6 +24,14 @@ import type { FieldReader, FieldsOf } from "../../common/spec";
 
 /** Largest thumbnail side: a head with more queries or keys is pooled to this many rows or columns. */
 export const THUMB_SIZE = 64;
+
+/** Every thumbnail together stays within this many bytes: with many heads (a whole large model) each gets smaller. */
+export const THUMBNAILS_BYTES = 1 << 20;
+
+/** The thumbnail side for `heads` heads: THUMB_SIZE, less when THUMBNAILS_BYTES would not hold them (at least 16). */
+export function thumbSide(heads: number): number {
+  return Math.max(16, Math.min(THUMB_SIZE, Math.floor(Math.sqrt(THUMBNAILS_BYTES / Math.max(1, heads)))));
+}
 
 /** A view whose heads together hold at most this many bytes sends them all at once (12 heads × 256² fit). */
 export const ALL_HEADS_BYTES = 1 << 20;
