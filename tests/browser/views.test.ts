@@ -372,9 +372,31 @@ describe("JupyterLab in a browser: tslens views", function () {
       grids.nth(1).locator(`.tslens-score-cell[data-layer="${layer}"][data-head="${head}"]`);
     await cell(0, 1).hover();
     assert.match(await grids.nth(1).locator(".tslens-tooltip").innerText(), /^L0H1: \S+ — click to select$/);
+    await eventually(async () => (await patternTitle()) === "L0H1 — preview", {
+      what: "the linked pattern to preview the hovered grid cell's head",
+      timeoutMs: 5_000,
+    });
     await screenshot("induction-hover-L0H1");
     await page().mouse.move(0, 0);
     assert.match(await grids.nth(1).locator(".tslens-tooltip").innerText(), /hover a cell to preview its head/);
+    await eventually(async () => /^selected /.test(await patternTitle()), { what: "the preview to end", timeoutMs: 5_000 });
+    // The repeat is marked on the large pattern: the induction diagonal is dashed in the scale's red, which no
+    // attention weight is drawn in (weights are blue), so red pixels come from the mark alone.
+    const redPixels = await nb
+      .output(2)
+      .locator(".tslens-attention canvas.tslens-main")
+      .evaluate((c) => {
+        const canvas = c as unknown as {
+          width: number;
+          height: number;
+          getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+        };
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let red = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] > data[i + 2] + 60 && data[i] > data[i + 1] + 60) red++;
+        return red;
+      });
+    assert.ok(redPixels > 50, `the induction diagonal is drawn on the pattern (${redPixels} red pixels)`);
     await cell(0, 2).click();
     await eventually(async () => (await patternTitle()) === "selected L0H2", {
       what: "the linked pattern to show the clicked head",

@@ -87,6 +87,7 @@ function fieldsOf(shown: Shown, selected: number): FieldValues {
     valueMin: data.min,
     valueMax: data.max,
     maskUpperTri: data.maskUpper,
+    repeat: data.repeat,
     selectedHead: selected,
   };
 }
@@ -198,6 +199,7 @@ export class AttentionPatterns extends ViewWidget<AttentionPatternsFields> {
       selectedHead: this.field("selectedHead"),
       headLayers: this.field("headLayers"),
       headBadges: this.field("headBadges"),
+      repeat: this.field("repeat"),
     });
   }
 

@@ -34,6 +34,17 @@ export interface AttentionPatternsOptions {
   maskUpperTri?: boolean;
   /** The head shown large at first: its index among the heads shown, or { layer, head } (default the first). */
   selectedHead?: number | HeadRef;
+  /**
+   * A repeated sequence in the prompt, marked on the large pattern: a line where its second copy starts (key position
+   * `start`) and the diagonal an induction head attends along, from query position t to key t − length + 1.
+   */
+  repeat?: RepeatMark;
+}
+
+/** A repeated sequence: its second copy starts at position `start`; each copy is `length` tokens. */
+export interface RepeatMark {
+  start: number;
+  length: number;
 }
 
 /** attentionPatterns of a run: the patterns and token text its cache holds (options as AttentionPatternsOptions). */
@@ -64,6 +75,7 @@ export interface PatternData {
   min: number;
   max: number;
   maskUpper: boolean;
+  repeat: RepeatMark | null;
 }
 
 /** The layer of a tensor a cache handed out ("blocks.{l}.…"), or null. */
@@ -189,5 +201,17 @@ export function readOptions(given: AttentionPatternsOptions | AttentionPatternsF
     min,
     max,
     maskUpper: options.maskUpperTri ?? true,
+    repeat: checkedRepeat(options.repeat, keys),
   };
+}
+
+/** The `repeat` option checked against the key length: whole positions, the second copy inside the prompt. */
+function checkedRepeat(repeat: RepeatMark | undefined, keys: number): RepeatMark | null {
+  if (repeat === undefined) return null;
+  const { start, length } = repeat ?? {};
+  if (!Number.isInteger(start) || !Number.isInteger(length) || length < 1 || start < length || start >= keys)
+    throw new Error(
+      `repeat must be { start, length } with whole numbers, 1 ≤ length ≤ start < ${keys} (the key length), got ${JSON.stringify(repeat)}`,
+    );
+  return { start, length };
 }

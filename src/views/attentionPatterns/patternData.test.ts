@@ -214,4 +214,22 @@ describe("attentionPatterns data: layers, badges, thumbnails and heads on demand
     assert.deepEqual(host.messages(view.modelId).pop()!.data.content, { head_for: 1, patterns_version: 1 });
     a.dispose();
   });
+
+  it("repeat marks a repeated sequence in the view's state; a mark outside the prompt is refused, naming the option", () => {
+    const { cache } = model.runWithCache("a b c a b c", { namesFilter: (n) => n.endsWith("hook_pattern"), returnType: "none" });
+    const before = tf.memory().numTensors;
+    const view = attentionPatterns({ cache, repeat: { start: 4, length: 3 } });
+    assert.deepEqual(opened(host, view).state.repeat, { start: 4, length: 3 });
+    assert.equal(opened(host, attentionPatterns({ cache })).state.repeat, null);
+    const keys = cache.tokens.shape[1];
+    for (const bad of [
+      { start: keys, length: 3 },
+      { start: 2, length: 3 },
+      { start: 4, length: 0 },
+      { start: 4.5, length: 3 },
+    ])
+      assert.throws(() => attentionPatterns({ cache, repeat: bad }), /^Error: repeat must be \{ start, length \}/);
+    assert.equal(tf.memory().numTensors, before);
+    cache.dispose();
+  });
 });

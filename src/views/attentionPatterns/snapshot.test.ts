@@ -118,4 +118,29 @@ describe("attentionPatterns PNG snapshot", () => {
     assert.ok(runs.length >= 20 && runs.length <= 32, `${runs.length} separate labels along 360 px`);
     assert.ok(Math.max(...runs) <= 11, `no two labels merge: tallest run ${Math.max(...runs)} px`);
   });
+
+  it("marks a repeated sequence: the induction diagonal dashed in red from the second copy on, nothing red without it", async () => {
+    // 1 + 2×10 positions: the second copy starts at 11; an induction head attends from query t to key t − 9.
+    const n = 21;
+    const plain = picture([diagonal(n)], {});
+    const marked = picture([diagonal(n)], { repeat: { start: 11, length: 10 } });
+    const layout = attentionLayout(marked);
+    const { zoomLeft: left, zoomTop: top, zoom } = layout;
+    const reddish = (image: Pixels, x0: number, y0: number, x1: number, y1: number) => {
+      let count = 0;
+      for (let y = Math.round(y0); y < y1; y++)
+        for (let x = Math.round(x0); x < x1; x++) {
+          const [r, g, b] = pixelAt(image, x, y);
+          if (r > g + 60 && r > b + 60) count++;
+        }
+      return count;
+    };
+    const cell = zoom / n;
+    const withMark = await decodePng(attentionPng(marked)!);
+    // around the cell (query 15, key 6) on the induction diagonal, and in the first copy's rows (none there)
+    assert.ok(reddish(withMark, left + 5.5 * cell, top + 14.5 * cell, left + 7.5 * cell, top + 16.5 * cell) > 3);
+    assert.equal(reddish(withMark, left, top, left + zoom, top + 10 * cell), 0);
+    const without = await decodePng(attentionPng(plain)!);
+    assert.equal(reddish(without, left, top, left + zoom, top + zoom), 0);
+  });
 });

@@ -32,6 +32,8 @@ export interface AttentionPicture {
   headLayers?: (number | null)[];
   /** Score badges of each head (missing: none drawn). */
   headBadges?: BadgeScores[];
+  /** A repeated sequence to mark: where its second copy starts (key position) and each copy's length. */
+  repeat?: { start: number; length: number } | null;
 }
 
 /** Where the snapshot draws each part (CSS px of the PNG). */
@@ -165,6 +167,7 @@ function drawSelected(ctx: Context2D, picture: AttentionPicture, layout: Attenti
     ctx.lineTo(left + (p.queries - 1 + offset + shift + 0.5) * cellW, top + (p.queries - 0.5) * cellH);
     ctx.stroke();
   }
+  if (picture.repeat) drawRepeat(ctx, picture.repeat, { left, top, cellW, cellH, offset, queries: p.queries, zoom });
   ctx.restore();
   ctx.fillStyle = cssColor(palette.text);
   ctx.font = "10px sans-serif";
@@ -191,6 +194,39 @@ function drawSelected(ctx: Context2D, picture: AttentionPicture, layout: Attenti
   ctx.textBaseline = "top";
   ctx.fillStyle = "black";
   drawLegend(ctx, p.min, p.max, left + zoom + 12, top, zoom);
+}
+
+/**
+ * A repeated sequence on the large pattern: solid lines where the second copy starts (its query row and key column),
+ * the induction diagonal (query t → key t − length + 1, from the second copy on) dashed in the scale's red.
+ */
+function drawRepeat(
+  ctx: Context2D,
+  repeat: { start: number; length: number },
+  at: { left: number; top: number; cellW: number; cellH: number; offset: number; queries: number; zoom: number },
+): void {
+  const { left, top, cellW, cellH, offset, queries, zoom } = at;
+  const palette = paletteOf("light");
+  const row = repeat.start - offset; // query index of the second copy's first token
+  ctx.save();
+  ctx.globalAlpha = 0.9;
+  ctx.setLineDash([]);
+  ctx.strokeStyle = cssColor(palette.guide);
+  ctx.beginPath();
+  ctx.moveTo(left, top + row * cellH);
+  ctx.lineTo(left + zoom, top + row * cellH);
+  ctx.moveTo(left + repeat.start * cellW, top);
+  ctx.lineTo(left + repeat.start * cellW, top + zoom);
+  ctx.stroke();
+  ctx.setLineDash([2, 4]);
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = cssColor(palette.negative);
+  const shift = offset - repeat.length + 1; // key of query q: q + shift
+  ctx.beginPath();
+  ctx.moveTo(left + (Math.max(row, 0) + shift + 0.5) * cellW, top + (Math.max(row, 0) + 0.5) * cellH);
+  ctx.lineTo(left + (queries - 1 + shift + 0.5) * cellW, top + (queries - 0.5) * cellH);
+  ctx.stroke();
+  ctx.restore();
 }
 
 /** PNG bytes of the picture, or undefined when no canvas is available. */

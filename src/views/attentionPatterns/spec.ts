@@ -78,6 +78,8 @@ export const attentionPatternsSpec = defineView("AttentionPatterns", {
   valueMin: field("value_min", 0),
   valueMax: field("value_max", 1),
   maskUpperTri: field("mask_upper_tri", true),
+  /** A repeated sequence to mark (its second copy's start, each copy's length), or null. */
+  repeat: field<{ start: number; length: number } | null>("repeat", null),
   /** Index of the head shown large, in the order of `headNames`. */
   selectedHead: field("selected_head", 0),
   /** What a hovered token shows: where it attends ("query") or what attends to it ("key"). */

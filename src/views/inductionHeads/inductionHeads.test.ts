@@ -169,10 +169,12 @@ describe("inductionHeads (kernel side)", function () {
     assert.match(caption, /BOS, then 20 tokens twice/);
     assert.match(caption, /second copy starts at position 21/);
     assert.match(caption, /from query t to key t − 19/);
+    assert.deepEqual(view.patterns.get("repeat"), { start: 21, length: 20 }, "the pattern marks the repeat");
     await host.comms.get(view.prompt.modelId)!.receive({ method: "update", state: { value: "a b c d e" }, buffer_paths: [] });
     const half = model.toStrTokens("a b c d e", { prependBos: false }).length;
     assert.equal(view.repeatLength, half);
     assert.match(view.caption.get("value") as string, new RegExp(`${half} tokens twice.*position ${half + 1}.*t − ${half - 1}`));
+    assert.deepEqual(view.patterns.get("repeat"), { start: half + 1, length: half }, "the mark follows the typed prompt");
     assert.equal(repeatLength([7, 1, 2, 3, 1, 2, 3]), 3);
     assert.equal(repeatLength([1, 2, 1, 2]), 2);
     assert.equal(repeatLength([1, 2, 3, 4]), 0, "not a repeat");

@@ -62,7 +62,7 @@ export function repeatCaption(tokens: number[]): string {
   return (
     `repeated sequence: ${tokens.length - 2 * length > 0 ? "BOS, then " : ""}${length} tokens twice; the second copy ` +
     `starts at position ${start}. An induction head attends from query t to key t − ${length - 1} ` +
-    `(the token after the earlier copy of token t): the diagonal ${length - 1} below the main one, from query ${start}.`
+    `(the token after the earlier copy of token t): the diagonal ${length - 1} below the main one, from query ${start} (dashed on the pattern; the lines mark where the second copy starts).`
   );
 }
 
@@ -93,7 +93,10 @@ function withScores<T>(
       throw new Error("inductionHeads shows the tokens' text, and this model has no tokenizer");
     // Display strings: byte pieces as <0xNN> rather than �, SentencePiece word starts with their space.
     const tokens = model.tokenizer.displayStrings(scores.tokens);
-    return show(scores, { tokens, attention: scores.patterns, layers: scores.patterns.map((_, l) => l) });
+    const length = repeatLength(scores.tokens);
+    // The second copy's start and the induction diagonal, drawn on the large pattern.
+    const repeat = length > 0 ? { start: scores.tokens.length - length, length } : undefined;
+    return show(scores, { tokens, attention: scores.patterns, layers: scores.patterns.map((_, l) => l), repeat });
   } finally {
     tf.dispose(scores.patterns);
   }

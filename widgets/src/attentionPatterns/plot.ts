@@ -43,6 +43,8 @@ export interface PlotState {
   /** The focused token (a key position) and whether its row (query mode) or column (key mode) is shown. */
   focus?: { token: number; mode: "query" | "key" };
   window: PlotWindow;
+  /** A repeated sequence to mark: its second copy's start (key position) and each copy's length. */
+  repeat?: { start: number; length: number } | null;
 }
 
 /** "·cat 20": an axis label, the token cut to 12 characters. */
@@ -175,6 +177,7 @@ export class PatternPlot {
       ctx.stroke();
     }
     ctx.restore();
+    if (state.repeat) this.drawRepeat(ctx, state.repeat, offset, w, { x, y, ratio, palette });
     if (state.focus) {
       const { token, mode } = state.focus;
       const accent = getComputedStyle(this.el).getPropertyValue("--jp-brand-color1").trim() || cssColor(palette.positive);
@@ -185,6 +188,40 @@ export class PatternPlot {
       else ctx.strokeRect(x(token), 1, cellW, size - 2);
       ctx.restore();
     }
+  }
+
+  /**
+   * A repeated sequence: solid lines where its second copy starts (that query row, that key column) and, dashed in the
+   * scale's strong colour, the induction diagonal from each query t of the second copy to key t − length + 1.
+   */
+  private drawRepeat(
+    ctx: CanvasRenderingContext2D,
+    repeat: { start: number; length: number },
+    offset: number,
+    w: PlotWindow,
+    at: { x: (k: number) => number; y: (q: number) => number; ratio: number; palette: ReturnType<typeof paletteOf> },
+  ): void {
+    const { x, y, ratio, palette } = at;
+    const firstQuery = Math.max(repeat.start - offset, w.q0); // query index of the second copy's first token
+    ctx.save();
+    ctx.lineWidth = Math.max(1, ratio);
+    ctx.strokeStyle = cssColor(palette.guide);
+    ctx.globalAlpha = 0.9;
+    ctx.beginPath();
+    ctx.moveTo(0, y(repeat.start - offset));
+    ctx.lineTo(x(w.k1), y(repeat.start - offset));
+    ctx.moveTo(x(repeat.start), 0);
+    ctx.lineTo(x(repeat.start), y(w.q1));
+    ctx.stroke();
+    ctx.setLineDash([2 * ratio, 4 * ratio]);
+    ctx.lineWidth = 2 * ratio;
+    ctx.strokeStyle = cssColor(palette.negative);
+    const shift = offset - repeat.length + 1; // key of query q: q + shift
+    ctx.beginPath();
+    ctx.moveTo(x(firstQuery + shift + 0.5), y(firstQuery + 0.5));
+    ctx.lineTo(x(w.q1 + shift - 0.5), y(w.q1 - 0.5));
+    ctx.stroke();
+    ctx.restore();
   }
 
   /** Token labels on both axes, thinned to LABEL_GAP, the focused token's always shown and marked. */

@@ -13,6 +13,7 @@ import { isMasked } from "../../../src/common/draw/pattern";
 import type { PatternImage } from "../../../src/common/draw/patternImage";
 import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
 import { AttentionPatternsFields, attentionPatternsSpec } from "../../../src/views/attentionPatterns/spec";
+import { PREVIEW_HEAD_EVENT } from "../../../src/views/headScores/spec";
 import { element } from "../core/dom";
 import { FieldAccess, fieldsOf } from "../core/model";
 import { addStyle } from "../core/style";
@@ -62,7 +63,12 @@ export class AttentionPatternsView extends DOMWidgetView {
       this.paintThumbs();
       this.refresh();
     });
-    this.listenTo(this.model, changes("selectedHead", "lockedToken", "tokenMode"), () => this.refresh());
+    this.listenTo(this.model, changes("selectedHead", "lockedToken", "tokenMode", "repeat"), () => this.refresh());
+    // A linked score grid previews the head under its pointer (null: the pointer left the grid).
+    this.listenTo(this.model, PREVIEW_HEAD_EVENT, (head: number | null) => {
+      this.hoveredHead = typeof head === "number" && head >= 0 && head < this.fields.get("nHeads") ? head : undefined;
+      this.refresh();
+    });
     this.stopTheme = watchTheme((theme) => {
       this.theme = theme;
       this.paintThumbs();
@@ -224,6 +230,7 @@ export class AttentionPatternsView extends DOMWidgetView {
         keyTokens: tokens,
         focus: hasFocus ? { token, mode } : undefined,
         window: this.windowFor(shown.image, shown.full, token),
+        repeat: get("repeat"),
       });
     }
     this.showCell();
