@@ -66,7 +66,7 @@ describe("static export of notebooks/04-views in a browser (no kernel, offline)"
     assert.ok(html.includes('<script type="application/vnd.jupyter.widget-state+json">'), "the saved widget state");
   });
 
-  it("renders every view from the saved state: patterns, score grids, coloured tokens, logit lens", async function () {
+  it("renders every view from the saved state: patterns, score grids with their numbers, coloured tokens, logit lens", async function () {
     const page = browser!.page;
     const { port } = server!.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: "domcontentloaded" });
@@ -78,16 +78,22 @@ describe("static export of notebooks/04-views in a browser (no kernel, offline)"
           for (let i = 0; i < d.length; i += 4) if (d[i] < 250) return true;
           return false;
         }).length,
-        heatmaps: document.querySelectorAll(".tslens-head-scores .heatmaplayer image").length,
+        grids: Array.from(document.querySelectorAll(".tslens-head-scores")).filter((g) =>
+          Array.from(g.querySelectorAll(".tslens-score-cell")).some((c) => /[0-9]/.test(c.textContent || "")),
+        ).length,
         colored: document.querySelectorAll(".tslens-colored-tokens .tslens-token").length,
         lens: document.querySelectorAll(".tslens-lens-cell").length,
       }))()`) as Promise<Record<string, number>>;
     const seen = await eventually(
       async () => {
         const c = await counts();
-        return c.patterns === 2 && c.heatmaps === 3 && c.colored > 0 && c.lens > 0 ? c : undefined;
+        return c.patterns === 2 && c.grids === 3 && c.colored > 0 && c.lens > 0 ? c : undefined;
       },
-      { what: "all views rendered from the saved state", timeoutMs: 60_000 },
+      {
+        what: "all views rendered from the saved state",
+        timeoutMs: 60_000,
+        describe: async () => JSON.stringify(await counts()),
+      },
     );
     assert.equal(seen.inked, 20, `non-blank pattern canvases: ${JSON.stringify(seen)}`);
     assert.equal(seen.lens, 3 * 68, "3 layers × 68 positions");
@@ -101,7 +107,7 @@ describe("static export of notebooks/04-views in a browser (no kernel, offline)"
     const box = (await main.boundingBox())!;
     await browser!.page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.9);
     const tooltip = browser!.page.locator(".tslens-attention .tslens-tooltip").first();
-    assert.match(await tooltip.innerText(), /: ≈\d\.\d{3}$/);
+    assert.match(await tooltip.innerText(), /: ≈(\d\.\d{3}|0|<0\.001)$/);
   });
 
   it("token markup stays text: no element or script comes of it; nothing was fetched; no errors", async function () {
