@@ -106,9 +106,14 @@ describe("Notebook 7 in a browser: tslens widgets (smoke test)", function () {
     await screenshot("slider-6");
   });
 
-  it("tslens's own views render too: the score grid (plotly) and the pattern canvases", async function () {
+  it("tslens's own views render too: the score grid (a table with its numbers) and the pattern canvases", async function () {
     const out = nb.output(2);
-    await out.locator(".tslens-head-scores .heatmaplayer image").first().waitFor({ state: "attached", timeout: 30_000 });
+    await out.locator(".tslens-head-scores .tslens-score-cell").first().waitFor({ state: "visible", timeout: 30_000 });
+    const scores = await out.locator(".tslens-head-scores .tslens-score-cell").allTextContents();
+    assert.ok(
+      scores.length === 8 && scores.every((t) => /^(0|<0\.01|\d\.\d\d)$/.test(t)),
+      `8 cells with their scores: ${scores}`,
+    );
     await out.locator(".tslens-attention canvas.tslens-main").first().waitFor({ state: "visible", timeout: 30_000 });
     const inked = await out.locator(".tslens-attention canvas").evaluateAll(
       (canvases) =>

@@ -190,6 +190,14 @@ const FIGURE_SAMPLES = `(() => {
 /** Failures as lines "view: what", for one assertion message. */
 const listed = (failures: string[]) => `${failures.length} failing:\n  ${failures.slice(0, 25).join("\n  ")}`;
 
+/** The samples whose text contrasts with its background less than 4.5:1, one line each. */
+function lowContrast(samples: TextSample[]): string[] {
+  return samples
+    .map((s) => ({ s, ratio: contrast(over(s.color, s.background), s.background) }))
+    .filter(({ ratio }) => ratio < 4.5)
+    .map(({ s, ratio }) => `${s.view}: ${s.element} "${s.text}" ${ratio.toFixed(2)}:1 (rgba ${s.color} on ${s.background})`);
+}
+
 describe("JupyterLab in a browser: every view in the light and the dark theme", function () {
   this.timeout(180_000);
   this.slow(60_000);
@@ -284,24 +292,14 @@ describe("JupyterLab in a browser: every view in the light and the dark theme", 
       it("text on a coloured background (tokens, cells) contrasts with it at least 4.5:1", async function () {
         const samples = (await evaluate<TextSample[]>(TEXT_SAMPLES)).filter((s) => s.own !== null);
         assert.ok(samples.length > 40, `text on coloured backgrounds found: ${samples.length}`);
-        const failures = samples
-          .map((s) => ({ s, ratio: contrast(over(s.color, s.background), s.background) }))
-          .filter(({ ratio }) => ratio < 4.5)
-          .map(
-            ({ s, ratio }) => `${s.view}: ${s.element} "${s.text}" ${ratio.toFixed(2)}:1 (rgba ${s.color} on ${s.background})`,
-          );
+        const failures = lowContrast(samples);
         assert.deepEqual(failures, [], listed(failures));
       });
 
       it("the views' text on the page contrasts with the page at least 4.5:1", async function () {
         const samples = (await evaluate<TextSample[]>(TEXT_SAMPLES)).filter((s) => s.own === null);
         assert.ok(samples.length > 10, `text on the page found: ${samples.length}`);
-        const failures = samples
-          .map((s) => ({ s, ratio: contrast(over(s.color, s.background), s.background) }))
-          .filter(({ ratio }) => ratio < 4.5)
-          .map(
-            ({ s, ratio }) => `${s.view}: ${s.element} "${s.text}" ${ratio.toFixed(2)}:1 (rgba ${s.color} on ${s.background})`,
-          );
+        const failures = lowContrast(samples);
         assert.deepEqual(failures, [], listed(failures));
       });
 
