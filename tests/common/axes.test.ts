@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { badgeText, headRows, layerOfName, notableBadges, thinnedLabels, topK, windowAround } from "../../src/common/draw/axes";
 import { paletteOf } from "../../src/common/draw/colors";
-import { fadeOutside, headPixels } from "../../src/common/draw/pattern";
+import type { Theme } from "../../src/common/draw/colors";
+import { fadeOutside } from "../../src/common/draw/pattern";
+import { imagePixels, poolHead } from "../../src/common/draw/patternImage";
 import { quantise } from "../../src/common/quantise";
 import type { QuantisedPatterns } from "../../src/common/quantise";
 
@@ -94,18 +96,22 @@ describe("pattern pixels on focus", () => {
     [0, 0, 1, 0],
   ];
 
+  /** RGBA pixels of head 0 at full size (one cell per pixel), as the view draws it. */
+  const headPixels = (p: QuantisedPatterns, theme: Theme = "light") =>
+    imagePixels(poolHead(p.bytes, 0, p, p.queries, p.keys), p.min, p.max, theme);
+
   it("fadeOutside fades masked cells of the focused row too, and leaves its weights as they were", () => {
     const p = patterns([prevHead]);
-    const full = headPixels(p, 0);
-    const faded = fadeOutside(headPixels(p, 0), p, { row: 1 });
+    const full = headPixels(p);
+    const faded = fadeOutside(headPixels(p), p, { row: 1 });
     const at = (px: Uint8ClampedArray, q: number, k: number) => Array.from(px.slice((q * 4 + k) * 4, (q * 4 + k) * 4 + 3));
     assert.deepEqual(at(faded, 1, 0), at(full, 1, 0), "the focused row's weight keeps its colour");
     assert.deepEqual(at(full, 1, 3), paletteOf("light").masked);
     assert.ok(at(faded, 1, 3)[0] > paletteOf("light").masked[0], `a masked cell of the row fades: ${at(faded, 1, 3)}`);
     assert.ok(at(faded, 2, 1)[0] > at(full, 2, 1)[0] + 100, "a weight outside the row fades");
-    const column = fadeOutside(headPixels(p, 0), p, { column: 0 });
+    const column = fadeOutside(headPixels(p), p, { column: 0 });
     assert.deepEqual(at(column, 0, 0), at(full, 0, 0));
-    const dark = fadeOutside(headPixels(p, 0, "dark"), p, { row: 1 }, "dark");
+    const dark = fadeOutside(headPixels(p, "dark"), p, { row: 1 }, "dark");
     assert.ok(at(dark, 1, 3)[0] < paletteOf("dark").masked[0], "on dark, masked cells fade toward the dark background");
   });
 });

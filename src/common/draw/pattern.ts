@@ -12,22 +12,6 @@ export function isMasked(p: Pick<QuantisedPatterns, "queries" | "keys" | "maskUp
   return p.maskUpper && k > q + (p.keys - p.queries);
 }
 
-/** RGBA pixels [queries, keys] of one head, in the colours of `theme`. */
-export function headPixels(p: QuantisedPatterns, head: number, theme: Theme = "light"): Uint8ClampedArray {
-  const table = byteColors(p.min, p.max, theme);
-  const masked = paletteOf(theme).masked;
-  const out = new Uint8ClampedArray(p.queries * p.keys * 4);
-  const base = head * p.queries * p.keys;
-  for (let q = 0; q < p.queries; q++) {
-    for (let k = 0; k < p.keys; k++) {
-      const cell = q * p.keys + k;
-      const [r, g, b] = isMasked(p, q, k) ? masked : table.subarray(p.bytes[base + cell] * 3, p.bytes[base + cell] * 3 + 3);
-      out.set([r, g, b, 255], cell * 4);
-    }
-  }
-  return out;
-}
-
 /** RGBA pixels of a horizontal colour ramp `width` × 1 from min to max, in the colours of `theme`. */
 export function rampPixels(min: number, max: number, width: number, theme: Theme = "light"): Uint8ClampedArray {
   const table = byteColors(min, max, theme);
