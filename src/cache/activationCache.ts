@@ -57,6 +57,7 @@ export class ActivationCache {
   private disposed = false;
   private readonly added: HookName[] = [];
   private strTokensMemo: string[][] | undefined;
+  private displayTokensMemo: string[][] | undefined;
 
   /**
    * `validNames`: every hook point of the model (for error messages); `model`: the model that ran (for the helpers
@@ -101,6 +102,22 @@ export class ActivationCache {
       );
     this.strTokensMemo = tokens.arraySync().map((row) => tokenizer.tokenStrings(row));
     return this.strTokensMemo;
+  }
+
+  /**
+   * The text of every token for display ([batch][pos], as `cache.tokens`): as strTokens, except that a piece holding
+   * part of a character shows as its bytes ("<0xE2>") rather than "�" and a SentencePiece word start keeps its space
+   * (`Tokenizer.displayStrings`). What the views label tokens with; throws when the model has no tokenizer.
+   */
+  get displayTokens(): string[][] {
+    this.checkAlive();
+    const tokenizer = this.model?.tokenizer;
+    if (!tokenizer)
+      throw new Error(
+        "cache.displayTokens needs the model's tokenizer, and this model has none (it runs on token ids only): use cache.tokens",
+      );
+    this.displayTokensMemo ??= this.tokens.arraySync().map((row) => tokenizer.displayStrings(row));
+    return this.displayTokensMemo;
   }
 
   /**
@@ -240,5 +257,6 @@ export class ActivationCache {
     for (const t of unique) t.dispose();
     this.input?.tokens.dispose();
     this.strTokensMemo = undefined;
+    this.displayTokensMemo = undefined;
   }
 }

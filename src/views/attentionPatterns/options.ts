@@ -53,7 +53,7 @@ export interface AttentionPatternsFromCache extends Omit<AttentionPatternsOption
   cache: ActivationCache;
   /** The layers to show (default: every layer whose pattern the cache holds). */
   layers?: number | number[];
-  /** Key tokens (default: the cache's own, cache.strTokens[batchIndex]). */
+  /** Key tokens (default: the cache's own text for display, cache.displayTokens[batchIndex]). */
   tokens?: string[];
 }
 
@@ -108,7 +108,7 @@ function fromCache(options: AttentionPatternsFromCache): { plain: AttentionPatte
     );
   const plain = {
     ...rest,
-    tokens: tokens ?? cache.strTokens[row],
+    tokens: tokens ?? cache.displayTokens[row],
     attention: layers.map((l) => cache.get(`blocks.${l}.attn.hook_pattern`)), // each [batch, heads, query, key]
     layers,
   };

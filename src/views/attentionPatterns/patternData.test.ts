@@ -232,4 +232,18 @@ describe("attentionPatterns data: layers, badges, thumbnails and heads on demand
     assert.equal(tf.memory().numTensors, before);
     cache.dispose();
   });
+
+  it("{ cache } labels tokens with the cache's display text: a split character as its bytes, not �", () => {
+    const { cache } = model.runWithCache("a snowman ☃", { namesFilter: (n) => n.endsWith("hook_pattern"), returnType: "none" });
+    assert.ok(
+      cache.strTokens[0].some((t) => t.includes("\uFFFD")),
+      `TransformerLens's strings keep �: ${cache.strTokens[0]}`,
+    );
+    const shown = opened(host, attentionPatterns({ cache })).state.tokens as string[];
+    assert.deepEqual(shown, cache.displayTokens[0]);
+    assert.ok(shown.join("|").includes("<0xE2>|<0x98>|<0x83>"), shown.join("|"));
+    assert.ok(!shown.some((t) => t.includes("\uFFFD")));
+    cache.dispose();
+    assert.throws(() => cache.displayTokens, /disposed/);
+  });
 });
