@@ -88,12 +88,8 @@ describe("fidelity against Hugging Face transformers (fp32)", function () {
                 check("mlp_out", cache.get(`blocks.${l}.hook_mlp_out`), `blocks.${l}.hook_mlp_out`);
             }
             check("resid_post", cache.get(`blocks.${L - 1}.hook_resid_post`), `blocks.${L - 1}.hook_resid_post`);
-            const finalOut = tf.tidy(() => {
-              const n = cache.get("ln_final.hook_normalized").mul(raw.param("ln_final.w"));
-              return raw.paramNames().includes("ln_final.b") ? n.add(raw.param("ln_final.b")) : n;
-            });
-            check("ln_final", finalOut, "ln_final.out");
-            finalOut.dispose();
+            // TransformerLens's ln_final.hook_normalized includes the unfolded weight (and bias): HF's last hidden state.
+            check("ln_final", cache.get("ln_final.hook_normalized"), "ln_final.out");
           } finally {
             logits.dispose();
             cache.dispose();

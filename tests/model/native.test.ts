@@ -132,9 +132,7 @@ describe("tslens-native format", function () {
           const W = hook === "q" ? "W_Q" : "W_K";
           const expected = tf.tidy(() => {
             const ln = cache
-              .get("blocks.0.ln1.hook_normalized")
-              .mul(model.param("blocks.0.ln1.w"))
-              .add(model.param("blocks.0.ln1.b"))
+              .get("blocks.0.ln1.hook_normalized") // ln1's output, weight and bias included
               .add(model.W_pos.slice([0, 0], [5, 16])); // [1, pos, d_model]
             const perHead = tf.einsum("bpd,hde->bphe", ln, model.param(`blocks.0.attn.${W}`));
             return perHead.add(model.param(`blocks.0.attn.b_${hook.toUpperCase()}`));

@@ -1,8 +1,9 @@
 /**
  * LayerNorm and RMSNorm with TransformerLens's hook points:
- *   LN:  xc = x − mean(x);  scale = sqrt(mean(xc²) + eps) → hook_scale;  n = xc / scale → hook_normalized;  out = n·w + b
- *   RMS: scale = sqrt(mean(x²) + eps) → hook_scale;  n = x / scale → hook_normalized;  out = n·w
- * LNPre / RMSPre (after folding) skip w and b.
+ *   LN:  xc = x − mean(x);  scale = sqrt(mean(xc²) + eps) → hook_scale;  out = (xc / scale)·w + b → hook_normalized
+ *   RMS: scale = sqrt(mean(x²) + eps) → hook_scale;  out = (x / scale)·w → hook_normalized
+ * LNPre / RMSPre (after folding) skip w and b. As in TransformerLens, hook_normalized is the norm's output: it holds
+ * the weight (and bias) whenever they are not folded, so it equals Hugging Face's norm output.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { NormalizationType } from "../../loading/config";
@@ -34,8 +35,8 @@ export function normalize(
   if (type === null) return x;
   const centred = type === "LN" || type === "LNPre" ? x.sub(x.mean(-1, true)) : x; // [b, p, d_model]
   const scale = ctx.point(at.hook_scale, centred.square().mean(-1, true).add(eps).sqrt()); // [b, p, 1]
-  const normalized = ctx.point(at.hook_normalized, centred.div(scale)); // [b, p, d_model]
-  if (type === "LN") return normalized.mul(weights.w!).add(weights.b!);
-  if (type === "RMS") return normalized.mul(weights.w!);
-  return normalized;
+  const unit = centred.div(scale); // [b, p, d_model]
+  if (type === "LN") return ctx.point(at.hook_normalized, unit.mul(weights.w!).add(weights.b!)); // [b, p, d_model]
+  if (type === "RMS") return ctx.point(at.hook_normalized, unit.mul(weights.w!)); // [b, p, d_model]
+  return ctx.point(at.hook_normalized, unit); // [b, p, d_model]
 }
