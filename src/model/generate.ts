@@ -145,7 +145,8 @@ export function extendRows(
 
 /**
  * Continues `input` with the model of `cfg`, `store` and `codec` (see HookedTransformer.generate): text in → text
- * out (prompt included); tokens in → tokens [batch, pos + new] (caller disposes).
+ * out (prompt included, the prepended BOS left out), texts in → texts; tokens in → tokens [batch, pos + new]
+ * (caller disposes).
  */
 export function generate(
   cfg: TransformerConfig,
@@ -153,7 +154,7 @@ export function generate(
   codec: TokenCodec,
   input: ModelInput,
   options: GenerateOptions,
-): string | Tensor {
+): string | string[] | Tensor {
   store.checkAlive();
   const checked = checkGenerateOptions(options, cfg.dVocab);
   const maxNew = checked.maxNewTokens;
@@ -167,6 +168,25 @@ export function generate(
     );
   }
   extendRows(cfg, store.compiled(), rows, checked, eos, options.useKvCache !== false);
-  if (typeof input === "string") return codec.toString(rows[0]);
+  if (typeof input === "string" || isTextList(input)) {
+    const bos = (options.prependBos ?? cfg.defaultPrependBos) ? (codec.tokenizer?.bosTokenId ?? null) : null;
+    const texts = rows.map((row) => codec.toString(withoutLeadingBos(row, bos)));
+    return typeof input === "string" ? texts[0] : texts;
+  }
   return tf.tensor2d(rows, [rows.length, rows[0].length], "int32"); // [batch, pos + new]
+}
+
+/** Whether `input` is a list of texts (not token ids). */
+function isTextList(input: ModelInput): input is string[] {
+  return Array.isArray(input) && input.length > 0 && typeof input[0] === "string";
+}
+
+/**
+ * `row` without the BOS that tokenisation prepended (the first BOS, after any padding before it), as
+ * TransformerLens's string result leaves it out; `bos` null: nothing was prepended, the row is returned as is.
+ */
+export function withoutLeadingBos(row: number[], bos: number | null): number[] {
+  if (bos === null) return row;
+  const at = row.indexOf(bos);
+  return at < 0 ? row : [...row.slice(0, at), ...row.slice(at + 1)];
 }

@@ -19,12 +19,14 @@ import type { Tokenizer } from "../tokenizer";
 import { generate, GenerateOptions } from "./generate";
 import { HookName, hookNameList, hookNames, missingHookError } from "./hookPoints";
 import { describeValue } from "./hooks";
+import { getTokenPosition, strTokensOfEach, toSingleToken, TokenPositionOptions } from "./tokenLookup";
 import { ParamStore, StackedName } from "./params";
 import { lossFromLogits, RunApi, RunFromLayerOptions, RunWithCacheOptions, RunWithHooksOptions } from "./run";
 import { ModelInput, TokenCodec, TokenOptions } from "./tokens";
 
 export type { GenerateOptions } from "./generate";
 export type { StackedName } from "./params";
+export type { TokenPositionOptions } from "./tokenLookup";
 export type { CacheRun, NamesFilter, ReturnType, RunFromLayerOptions, RunWithCacheOptions, RunWithHooksOptions } from "./run";
 export type { ModelInput, TokenOptions } from "./tokens";
 
@@ -93,10 +95,34 @@ export class HookedTransformer {
     return this.codec.toTokens(input, options);
   }
 
-  /** The text of each token of `input` (a text, or the ids of one sequence). */
-  toStrTokens(input: string | number[] | Tensor, options: TokenOptions = {}): string[] {
+  /** The text of each token of `input` (a text, or the ids of one sequence); of a list of texts, one list per text. */
+  toStrTokens(input: string | number[] | Tensor, options?: TokenOptions): string[];
+  toStrTokens(input: string[], options?: TokenOptions): string[][];
+  toStrTokens(input: string | string[] | number[] | Tensor, options: TokenOptions = {}): string[] | string[][] {
     this.store.checkAlive();
-    return this.codec.toStrTokens(input, options);
+    if (Array.isArray(input) && input.length > 0 && typeof input[0] === "string")
+      return strTokensOfEach(this.codec, input as string[], options);
+    return this.codec.toStrTokens(input as string | number[] | Tensor, options);
+  }
+
+  /** The id of `text` when it is exactly one token (no BOS), e.g. toSingleToken(" Mary"); else an error naming it. */
+  toSingleToken(text: string): number {
+    this.store.checkAlive();
+    return toSingleToken(this.codec, text);
+  }
+
+  /**
+   * Position of `token` (an id or a one-token text) in `input` (one text — BOS counted as `prependBos` — or the
+   * ids of one sequence): the first occurrence, or the last with `{ mode: "last" }` (TransformerLens's
+   * get_token_position). An error when it does not occur.
+   */
+  getTokenPosition(
+    token: number | string,
+    input: string | number[] | number[][] | Tensor,
+    options: TokenPositionOptions = {},
+  ): number {
+    this.store.checkAlive();
+    return getTokenPosition(this.codec, token, input, options);
   }
 
   /** Decodes token ids (one sequence) to text. */
@@ -164,11 +190,13 @@ export class HookedTransformer {
 
   /**
    * Continues `input`: greedy (temperature 0) or sampled (temperature, topK), with a KV cache by default.
-   * Text in → text out (prompt included, as TransformerLens); tokens in → tokens [batch, pos + new] (caller disposes).
+   * Text in → text out (prompt included, prepended BOS left out, as TransformerLens), texts in → texts; tokens in →
+   * tokens [batch, pos + new] (caller disposes).
    */
   generate(input: string, options?: GenerateOptions): string;
-  generate(input: Exclude<ModelInput, string>, options?: GenerateOptions): Tensor;
-  generate(input: ModelInput, options: GenerateOptions = {}): string | Tensor {
+  generate(input: string[], options?: GenerateOptions): string[];
+  generate(input: Exclude<ModelInput, string | string[]>, options?: GenerateOptions): Tensor;
+  generate(input: ModelInput, options: GenerateOptions = {}): string | string[] | Tensor {
     return generate(this.cfg, this.store, this.codec, input, options);
   }
 
