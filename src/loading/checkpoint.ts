@@ -11,6 +11,7 @@ import { gpt2KeyMap } from "./keymaps/gpt2";
 import { llamaKeyMap } from "./keymaps/llama";
 import { nativeKeyMap } from "./keymaps/native";
 import { neoxKeyMap } from "./keymaps/neox";
+import { qwen2KeyMap } from "./keymaps/qwen";
 import type { KeyMap, Params } from "./keymaps/types";
 import { CheckpointReader, warnAboutCheckpoint } from "./reader";
 import { SafetensorsError, SafetensorsFile } from "./safetensors";
@@ -28,6 +29,8 @@ const KEY_MAPS: Record<string, KeyMap> = {
   GPT2LMHeadModel: gpt2KeyMap,
   GPTNeoXForCausalLM: neoxKeyMap,
   LlamaForCausalLM: llamaKeyMap,
+  Qwen2ForCausalLM: qwen2KeyMap,
+  MistralForCausalLM: llamaKeyMap,
   tslens: nativeKeyMap,
 };
 
@@ -39,6 +42,8 @@ const IGNORED: Record<string, RegExp[]> = {
   GPT2LMHeadModel: [/\.attn\.(masked_)?bias$/],
   GPTNeoXForCausalLM: [/\.attention\.(masked_)?bias$/, /\.rotary_emb\.inv_freq$/],
   LlamaForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  Qwen2ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  MistralForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   tslens: [],
 };
 

@@ -56,6 +56,8 @@ export interface TransformerConfig {
   /** Gated hook points (off by default, as in TransformerLens). */
   useAttnResult: boolean;
   useSplitQkvInput: boolean;
+  /** Sliding-window attention (Mistral): query q sees keys k with q − window < k ≤ q. Absent: full causal. */
+  slidingWindow?: number;
 }
 
 /** A config.json we cannot turn into a TransformerConfig; the message names the file and field. */
@@ -213,7 +215,15 @@ function fromLlama(c: Json, source: string): TransformerConfig {
   if (optional(c, "attention_bias") === true || optional(c, "mlp_bias") === true) {
     throw new ConfigError(`${source}: Llama models with attention_bias or mlp_bias are not supported yet`);
   }
-  const common = decoderFields(c, source, optional(c, "head_dim") as number | undefined);
+  return llamaLike(c, source);
+}
+
+/** The fields Llama and the families built on it (Qwen, Mistral) share; head_dim may be explicit. */
+function llamaLike(c: Json, source: string): TransformerConfig {
+  const headDim = optional(c, "head_dim");
+  if (headDim !== undefined && (typeof headDim !== "number" || !Number.isInteger(headDim) || headDim <= 0))
+    throw new ConfigError(`${source}: head_dim must be a positive integer, got ${JSON.stringify(headDim)}`);
+  const common = decoderFields(c, source, headDim as number | undefined);
   const nKv = (optional(c, "num_key_value_heads") as number | undefined) ?? common.nHeads;
   return {
     ...common,
@@ -227,6 +237,28 @@ function fromLlama(c: Json, source: string): TransformerConfig {
     eps: num(c, source, "rms_norm_eps"),
     originalArchitecture: "LlamaForCausalLM",
   };
+}
+
+/** Qwen's per-layer sliding window (use_sliding_window with max_window_layers) is refused rather than ignored. */
+function refuseQwenWindow(c: Json, source: string): void {
+  if (optional(c, "use_sliding_window") === true)
+    throw new ConfigError(`${source}: use_sliding_window = true (Qwen's per-layer sliding window) is not supported yet`);
+}
+
+/** Qwen2 / Qwen2.5: the Llama layout with biases on q, k and v. */
+function fromQwen2(c: Json, source: string): TransformerConfig {
+  refuseQwenWindow(c, source);
+  return { ...llamaLike(c, source), originalArchitecture: "Qwen2ForCausalLM" };
+}
+
+/** Mistral: the Llama layout with a sliding window on every layer when `sliding_window` is set. */
+function fromMistral(c: Json, source: string): TransformerConfig {
+  const cfg = { ...llamaLike(c, source), originalArchitecture: "MistralForCausalLM" };
+  const window = optional(c, "sliding_window");
+  if (window === undefined) return cfg;
+  if (typeof window !== "number" || !Number.isInteger(window) || window <= 0)
+    throw new ConfigError(`${source}: sliding_window must be a positive integer or null, got ${JSON.stringify(window)}`);
+  return { ...cfg, slidingWindow: window };
 }
 
 /**
@@ -289,6 +321,8 @@ export function configFromJson(json: unknown, source: string): TransformerConfig
     gpt2: fromGpt2,
     gpt_neox: fromNeox,
     llama: fromLlama,
+    qwen2: fromQwen2,
+    mistral: fromMistral,
   };
   const maker = typeof c.model_type === "string" ? makers[c.model_type] : undefined;
   if (!maker) {

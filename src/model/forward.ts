@@ -49,6 +49,7 @@ function attentionOptions(cfg: TransformerConfig, pos: number, offset: number, q
     rotary,
     qkPosition,
     mask: causalMask(pos, offset), // [1, 1, pos, offset + pos]
+    slidingWindow: cfg.slidingWindow,
   };
 }
 

@@ -63,6 +63,8 @@ export interface AttentionOptions {
   qkPosition?: Tensor;
   /** [1, 1, query, key] boolean mask of allowed positions. */
   mask: Tensor;
+  /** Sliding window (Mistral): query q also may not see keys k ≤ q − window. Absent: the mask alone. */
+  slidingWindow?: number;
 }
 
 /** Keys and values of earlier positions (KV cache), per block: [batch, pos, kvHeads, d_head], post-rotary. */
@@ -134,7 +136,8 @@ export function attention(
   const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
   if (o.useAttnScale) scores = scores.div(Math.sqrt(o.dHead));
-  scores = ctx.point(at.hook_attn_scores, tf.where(o.mask, scores, tf.scalar(-Infinity))); // [b, heads, query, key]
+  const allowed = o.slidingWindow ? o.mask.logicalAnd(windowMask(pos, keys.shape[1]!, o.slidingWindow)) : o.mask;
+  scores = ctx.point(at.hook_attn_scores, tf.where(allowed, scores, tf.scalar(-Infinity))); // [b, heads, query, key]
   const pattern = ctx.point(at.hook_pattern, tf.softmax(scores)); // rows of a causal mask are never fully masked
   const z = ctx.point(at.hook_z, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
   if (o.useAttnResult) {
@@ -143,6 +146,19 @@ export function attention(
     return result.sum(2).add(w.b_O);
   }
   return linear(z.reshape([batch, pos, o.nHeads * o.dHead]), w.Wo, w.b_O); // [b, pos, d_model]
+}
+
+/**
+ * Sliding-window mask [1, 1, query, key] for `query` positions that are the last of `key` positions: the query at
+ * absolute position q sees keys k with k > q − window (causality is the other mask's job).
+ */
+export function windowMask(query: number, key: number, window: number): Tensor {
+  return tf.tidy(() => {
+    const offset = key - query;
+    const queryPos = tf.range(offset, key, 1, "int32").reshape([query, 1]);
+    const keyPos = tf.range(0, key, 1, "int32").reshape([1, key]);
+    return keyPos.greater(queryPos.sub(window)).reshape([1, 1, query, key]);
+  });
 }
 
 /** Causal mask [1, 1, pos, offset + pos]: key ≤ query, where the queries sit after `offset` cached positions. */

@@ -1,0 +1,213 @@
+/**
+ * Newer model families (Qwen2 / Qwen2.5, Qwen3, Mistral) against Hugging Face transformers on tiny random
+ * checkpoints from scripts/fixtures/make_family_fixtures.py: logits, resid_pre / resid_post, the final norm's output
+ * and attention patterns ≤ 1e-4 without weight processing, log-probs ≤ 1e-4 with the default processing; and the
+ * errors a config that contradicts its weights or asks for what is not supported gets.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HookedTransformer, loadModel, tf } from "../../src";
+import { configFromJson } from "../../src/loading/config";
+import { SafetensorsFile } from "../../src/loading/safetensors";
+import type { Tensor } from "../../src/tensor";
+import { REPO_ROOT } from "../support/paths";
+
+const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
+const MODELS = ["qwen2-tiny", "qwen2-tiny-tied", "mistral-tiny"];
+const INPUTS = ["single", "batch"];
+const TOLERANCE = 1e-4;
+
+/** Largest |a − b|, after checking shapes agree. */
+function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  return tf.tidy(() => actual.sub(expected).abs().max().dataSync()[0]);
+}
+
+/** The reference tokens [b, p] and tensors of `model` on `input`. */
+async function reference(model: string, input: string): Promise<{ tokens: Tensor; tensors: Map<string, Tensor> }> {
+  const file = await SafetensorsFile.open(path.join(FIXTURES, model, `reference-${input}.safetensors`));
+  try {
+    const tok = await file.readInt32("tokens");
+    const tensors = new Map<string, Tensor>();
+    for (const name of file.names()) {
+      if (name === "tokens") continue;
+      const { shape, values } = await file.readFloat32(name);
+      tensors.set(name, tf.tensor(values, shape));
+    }
+    return { tokens: tf.tensor(tok.values, tok.shape, "int32"), tensors };
+  } finally {
+    await file.close();
+  }
+}
+
+/** A copy of fixture `model` in a temporary folder with its config.json changed by `edit`. */
+function editedCopy(model: string, edit: (config: Record<string, unknown>) => void): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `tslens-${model}-`));
+  fs.copyFileSync(path.join(FIXTURES, model, "model.safetensors"), path.join(folder, "model.safetensors"));
+  const config = JSON.parse(fs.readFileSync(path.join(FIXTURES, model, "config.json"), "utf8"));
+  edit(config);
+  fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify(config));
+  return folder;
+}
+
+const worst: Record<string, number> = {};
+
+describe("model families against Hugging Face transformers (fp32)", function () {
+  this.timeout(120_000);
+
+  for (const name of MODELS) {
+    describe(name, function () {
+      let raw: HookedTransformer;
+      let processed: HookedTransformer;
+      before(async () => {
+        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+        processed = await loadModel(path.join(FIXTURES, name));
+      });
+      after(() => {
+        raw?.dispose();
+        processed?.dispose();
+      });
+
+      for (const input of INPUTS) {
+        it(`${input}: logits, resid_pre/post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`, async () => {
+          const ref = await reference(name, input);
+          const { logits, cache } = raw.runWithCache(ref.tokens);
+          try {
+            const check = (kind: string, actual: Tensor, refName: string) => {
+              const expected = ref.tensors.get(refName);
+              assert.ok(expected, `reference lacks ${refName}`);
+              const err = maxAbsDiff(actual, expected, `${name}/${input} ${refName}`);
+              worst[`${name} ${kind}`] = Math.max(worst[`${name} ${kind}`] ?? 0, err);
+              assert.ok(err <= TOLERANCE, `${name}/${input} ${refName}: max abs diff ${err}`);
+            };
+            check("logits", logits, "logits");
+            const L = raw.cfg.nLayers;
+            for (let l = 0; l < L; l++) {
+              check("resid_pre", cache.get(`blocks.${l}.hook_resid_pre`), `blocks.${l}.hook_resid_pre`);
+              check("pattern", cache.get(`blocks.${l}.attn.hook_pattern`), `blocks.${l}.attn.hook_pattern`);
+            }
+            check("resid_post", cache.get(`blocks.${L - 1}.hook_resid_post`), `blocks.${L - 1}.hook_resid_post`);
+            check("ln_final", cache.get("ln_final.hook_normalized"), "ln_final.out");
+          } finally {
+            logits.dispose();
+            cache.dispose();
+            tf.dispose([ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+
+        it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
+          const ref = await reference(name, input);
+          const logits = processed.forward(ref.tokens);
+          const logProbs = tf.logSoftmax(logits);
+          try {
+            const err = maxAbsDiff(logProbs, ref.tensors.get("log_probs")!, `${name}/${input} log_probs`);
+            worst[`${name} log_probs (processed)`] = Math.max(worst[`${name} log_probs (processed)`] ?? 0, err);
+            assert.ok(err <= TOLERANCE, `${name}/${input}: log-probs max abs diff ${err}`);
+          } finally {
+            tf.dispose([logits, logProbs, ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+      }
+    });
+  }
+
+  describe("mistral-tiny sliding window (5 positions, prompts of 9 and 12)", function () {
+    let model: HookedTransformer;
+    before(async () => (model = await loadModel(path.join(FIXTURES, "mistral-tiny"), { processWeights: false })));
+    after(() => model?.dispose());
+
+    it("reads sliding_window and masks keys at or before q − window (boundary: q − 4 seen, q − 5 not)", async () => {
+      assert.equal(model.cfg.slidingWindow, 5);
+      const ref = await reference("mistral-tiny", "single");
+      const { logits, cache } = model.runWithCache(ref.tokens);
+      try {
+        const pattern = cache.get("blocks.0.attn.hook_pattern").arraySync(); // [1, heads, 12, 12]
+        for (const row of pattern[0].map((head) => head[11])) {
+          assert.ok(row[11 - 4] > 0, "query 11 must see key 7");
+          assert.equal(row[11 - 5], 0, "query 11 must not see key 6");
+        }
+      } finally {
+        tf.dispose([logits, ref.tokens, ...ref.tensors.values()]);
+        cache.dispose();
+      }
+    });
+
+    it("generating past the window with the KV cache gives the greedy tokens of one full forward, leaking nothing", () => {
+      const prompt = tf.tensor2d([[3, 17, 42, 8, 61, 5]], [1, 6], "int32");
+      const run = () => {
+        const generated = model.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
+        const full = model.forward(generated); // [1, 12, vocab]
+        const greedy = tf.tidy(() => full.slice([0, 5, 0], [1, 6, -1]).argMax(-1)); // [1, 6]: next after 5…10
+        const newTokens = tf.tidy(() => generated.slice([0, 6], [1, 6])); // [1, 6]
+        try {
+          assert.deepEqual(greedy.arraySync(), newTokens.arraySync());
+        } finally {
+          tf.dispose([generated, full, greedy, newTokens]);
+        }
+      };
+      run();
+      const before = tf.memory().numTensors;
+      run();
+      assert.equal(tf.memory().numTensors, before);
+      prompt.dispose();
+    });
+  });
+
+  describe("configs that contradict their weights or ask for what is not supported", function () {
+    const made: string[] = [];
+    after(() => made.forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
+    const broken = (model: string, edit: (c: Record<string, unknown>) => void) => {
+      const folder = editedCopy(model, edit);
+      made.push(folder);
+      return folder;
+    };
+
+    it("head_dim that the q_proj weight contradicts: names the tensor, both shapes and config.json", async () => {
+      const folder = broken("mistral-tiny", (c) => (c.head_dim = 4));
+      const before = tf.memory().numTensors;
+      await assert.rejects(loadModel(folder), (err: Error) => {
+        assert.match(
+          err.message,
+          /"model\.layers\.0\.self_attn\.q_proj\.weight" has shape \[32, 32\] but the config needs \[16, 32\]/,
+        );
+        assert.ok(err.message.includes(path.join(folder, "config.json")), err.message);
+        return true;
+      });
+      assert.equal(tf.memory().numTensors, before);
+    });
+
+    it("more layers than the weights hold: names num_hidden_layers and the layers present", async () => {
+      const folder = broken("qwen2-tiny", (c) => (c.num_hidden_layers = 3));
+      await assert.rejects(loadModel(folder), /num_hidden_layers = 3 but model\.safetensors has layers 0…1 only/);
+    });
+
+    it("a vocab_size the embedding contradicts: names model.embed_tokens.weight", async () => {
+      const folder = broken("qwen2-tiny-tied", (c) => (c.vocab_size = 100));
+      await assert.rejects(
+        loadModel(folder),
+        /"model\.embed_tokens\.weight" has shape \[96, 32\] but the config needs \[100, 32\]/,
+      );
+    });
+
+    it("Qwen's use_sliding_window and a non-integer Mistral sliding_window are refused, naming the key", () => {
+      const qwen = JSON.parse(fs.readFileSync(path.join(FIXTURES, "qwen2-tiny", "config.json"), "utf8"));
+      assert.throws(
+        () => configFromJson({ ...qwen, use_sliding_window: true }, "q/config.json"),
+        /q\/config\.json: use_sliding_window = true/,
+      );
+      const mistral = JSON.parse(fs.readFileSync(path.join(FIXTURES, "mistral-tiny", "config.json"), "utf8"));
+      assert.throws(
+        () => configFromJson({ ...mistral, sliding_window: 2.5 }, "m/config.json"),
+        /m\/config\.json: sliding_window must be a positive integer/,
+      );
+      assert.equal(configFromJson({ ...mistral, sliding_window: null }, "m/config.json").slidingWindow, undefined);
+    });
+  });
+
+  after(() => {
+    console.log(`      worst max-abs errors (${tf.getBackend()}):`);
+    for (const [k, v] of Object.entries(worst)) console.log(`        ${k}: ${v.toExponential(2)}`);
+  });
+});
