@@ -30,6 +30,13 @@ import {
 } from "./residual";
 import { tf } from "../tensor";
 
+/** Each row's last real position (see ActivationCache.lastRealPositions) of tokens of `shape` with optional `mask`. */
+export function lastRealPositions(shape: number[], mask?: Tensor2D): number[] {
+  const [batch, pos] = shape;
+  if (!mask) return new Array<number>(batch).fill(pos - 1);
+  return mask.arraySync().map((row) => row.lastIndexOf(1));
+}
+
 /** Asks a helper for its labels as well: it then returns [stack, labels], as TransformerLens's return_labels. */
 interface WithLabels {
   returnLabels: true;
@@ -39,6 +46,8 @@ interface WithLabels {
 export interface CacheInput {
   /** Token ids [batch, pos], int32; the cache takes ownership. */
   tokens: Tensor2D;
+  /** The padding mask [batch, pos] (1 = real token, 0 = padding), int32; absent when nothing is padding. Owned too. */
+  attentionMask?: Tensor2D;
 }
 
 /** The hook each tensor a cache handed out came from (get()), so views can tell a pattern's layer. */
@@ -121,12 +130,22 @@ export class ActivationCache {
   }
 
   /**
-   * The padding mask of the input, [batch, pos] (1 = a real token, 0 = padding), for batches of prompts of different
-   * lengths. Undefined: every position holds a real token (tslens runs only unpadded batches so far).
+   * The padding mask of the input, int32 [batch, pos] (1 = a real token, 0 = padding), for a batch of prompts of
+   * different lengths (owned by the cache: do not dispose it). Undefined: every position holds a real token.
    */
   get attentionMask(): Tensor2D | undefined {
     this.checkAlive();
-    return undefined;
+    return this.input?.attentionMask;
+  }
+
+  /**
+   * The index of each row's last real token ([batch] numbers): `pos − 1` for every row without padding or with left
+   * padding, the row's length − 1 with right padding. Where "the last position" of a prompt is read (logit
+   * differences at the final token, IOI-style metrics), read row `b` at `lastRealPositions()[b]`.
+   */
+  lastRealPositions(): number[] {
+    this.checkAlive();
+    return lastRealPositions(this.tokens.shape, this.input?.attentionMask);
   }
 
   /**
@@ -256,6 +275,7 @@ export class ActivationCache {
     const unique = new Set(Object.values(this.store));
     for (const t of unique) t.dispose();
     this.input?.tokens.dispose();
+    this.input?.attentionMask?.dispose();
     this.strTokensMemo = undefined;
     this.displayTokensMemo = undefined;
   }

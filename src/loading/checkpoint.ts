@@ -11,7 +11,7 @@ import { gpt2KeyMap } from "./keymaps/gpt2";
 import { llamaKeyMap } from "./keymaps/llama";
 import { nativeKeyMap } from "./keymaps/native";
 import { neoxKeyMap } from "./keymaps/neox";
-import { qwen2KeyMap } from "./keymaps/qwen";
+import { qwen2KeyMap, qwen3KeyMap } from "./keymaps/qwen";
 import type { KeyMap, Params } from "./keymaps/types";
 import { CheckpointReader, warnAboutCheckpoint } from "./reader";
 import { SafetensorsError, SafetensorsFile } from "./safetensors";
@@ -30,6 +30,7 @@ const KEY_MAPS: Record<string, KeyMap> = {
   GPTNeoXForCausalLM: neoxKeyMap,
   LlamaForCausalLM: llamaKeyMap,
   Qwen2ForCausalLM: qwen2KeyMap,
+  Qwen3ForCausalLM: qwen3KeyMap,
   MistralForCausalLM: llamaKeyMap,
   tslens: nativeKeyMap,
 };
@@ -43,6 +44,7 @@ const IGNORED: Record<string, RegExp[]> = {
   GPTNeoXForCausalLM: [/\.attention\.(masked_)?bias$/, /\.rotary_emb\.inv_freq$/],
   LlamaForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   Qwen2ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  Qwen3ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   MistralForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   tslens: [],
 };

@@ -58,6 +58,8 @@ export interface TransformerConfig {
   useSplitQkvInput: boolean;
   /** Sliding-window attention (Mistral): query q sees keys k with q − window < k ≤ q. Absent: full causal. */
   slidingWindow?: number;
+  /** Qwen3's RMSNorm of each head's q and k over d_head, before rotary (blocks.{l}.attn.q_norm / k_norm). */
+  qkNorm?: boolean;
 }
 
 /** A config.json we cannot turn into a TransformerConfig; the message names the file and field. */
@@ -251,6 +253,14 @@ function fromQwen2(c: Json, source: string): TransformerConfig {
   return { ...llamaLike(c, source), originalArchitecture: "Qwen2ForCausalLM" };
 }
 
+/** Qwen3: no qkv bias, RMSNorm per head on q and k before rotary, head_dim explicit in the config. */
+function fromQwen3(c: Json, source: string): TransformerConfig {
+  if (optional(c, "attention_bias") === true) throw new ConfigError(`${source}: Qwen3 with attention_bias is not supported yet`);
+  refuseQwenWindow(c, source);
+  const cfg = llamaLike(c, source);
+  return { ...cfg, qkNorm: true, originalArchitecture: "Qwen3ForCausalLM" };
+}
+
 /** Mistral: the Llama layout with a sliding window on every layer when `sliding_window` is set. */
 function fromMistral(c: Json, source: string): TransformerConfig {
   const cfg = { ...llamaLike(c, source), originalArchitecture: "MistralForCausalLM" };
@@ -322,6 +332,7 @@ export function configFromJson(json: unknown, source: string): TransformerConfig
     gpt_neox: fromNeox,
     llama: fromLlama,
     qwen2: fromQwen2,
+    qwen3: fromQwen3,
     mistral: fromMistral,
   };
   const maker = typeof c.model_type === "string" ? makers[c.model_type] : undefined;

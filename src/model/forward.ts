@@ -16,7 +16,7 @@ import { block } from "./components/block";
 import { embed, positions } from "./components/embed";
 import { linear } from "./components/mlp";
 import { normalize } from "./components/norm";
-import { rotaryTables } from "./components/rotary";
+import { rotaryTables, rotaryTablesAt } from "./components/rotary";
 import { modelPointNames } from "./hookPoints";
 import type { HookContext } from "./hooks";
 import type { PastPositions } from "./kvCache";
@@ -31,15 +31,41 @@ export interface StartAtLayer {
   resid: Tensor;
 }
 
+/** A padded batch: its mask [batch, pos] (1 = real token) and each token's position id [batch, pos]. */
+interface Padding {
+  mask: Tensor;
+  positionIds: Tensor;
+}
+
+/**
+ * The padding of a batch from its mask [batch, pos] (1 = real token, 0 = padding): a token's position is the number
+ * of real tokens before it in its row (TransformerLens: cumulative sum of the mask − 1, at least 0).
+ */
+function paddingOf(mask: Tensor): Padding {
+  const positionIds = tf.maximum(tf.cumsum(mask.cast("int32"), 1).sub(1), 0).cast("int32"); // [b, p]
+  return { mask, positionIds };
+}
+
 /** What every block's attention shares in one forward: head counts, the mask, rotary tables, shortformer positions. */
-function attentionOptions(cfg: TransformerConfig, pos: number, offset: number, qkPosition?: Tensor): AttentionOptions {
+function attentionOptions(
+  cfg: TransformerConfig,
+  pos: number,
+  offset: number,
+  qkPosition?: Tensor,
+  padding?: Padding,
+): AttentionOptions {
   const rotary =
     cfg.positionalEmbeddingType === "rotary"
       ? (() => {
-          const [cos, sin] = rotaryTables(pos, cfg.rotaryDim, cfg.rotaryBase, cfg.rotaryAdjacentPairs, offset, cfg.ropeScaling);
-          return { cos, sin, dim: cfg.rotaryDim, adjacent: cfg.rotaryAdjacentPairs }; // cos, sin: [1, pos, 1, rotaryDim]
+          const { rotaryDim, rotaryBase, rotaryAdjacentPairs, ropeScaling } = cfg;
+          const [cos, sin] = padding
+            ? rotaryTablesAt(padding.positionIds, rotaryDim, rotaryBase, rotaryAdjacentPairs, ropeScaling) // [b, pos, 1, rotaryDim]
+            : rotaryTables(pos, rotaryDim, rotaryBase, rotaryAdjacentPairs, offset, ropeScaling); // [1, pos, 1, rotaryDim]
+          return { cos, sin, dim: rotaryDim, adjacent: rotaryAdjacentPairs };
         })()
       : undefined;
+  const causal = causalMask(pos, offset); // [1, 1, pos, offset + pos]
+  const realKeys = padding?.mask.cast("bool").reshape([-1, 1, 1, pos]); // [b, 1, 1, pos]
   return {
     nHeads: cfg.nHeads,
     nKvHeads: cfg.nKeyValueHeads ?? cfg.nHeads,
@@ -48,7 +74,8 @@ function attentionOptions(cfg: TransformerConfig, pos: number, offset: number, q
     useAttnResult: cfg.useAttnResult,
     rotary,
     qkPosition,
-    mask: causalMask(pos, offset), // [1, 1, pos, offset + pos]
+    mask: realKeys ? causal.logicalAnd(realKeys) : causal, // [1 or b, 1, pos, offset + pos]
+    padded: padding !== undefined,
     slidingWindow: cfg.slidingWindow,
   };
 }
@@ -57,8 +84,10 @@ function attentionOptions(cfg: TransformerConfig, pos: number, offset: number, q
  * Runs tokens [batch, pos] (int32) through the model; returns logits [batch, pos, d_vocab_out],
  * or the residual stream before `stopAtLayer` when given. With `{ layer, resid }` instead of tokens it
  * starts at block `layer` (TransformerLens's start_at_layer; the embedding hooks do not run). With a KV
- * cache, the tokens follow the cached positions and their keys/values are added to it. Call inside
- * tf.tidy; cached activations are tf.keep()-ed (the caller owns them, also when the forward throws).
+ * cache, the tokens follow the cached positions and their keys/values are added to it. With `attentionMask`
+ * [batch, pos] (1 = real token, 0 = padding; checked by the caller), padding keys are masked out of attention and
+ * each row's positions count from its first real token. Call inside tf.tidy; cached activations are tf.keep()-ed
+ * (the caller owns them, also when the forward throws).
  */
 export function forward(
   cfg: TransformerConfig,
@@ -67,18 +96,22 @@ export function forward(
   input: Tensor | StartAtLayer,
   stopAtLayer?: number,
   kvCache?: PastPositions,
+  attentionMask?: Tensor,
 ): Tensor {
   const at = modelPointNames(cfg.nLayers);
   const start = "resid" in input ? input : undefined;
   const [batch, pos] = start ? start.resid.shape : (input as Tensor).shape;
   const offset = kvCache?.length ?? 0;
+  if (attentionMask && offset > 0) throw new Error("a padded batch cannot continue a KV cache yet: run it without one");
+  const padding = attentionMask ? paddingOf(attentionMask) : undefined;
   let resid: Tensor; // [b, p, d_model]
   let qkPosition: Tensor | undefined; // [b, p, d_model], shortformer only
   if (start) {
     resid = start.resid;
-    if (cfg.positionalEmbeddingType === "shortformer") qkPosition = positions(cfg, w.W_pos, batch, pos, offset);
-  } else ({ resid, qkPosition } = embed(ctx, at, cfg, w, input as Tensor, offset));
-  const attnOptions = attentionOptions(cfg, pos, offset, qkPosition);
+    if (cfg.positionalEmbeddingType === "shortformer")
+      qkPosition = positions(cfg, w.W_pos, batch, pos, offset, padding?.positionIds);
+  } else ({ resid, qkPosition } = embed(ctx, at, cfg, w, input as Tensor, offset, padding?.positionIds));
+  const attnOptions = attentionOptions(cfg, pos, offset, qkPosition, padding);
   const layers = stopAtLayer ?? cfg.nLayers;
   for (let l = start?.layer ?? 0; l < layers; l++) {
     // One tidy per block: its intermediates are freed before the next block runs (cached ones are kept).

@@ -21,14 +21,22 @@ import { HookName, hookNameList, hookNames, missingHookError } from "./hookPoint
 import { describeValue } from "./hooks";
 import { getTokenPosition, strTokensOfEach, toSingleToken, TokenPositionOptions } from "./tokenLookup";
 import { ParamStore, StackedName } from "./params";
-import { lossFromLogits, RunApi, RunFromLayerOptions, RunWithCacheOptions, RunWithHooksOptions } from "./run";
-import { ModelInput, TokenCodec, TokenOptions } from "./tokens";
+import { lossFromLogits, RunApi, RunFromLayerOptions, RunInputOptions, RunWithCacheOptions, RunWithHooksOptions } from "./run";
+import { ModelInput, TokenCodec, TokenOptions, TokensWithMask } from "./tokens";
 
 export type { GenerateOptions } from "./generate";
 export type { StackedName } from "./params";
 export type { TokenPositionOptions } from "./tokenLookup";
-export type { CacheRun, NamesFilter, ReturnType, RunFromLayerOptions, RunWithCacheOptions, RunWithHooksOptions } from "./run";
-export type { ModelInput, TokenOptions } from "./tokens";
+export type {
+  CacheRun,
+  NamesFilter,
+  ReturnType,
+  RunFromLayerOptions,
+  RunInputOptions,
+  RunWithCacheOptions,
+  RunWithHooksOptions,
+} from "./run";
+export type { ModelInput, PaddingSide, TokenOptions, TokensWithMask } from "./tokens";
 
 /** A transformer with TransformerLens hook points. */
 export class HookedTransformer {
@@ -95,6 +103,15 @@ export class HookedTransformer {
     return this.codec.toTokens(input, options);
   }
 
+  /**
+   * Token ids of `input` padded on `options.paddingSide` (default "right") with their padding mask, both int32
+   * [batch, pos] (mask 1 on real tokens, BOS included; 0 on padding). The caller disposes both.
+   */
+  toTokensWithMask(input: string | string[], options: TokenOptions = {}): TokensWithMask {
+    this.store.checkAlive();
+    return this.codec.toTokensWithMask(input, options);
+  }
+
   /** The text of each token of `input` (a text, or the ids of one sequence); of a list of texts, one list per text. */
   toStrTokens(input: string | number[] | Tensor, options?: TokenOptions): string[];
   toStrTokens(input: string[], options?: TokenOptions): string[][];
@@ -138,8 +155,11 @@ export class HookedTransformer {
     return owned ? tokens : tokens.clone();
   }
 
-  /** Logits [batch, pos, d_vocab] for `input` (caller disposes). */
-  forward(input: ModelInput, options: TokenOptions = {}): Tensor {
+  /**
+   * Logits [batch, pos, d_vocab] for `input` (caller disposes). A batch of texts is padded on `paddingSide`; token
+   * ids take their padding mask as `attentionMask`; padding is masked out and positions start at each row's first token.
+   */
+  forward(input: ModelInput, options: RunInputOptions = {}): Tensor {
     return this.runs.forward(input, options);
   }
 
@@ -162,12 +182,12 @@ export class HookedTransformer {
    * Mean cross-entropy of predicting each next token [] (or per position [batch, pos−1] with perToken),
    * from logits [batch, pos, vocab] and the tokens [batch, pos] they were computed on.
    */
-  static lossFromLogits(logits: Tensor, tokens: Tensor, perToken = false): Tensor {
-    return lossFromLogits(logits, tokens, perToken);
+  static lossFromLogits(logits: Tensor, tokens: Tensor, perToken = false, attentionMask?: Tensor): Tensor {
+    return lossFromLogits(logits, tokens, perToken, attentionMask);
   }
 
   /** Mean next-token loss of `input` (a scalar tensor; perToken: [batch, pos−1]). Caller disposes. */
-  loss(input: ModelInput, options: TokenOptions & { perToken?: boolean } = {}): Tensor {
+  loss(input: ModelInput, options: RunInputOptions & { perToken?: boolean } = {}): Tensor {
     return this.runs.loss(input, options);
   }
 

@@ -25,6 +25,8 @@ export const GATES = {
   sequential: (cfg: TransformerConfig) => !cfg.parallelAttnMlp,
   /** Gated (SwiGLU) MLP: hook_pre_linear. */
   gatedMlp: (cfg: TransformerConfig) => cfg.gatedMlp,
+  /** Per-head RMSNorm of q and k (Qwen3): attn.q_norm / attn.k_norm. */
+  qkNorm: (cfg: TransformerConfig) => cfg.qkNorm === true,
 } as const;
 
 /** The name of a gate. */

@@ -12,16 +12,25 @@ import { HookName, hookNameList, missingHookError } from "./hookPoints";
 import { checkHookList, describeValue, HookContext, HookFn, HookTarget, unknownHookError } from "./hooks";
 import type { PastPositions } from "./kvCache";
 import type { ParamStore } from "./params";
-import type { ModelInput, TokenCodec, TokenOptions } from "./tokens";
+import type { AttentionMaskInput, CheckedBatch, ModelInput, TokenCodec, TokenOptions } from "./tokens";
 
 /** What a run returns: logits (default), the mean next-token loss, both, or nothing (hooks only). */
 export type ReturnType = "logits" | "loss" | "both" | "none";
+
+/** Options of a run's input: how texts are tokenised and padded, or the padding mask of token ids. */
+export interface RunInputOptions extends TokenOptions {
+  /**
+   * For token-id input [batch, pos]: 1 on real tokens, 0 on padding (e.g. `toTokensWithMask`'s). Padding keys are
+   * masked out of attention and each row's positions count from its first real token. Texts make their own mask.
+   */
+  attentionMask?: AttentionMaskInput;
+}
 
 /** Which hook points runWithCache keeps: a name, a list of names, or a predicate. */
 export type NamesFilter = HookName | readonly HookName[] | ((name: HookName) => boolean);
 
 /** Options of runWithCache. */
-export interface RunWithCacheOptions extends TokenOptions {
+export interface RunWithCacheOptions extends RunInputOptions {
   /** Which hook points to keep (default: all). A name, a list of names, or a predicate. */
   namesFilter?: NamesFilter;
   /** Run only blocks 0 … stopAtLayer−1; `logits` is then the residual stream [batch, pos, d_model]. */
@@ -33,7 +42,7 @@ export interface RunWithCacheOptions extends TokenOptions {
 }
 
 /** Options of runWithHooks. */
-export interface RunWithHooksOptions extends TokenOptions {
+export interface RunWithHooksOptions extends RunInputOptions {
   fwdHooks: [HookTarget, HookFn][];
   stopAtLayer?: number;
 }
@@ -68,16 +77,28 @@ function checkNamesFilter(filter: unknown): void {
 
 /**
  * Mean cross-entropy of predicting each next token [] (or per position [batch, pos−1] with perToken),
- * from logits [batch, pos, vocab] and the tokens [batch, pos] they were computed on.
+ * from logits [batch, pos, vocab] and the tokens [batch, pos] they were computed on. With the batch's padding mask
+ * [batch, pos], only predictions from a real token of a real token count (the mean is over those; per position the
+ * others are 0), as TransformerLens.
  */
-export function lossFromLogits(logits: Tensor, tokens: Tensor, perToken = false): Tensor {
+export function lossFromLogits(logits: Tensor, tokens: Tensor, perToken = false, attentionMask?: Tensor): Tensor {
   return tf.tidy(() => {
     const [batch, pos, vocab] = logits.shape as [number, number, number];
     const logProbs = tf.logSoftmax(logits.slice([0, 0, 0], [batch, pos - 1, vocab])); // [b, p−1, vocab]
     const next = tf.oneHot(tokens.slice([0, 1], [batch, pos - 1]).cast("int32"), vocab); // [b, p−1, vocab]
     const nll = logProbs.mul(next).sum(-1).neg(); // [b, p−1]
-    return perToken ? nll : nll.mean();
+    if (!attentionMask) return perToken ? nll : nll.mean();
+    const real = attentionMask.cast("float32");
+    const counted = real.slice([0, 0], [batch, pos - 1]).mul(real.slice([0, 1], [batch, pos - 1])); // [b, p−1]
+    const masked = nll.mul(counted); // [b, p−1]
+    return perToken ? masked : masked.sum().div(counted.sum());
   });
+}
+
+/** Frees what checkedBatch made for a run: the tokens when owned, the mask. */
+function disposeBatch(batch: CheckedBatch): void {
+  if (batch.owned) batch.tokens.dispose();
+  batch.attentionMask?.dispose();
 }
 
 /** The runs of one model (its config and parameters in `model` and `store`, its tokens in `codec`). */
@@ -107,30 +128,30 @@ export class RunApi {
       throw new Error(`stopAtLayer must be an integer in 0…${nLayers}, got ${stopAtLayer}`);
   }
 
-  /** The forward pass on checked tokens [batch, pos]; frees what `ctx` cached when it throws. */
-  private runChecked(tokens: Tensor2D, ctx: HookContext, stopAtLayer?: number): Tensor {
+  /** The forward pass on checked tokens [batch, pos] (and their padding mask); frees what `ctx` cached when it throws. */
+  private runChecked(tokens: Tensor2D, ctx: HookContext, stopAtLayer?: number, attentionMask?: Tensor2D): Tensor {
     try {
       const weights = this.store.compiled();
-      return tf.tidy(() => forward(this.model.cfg, weights, ctx, tokens, stopAtLayer));
+      return tf.tidy(() => forward(this.model.cfg, weights, ctx, tokens, stopAtLayer, undefined, attentionMask));
     } catch (err) {
       ctx.disposeCache();
       throw err;
     }
   }
 
-  private run(input: ModelInput, options: TokenOptions, ctx: HookContext, stopAtLayer?: number): Tensor {
+  private run(input: ModelInput, options: RunInputOptions, ctx: HookContext, stopAtLayer?: number): Tensor {
     this.store.checkAlive();
     this.checkStopAtLayer(stopAtLayer);
-    const { tokens, owned } = this.codec.checked(input, options);
+    const batch = this.codec.checkedBatch(input, options);
     try {
-      return this.runChecked(tokens, ctx, stopAtLayer);
+      return this.runChecked(batch.tokens, ctx, stopAtLayer, batch.attentionMask);
     } finally {
-      if (owned) tokens.dispose();
+      disposeBatch(batch);
     }
   }
 
-  /** Logits [batch, pos, d_vocab] for `input` (caller disposes). */
-  forward(input: ModelInput, options: TokenOptions = {}): Tensor {
+  /** Logits [batch, pos, d_vocab] for `input` (caller disposes); a padded batch's padding is masked out. */
+  forward(input: ModelInput, options: RunInputOptions = {}): Tensor {
     return this.run(input, options, new HookContext());
   }
 
@@ -164,17 +185,20 @@ export class RunApi {
     return tf.tidy(() => forward(this.model.cfg, weights, ctx, start, options.stopAtLayer, options.past));
   }
 
-  /** Mean next-token loss of `input` (a scalar tensor; perToken: [batch, pos−1]). Caller disposes. */
-  loss(input: ModelInput, options: TokenOptions & { perToken?: boolean } = {}): Tensor {
+  /**
+   * Mean next-token loss of `input` (a scalar tensor; perToken: [batch, pos−1]), over real tokens only in a padded
+   * batch. Caller disposes.
+   */
+  loss(input: ModelInput, options: RunInputOptions & { perToken?: boolean } = {}): Tensor {
     this.store.checkAlive();
-    const { tokens, owned } = this.codec.checked(input, options);
+    const batch = this.codec.checkedBatch(input, options);
     try {
-      const logits = this.forward(tokens);
-      const loss = lossFromLogits(logits, tokens, options.perToken);
+      const logits = this.runChecked(batch.tokens, new HookContext(), undefined, batch.attentionMask);
+      const loss = lossFromLogits(logits, batch.tokens, options.perToken, batch.attentionMask);
       logits.dispose();
       return loss;
     } finally {
-      if (owned) tokens.dispose();
+      disposeBatch(batch);
     }
   }
 
@@ -198,18 +222,19 @@ export class RunApi {
     if ((returnType === "loss" || returnType === "both") && options.stopAtLayer !== undefined) {
       throw new Error("returnType loss needs the whole model: remove stopAtLayer");
     }
-    const { tokens, owned } = this.codec.checked(input, options);
+    const { tokens, owned, attentionMask } = this.codec.checkedBatch(input, options);
     let cache: ActivationCache | undefined;
     try {
       this.checkStopAtLayer(options.stopAtLayer);
       const ctx = new HookContext(hooks, wanted);
-      const out = this.runChecked(tokens, ctx, options.stopAtLayer);
-      // The cache keeps the tokens it ran on: these very ones when made here, else a copy of the caller's.
+      const out = this.runChecked(tokens, ctx, options.stopAtLayer, attentionMask);
+      // The cache keeps the tokens it ran on (these very ones when made here, else a copy of the caller's) and the mask.
       cache = new ActivationCache(ctx.cache, hookNameList(this.model.cfg), this.model, {
         tokens: owned ? tokens : tokens.clone(),
+        attentionMask,
       });
       const result: CacheRun = { cache };
-      if (returnType === "loss" || returnType === "both") result.loss = lossFromLogits(out, tokens);
+      if (returnType === "loss" || returnType === "both") result.loss = lossFromLogits(out, tokens, false, attentionMask);
       if (returnType === "loss" || returnType === "none") out.dispose();
       else result.logits = out;
       return result;
@@ -217,7 +242,10 @@ export class RunApi {
       cache?.dispose();
       throw err;
     } finally {
-      if (owned && cache === undefined) tokens.dispose();
+      if (cache === undefined) {
+        if (owned) tokens.dispose();
+        attentionMask?.dispose();
+      }
     }
   }
 }

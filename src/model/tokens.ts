@@ -7,7 +7,7 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
 import type { TransformerConfig } from "../loading/config";
 import { tf } from "../tensor";
-import type { Tokenizer } from "../tokenizer";
+import { padBatch, type Tokenizer } from "../tokenizer";
 import { describeValue } from "./hooks";
 
 /** What the model accepts as input: text, a batch of texts, or token ids [batch, pos] (or one row of them). */
@@ -19,6 +19,24 @@ export interface TokenOptions {
   prependBos?: boolean;
   /** Cut sequences to nCtx instead of failing (default false). */
   truncate?: boolean;
+  /** Where a batch of texts of different lengths is padded (default "right", as TransformerLens). */
+  paddingSide?: PaddingSide;
+}
+
+/** The side padding goes on in a batch of texts of different lengths. */
+export type PaddingSide = "left" | "right";
+
+/** Token ids [batch, pos] of a batch of texts and its mask [batch, pos] (1 = a real token, BOS included; 0 = padding). */
+export interface TokensWithMask {
+  tokens: Tensor2D;
+  attentionMask: Tensor2D;
+}
+
+/** The paddingSide option, checked: "left" or "right" (default "right"). */
+export function checkPaddingSide(side: unknown): PaddingSide {
+  if (side === undefined) return "right";
+  if (side === "left" || side === "right") return side;
+  throw new Error(`paddingSide must be "left" or "right", got ${describeValue(side)}`);
 }
 
 /** "[row, col]" (or "[col]") of flat index `i` in a tensor of `shape`. */
@@ -74,6 +92,48 @@ export interface CheckedTokens {
   owned: boolean;
 }
 
+/** Checked tokens with the padding mask of the batch: int32 [batch, pos], owned by the caller; undefined: no padding. */
+export interface CheckedBatch extends CheckedTokens {
+  attentionMask?: Tensor2D;
+}
+
+/** What a run accepts as a padding mask of token-id input: [batch, pos] of 1 (real token) and 0 (padding). */
+export type AttentionMaskInput = Tensor | number[][];
+
+/**
+ * The padding mask `mask` checked against tokens of `shape` [batch, pos]: same shape, only 0 and 1, at least one real
+ * token per row. Returns a new int32 tensor [batch, pos], or undefined when every position is real.
+ */
+export function checkAttentionMask(mask: unknown, shape: number[]): Tensor2D | undefined {
+  let values: unknown[];
+  let maskShape: number[];
+  if (mask instanceof tf.Tensor) {
+    values = Array.from(mask.dataSync());
+    maskShape = mask.shape;
+  } else if (Array.isArray(mask) && mask.every((row) => Array.isArray(row))) {
+    const rows = mask as unknown[][];
+    values = rows.flat();
+    const widths = new Set(rows.map((row) => row.length));
+    maskShape = widths.size > 1 ? [rows.length, NaN] : [rows.length, rows[0]?.length ?? 0];
+  } else {
+    throw new Error(`attentionMask must be a [batch, pos] tensor or number[][] of 0 and 1, got ${describeValue(mask)}`);
+  }
+  const [batch, pos] = shape;
+  if (maskShape.length !== 2 || maskShape[0] !== batch || maskShape[1] !== pos)
+    throw new Error(
+      `attentionMask must have the tokens' shape [${batch}, ${pos}], got ${Number.isNaN(maskShape[1]) ? "rows of different lengths" : `[${maskShape}]`}`,
+    );
+  const bad = values.findIndex((v) => v !== 0 && v !== 1 && v !== true && v !== false);
+  if (bad >= 0)
+    throw new Error(`attentionMask holds only 0 and 1, got ${describeValue(values[bad])} at ${positionOf(bad, shape)}`);
+  const flags = values.map((v) => (v === 1 || v === true ? 1 : 0));
+  for (let row = 0; row < batch; row++)
+    if (!flags.slice(row * pos, (row + 1) * pos).includes(1))
+      throw new Error(`attentionMask row ${row} is all padding: a row needs at least one real token`);
+  if (!flags.includes(0)) return undefined;
+  return tf.tensor2d(flags, [batch, pos], "int32"); // [batch, pos]
+}
+
 /** Text and token ids of one model: its tokenizer, its context length and vocabulary. */
 export class TokenCodec {
   /** `folder` (where the model was loaded from) names it in the error of a text input when there is no tokenizer. */
@@ -100,22 +160,35 @@ export class TokenCodec {
     return tf.tensor2d(ids, [ids.length, ids[0].length], "int32"); // [batch, pos]
   }
 
-  /** Token ids of each text, checked against the context length (or cut to it with `truncate`). */
+  /** Token ids of `input` padded on `options.paddingSide`, with the mask of its real tokens (both int32 [batch, pos]). */
+  toTokensWithMask(input: string | string[], options: TokenOptions = {}): TokensWithMask {
+    const { ids, attentionMask } = this.encode(input, options);
+    const shape: [number, number] = [ids.length, ids[0].length];
+    return { tokens: tf.tensor2d(ids, shape, "int32"), attentionMask: tf.tensor2d(attentionMask, shape, "int32") }; // [batch, pos] each
+  }
+
+  /** Token ids of each text, padded on `options.paddingSide`, checked against the context length (or cut to it). */
   tokenIds(input: string | string[], options: TokenOptions = {}): number[][] {
+    return this.encode(input, options).ids;
+  }
+
+  /** Ids and mask of each text: each cut to nCtx first (with `truncate`), then padded to the longest. */
+  private encode(input: string | string[], options: TokenOptions): { ids: number[][]; attentionMask: number[][] } {
+    const side = checkPaddingSide(options.paddingSide);
     const tokenizer = this.tokenizerOrThrow();
     const texts = typeof input === "string" ? [input] : input;
     if (texts.length === 0) throw new Error("toTokens needs at least one text");
     const prependBos = options.prependBos ?? this.cfg.defaultPrependBos;
-    const { ids } = tokenizer.encodeBatch(texts, { prependBos });
-    for (const [i, row] of ids.entries()) {
+    const rows = texts.map((text) => tokenizer.encodeBatch([text], { prependBos }).ids[0]);
+    for (const [i, row] of rows.entries()) {
       if (row.length === 0) throw new Error(`text ${i} is empty: it has no tokens (and prependBos is false)`);
       if (row.length > this.cfg.nCtx) {
         if (!options.truncate)
           throw new Error(`text ${i} has ${row.length} tokens, longer than the model's context nCtx = ${this.cfg.nCtx}`);
-        ids[i] = row.slice(0, this.cfg.nCtx);
+        rows[i] = row.slice(0, this.cfg.nCtx);
       }
     }
-    return ids;
+    return padBatch(rows, tokenizer.padTokenId, side);
   }
 
   /** The text of each token of `input` (a text, or the ids of one sequence). */
@@ -143,6 +216,31 @@ export class TokenCodec {
     const values = Array.from(input.dataSync());
     checkTokenIds(values, input.shape, this.cfg.dVocab);
     return values;
+  }
+
+  /**
+   * Validated tokens for any model input with their padding mask: the tokenizer's for a batch of texts (padded on
+   * `paddingSide`), the checked `attentionMask` for token ids; undefined when no position is padding.
+   */
+  checkedBatch(input: ModelInput, options: TokenOptions & { attentionMask?: AttentionMaskInput }): CheckedBatch {
+    const isText = typeof input === "string" || (Array.isArray(input) && typeof input[0] === "string");
+    if (isText && options.attentionMask !== undefined)
+      throw new Error("attentionMask is for token-id input: a text batch gets its mask from the tokenizer (use paddingSide)");
+    if (isText) {
+      const { ids, attentionMask } = this.encode(input as string | string[], options);
+      const shape: [number, number] = [ids.length, ids[0].length];
+      const tokens = tf.tensor2d(ids, shape, "int32"); // [batch, pos]
+      const padded = attentionMask.some((row) => row.includes(0));
+      return { tokens, owned: true, attentionMask: padded ? tf.tensor2d(attentionMask, shape, "int32") : undefined };
+    }
+    const checked = this.checked(input, options);
+    if (options.attentionMask === undefined) return checked;
+    try {
+      return { ...checked, attentionMask: checkAttentionMask(options.attentionMask, checked.tokens.shape) };
+    } catch (err) {
+      if (checked.owned) checked.tokens.dispose();
+      throw err;
+    }
   }
 
   /** Validated int32 tokens [batch, pos] for any model input; `owned` says whether the caller must dispose it. */

@@ -65,6 +65,8 @@ export function fuseWeights(
         W_O: p(`${b}attn.W_O`)!,
         Wo: made(p(`${b}attn.W_O`)!.reshape([cfg.nHeads * cfg.dHead, cfg.dModel])), // [heads·e, d_model]
         b_O: p(`${b}attn.b_O`)!,
+        qNorm: p(`${b}attn.q_norm.w`),
+        kNorm: p(`${b}attn.k_norm.w`),
       },
       mlp: cfg.attnOnly
         ? undefined

@@ -11,11 +11,12 @@ import * as path from "path";
 import { HookedTransformer, loadModel, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
 import { SafetensorsFile } from "../../src/loading/safetensors";
+import { writeSafetensors } from "../../src/loading/save";
 import type { Tensor } from "../../src/tensor";
 import { REPO_ROOT } from "../support/paths";
 
 const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
-const MODELS = ["qwen2-tiny", "qwen2-tiny-tied", "mistral-tiny"];
+const MODELS = ["qwen2-tiny", "qwen2-tiny-tied", "qwen3-tiny", "mistral-tiny"];
 const INPUTS = ["single", "batch"];
 const TOLERANCE = 1e-4;
 
@@ -88,6 +89,10 @@ describe("model families against Hugging Face transformers (fp32)", function () 
               check("resid_pre", cache.get(`blocks.${l}.hook_resid_pre`), `blocks.${l}.hook_resid_pre`);
               check("pattern", cache.get(`blocks.${l}.attn.hook_pattern`), `blocks.${l}.attn.hook_pattern`);
             }
+            for (const refName of ref.tensors.keys()) {
+              // Qwen3's q_norm / k_norm outputs, [b, p, heads, d_head].
+              if (/\.attn\.[qk]_norm\./.test(refName)) check("qk_norm", cache.get(raw.hookName(refName)), refName);
+            }
             check("resid_post", cache.get(`blocks.${L - 1}.hook_resid_post`), `blocks.${L - 1}.hook_resid_post`);
             check("ln_final", cache.get("ln_final.hook_normalized"), "ln_final.out");
           } finally {
@@ -152,6 +157,78 @@ describe("model families against Hugging Face transformers (fp32)", function () 
       run();
       assert.equal(tf.memory().numTensors, before);
       prompt.dispose();
+    });
+  });
+
+  describe("qwen3-tiny q/k norms (head_dim 12 ≠ 32 / 4)", function () {
+    let qwen3: HookedTransformer;
+    before(async () => (qwen3 = await loadModel(path.join(FIXTURES, "qwen3-tiny"), { processWeights: false })));
+    after(() => qwen3?.dispose());
+
+    it("has TransformerLens's attn.q_norm / attn.k_norm hooks between hook_v and hook_rot_q; Qwen2 has none", async () => {
+      assert.equal(qwen3.cfg.dHead, 12);
+      const names = qwen3.hookNames().filter((n) => n.startsWith("blocks.0.attn."));
+      assert.deepEqual(names.slice(0, 8), [
+        "blocks.0.attn.hook_q",
+        "blocks.0.attn.hook_k",
+        "blocks.0.attn.hook_v",
+        "blocks.0.attn.q_norm.hook_scale",
+        "blocks.0.attn.q_norm.hook_normalized",
+        "blocks.0.attn.k_norm.hook_scale",
+        "blocks.0.attn.k_norm.hook_normalized",
+        "blocks.0.attn.hook_rot_q",
+      ]);
+      const qwen2 = await loadModel(path.join(FIXTURES, "qwen2-tiny"), { processWeights: false });
+      try {
+        assert.ok(!qwen2.hookNames().some((n) => n.includes("_norm.")));
+      } finally {
+        qwen2.dispose();
+      }
+    });
+
+    it("q_norm.hook_normalized feeds the rotary: zeroing it zeroes hook_rot_q and changes the logits", () => {
+      const tokens = tf.tensor2d([[5, 9, 33, 70]], [1, 4], "int32");
+      const plain = qwen3.forward(tokens);
+      const { logits, cache } = qwen3.runWithCache(tokens, {
+        fwdHooks: [["blocks.1.attn.q_norm.hook_normalized", (q) => q.mul(0)]],
+      });
+      try {
+        assert.deepEqual(cache.get("blocks.1.attn.q_norm.hook_normalized").shape, [1, 4, 4, 12]);
+        assert.deepEqual(cache.get("blocks.1.attn.k_norm.hook_scale").shape, [1, 4, 2, 1]);
+        assert.equal(
+          tf.tidy(() => cache.get("blocks.1.attn.hook_rot_q").abs().max().dataSync()[0]),
+          0,
+        );
+        assert.ok(tf.tidy(() => plain.sub(logits).abs().max().dataSync()[0]) > 1e-3);
+      } finally {
+        tf.dispose([tokens, plain, logits]);
+        cache.dispose();
+      }
+    });
+
+    it("a checkpoint without k_norm weights is refused, naming the tensor", async () => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-qwen3-"));
+      try {
+        fs.copyFileSync(path.join(FIXTURES, "qwen3-tiny", "config.json"), path.join(folder, "config.json"));
+        const weights = await SafetensorsFile.open(path.join(FIXTURES, "qwen3-tiny", "model.safetensors"));
+        const kept: [string, { shape: number[]; values: Float32Array }][] = [];
+        try {
+          for (const name of weights.names()) {
+            if (!name.endsWith("k_norm.weight")) kept.push([name, await weights.readFloat32(name)]);
+          }
+        } finally {
+          await weights.close();
+        }
+        await writeSafetensors(path.join(folder, "model.safetensors"), kept);
+        const before = tf.memory().numTensors;
+        await assert.rejects(
+          loadModel(folder),
+          /has no tensor "model\.layers\.0\.self_attn\.k_norm\.weight" \(expected shape \[12\]\)/,
+        );
+        assert.equal(tf.memory().numTensors, before);
+      } finally {
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
     });
   });
 

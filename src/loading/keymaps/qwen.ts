@@ -1,6 +1,7 @@
 /**
- * Qwen2 / Qwen2.5 → TransformerLens parameters: the Llama layout (see llama.ts) plus biases on q, k and v (not o),
- * read into b_Q and (_)b_K / (_)b_V per head.
+ * Qwen2 / Qwen2.5 and Qwen3 → TransformerLens parameters. Both use the Llama layout (see llama.ts); on top of it
+ * Qwen2 stores biases on q, k and v (not o), read here into b_Q and (_)b_K / (_)b_V per head, and Qwen3 stores
+ * per-head RMSNorm weights for q and k, read into blocks.{l}.attn.q_norm.w / k_norm.w [d_head].
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { llamaKeyMap } from "./llama";
@@ -28,6 +29,17 @@ export const qwen2KeyMap: KeyMap = async (reader, cfg, hf) => {
       replace(`${tl}${name}`, bias.reshape([heads, e])); // [heads, d_head]
       bias.dispose();
     }
+  }
+  return params;
+};
+
+/** Maps Qwen3 checkpoints: Llama plus per-head q_norm / k_norm RMSNorm weights. */
+export const qwen3KeyMap: KeyMap = async (reader, cfg, hf) => {
+  const params = await llamaKeyMap(reader, cfg, hf);
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const hp = `model.layers.${l}.self_attn.`;
+    params.set(`blocks.${l}.attn.q_norm.w`, await reader.get(`${hp}q_norm.weight`, [cfg.dHead])); // [d_head]
+    params.set(`blocks.${l}.attn.k_norm.w`, await reader.get(`${hp}k_norm.weight`, [cfg.dHead])); // [d_head]
   }
   return params;
 };

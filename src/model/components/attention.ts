@@ -61,8 +61,10 @@ export interface AttentionOptions {
   rotary?: { cos: Tensor; sin: Tensor; dim: number; adjacent: boolean };
   /** Shortformer positions [batch, pos, d_model], added to the query and key inputs only. */
   qkPosition?: Tensor;
-  /** [1, 1, query, key] boolean mask of allowed positions. */
+  /** [1, 1, query, key] boolean mask of allowed positions; [batch, 1, query, key] in a padded batch. */
   mask: Tensor;
+  /** The batch has padding: a fully masked query row (padding before a row's first token) gets a zero pattern. */
+  padded?: boolean;
   /** Sliding window (Mistral): query q also may not see keys k ≤ q − window. Absent: the mask alone. */
   slidingWindow?: number;
 }
@@ -138,7 +140,8 @@ export function attention(
   if (o.useAttnScale) scores = scores.div(Math.sqrt(o.dHead));
   const allowed = o.slidingWindow ? o.mask.logicalAnd(windowMask(pos, keys.shape[1]!, o.slidingWindow)) : o.mask;
   scores = ctx.point(at.hook_attn_scores, tf.where(allowed, scores, tf.scalar(-Infinity))); // [b, heads, query, key]
-  const pattern = ctx.point(at.hook_pattern, tf.softmax(scores)); // rows of a causal mask are never fully masked
+  const probs = tf.softmax(scores); // [b, heads, query, key]; NaN only on fully masked rows (padded queries)
+  const pattern = ctx.point(at.hook_pattern, o.padded ? tf.where(tf.isNaN(probs), tf.zerosLike(probs), probs) : probs);
   const z = ctx.point(at.hook_z, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
   if (o.useAttnResult) {
     const written = tf.matMul(z.transpose([2, 0, 1, 3]).reshape([o.nHeads, batch * pos, o.dHead]), w.W_O); // [heads, b·p, d]

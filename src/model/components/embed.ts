@@ -24,19 +24,27 @@ export interface Embedded {
   qkPosition?: Tensor; // [batch, pos, d_model]
 }
 
-/** W_pos rows offset … offset+pos−1 for every batch row, [batch, pos, d_model]; undefined for rotary models. */
+/**
+ * W_pos rows offset … offset+pos−1 for every batch row, or the rows `positionIds` [batch, pos] names (a padded
+ * batch), as [batch, pos, d_model]; undefined for rotary models.
+ */
 export function positions(
   cfg: TransformerConfig,
   W_pos: Tensor | undefined,
   batch: number,
   pos: number,
   offset: number,
+  positionIds?: Tensor,
 ): Tensor | undefined {
   if (cfg.positionalEmbeddingType === "rotary") return undefined;
+  if (positionIds) return tf.gather(W_pos!, positionIds); // [b, p, d_model]
   return W_pos!.slice([offset, 0], [pos, cfg.dModel]).expandDims(0).tile([batch, 1, 1]); // [b, p, d_model]
 }
 
-/** Embeds tokens [batch, pos] (int32) that follow `offset` earlier positions, through the hook points `at`. */
+/**
+ * Embeds tokens [batch, pos] (int32) that follow `offset` earlier positions, through the hook points `at`; with
+ * `positionIds` [batch, pos] (a padded batch), each token's position is its row's id there.
+ */
 export function embed(
   ctx: HookContext,
   at: PointNames<typeof EMBED_POINTS>,
@@ -44,10 +52,11 @@ export function embed(
   weights: { W_E: Tensor; W_pos?: Tensor },
   tokens: Tensor,
   offset: number,
+  positionIds?: Tensor,
 ): Embedded {
   const [batch, pos] = tokens.shape;
   const resid = ctx.point(at.hook_embed, tf.gather(weights.W_E, tokens)); // [b, p, d_model]
-  const posEmbed = positions(cfg, weights.W_pos, batch, pos, offset);
+  const posEmbed = positions(cfg, weights.W_pos, batch, pos, offset, positionIds);
   if (posEmbed === undefined) return { resid };
   const hooked = ctx.point(at.hook_pos_embed, posEmbed); // [b, p, d_model]
   return cfg.positionalEmbeddingType === "standard" ? { resid: resid.add(hooked) } : { resid, qkPosition: hooked };

@@ -38,15 +38,35 @@ export function rotaryTables(
   scaling: RopeScaling = null,
 ): [Tensor, Tensor] {
   return tf.tidy(() => {
-    const invFreq = tf.tensor1d(inverseFrequencies(rotaryDim, base, scaling));
-    const positions = tf.range(offset, offset + pos, 1, "float32");
-    const angles = tf.outerProduct(positions, invFreq); // [pos, half]
-    const full = adjacent
-      ? angles.expandDims(2).tile([1, 1, 2]).reshape([pos, rotaryDim]) // (θ0, θ0, θ1, θ1, …)
-      : tf.concat([angles, angles], 1); // (θ0 … θ_{h−1}, θ0 … θ_{h−1})
-    const shaped = full.reshape([1, pos, 1, rotaryDim]);
-    return [shaped.cos(), shaped.sin()];
+    const positions = tf.range(offset, offset + pos, 1, "float32").reshape([1, pos]); // [1, pos]
+    return tablesAt(positions, rotaryDim, base, adjacent, scaling);
   }) as [Tensor, Tensor];
+}
+
+/**
+ * cos and sin tables [batch, pos, 1, rotaryDim] for per-row position ids [batch, pos] (a padded batch: each row's
+ * positions count from its first real token).
+ */
+export function rotaryTablesAt(
+  positionIds: Tensor,
+  rotaryDim: number,
+  base: number,
+  adjacent: boolean,
+  scaling: RopeScaling = null,
+): [Tensor, Tensor] {
+  return tf.tidy(() => tablesAt(positionIds.cast("float32"), rotaryDim, base, adjacent, scaling)) as [Tensor, Tensor];
+}
+
+/** cos and sin [rows, pos, 1, rotaryDim] of float positions [rows, pos]. */
+function tablesAt(positions: Tensor, rotaryDim: number, base: number, adjacent: boolean, scaling: RopeScaling): Tensor[] {
+  const [rows, pos] = positions.shape as [number, number];
+  const invFreq = tf.tensor1d(inverseFrequencies(rotaryDim, base, scaling)).reshape([1, 1, rotaryDim / 2]);
+  const angles = positions.expandDims(2).mul(invFreq); // [rows, pos, half]
+  const full = adjacent
+    ? angles.expandDims(3).tile([1, 1, 1, 2]).reshape([rows, pos, rotaryDim]) // (θ0, θ0, θ1, θ1, …)
+    : tf.concat([angles, angles], 2); // (θ0 … θ_{h−1}, θ0 … θ_{h−1})
+  const shaped = full.reshape([rows, pos, 1, rotaryDim]);
+  return [shaped.cos(), shaped.sin()];
 }
 
 /** Rotates x [batch, pos, heads, d_head] with tables from rotaryTables. */
