@@ -77,6 +77,7 @@ function attentionOptions(
     mask: realKeys ? causal.logicalAnd(realKeys) : causal, // [1 or b, 1, pos, offset + pos]
     padded: padding !== undefined,
     slidingWindow: cfg.slidingWindow,
+    qkNormEps: cfg.qkNorm ? cfg.eps : undefined,
   };
 }
 

@@ -2,6 +2,7 @@
  * Attention: heads move information between positions.
  *   q, k, v = x·W_{Q,K,V} + b → hook_q / hook_k / hook_v      [batch, pos, heads, d_head]
  *   (shortformer) q, k read x + W_pos instead of x
+ *   (Qwen3) q, k each RMS-normalised per head over d_head → q_norm / k_norm.hook_scale, hook_normalized
  *   (rotary) q, k rotated → hook_rot_q / hook_rot_k
  *   scores = q·kᵀ / sqrt(d_head), causal mask → −inf → hook_attn_scores   [batch, heads, query, key]
  *   pattern = softmax(scores) → hook_pattern
@@ -15,13 +16,22 @@ import type { PointNames } from "../hookPoints";
 import type { HookContext } from "../hooks";
 import type { PointTable } from "../pointSpec";
 import { linear } from "./mlp";
+import { normalize } from "./norm";
 import { applyRotary } from "./rotary";
+
+/** Hook points of Qwen3's per-head RMSNorm of q and k (attn.q_norm., attn.k_norm.), as TransformerLens names them. */
+const QK_NORM_POINTS = {
+  hook_scale: { shape: "[batch, pos, head_index, 1]", rank: 4 },
+  hook_normalized: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
+} as const satisfies PointTable;
 
 /** Attention's hook points (under blocks.{l}.attn.), in forward order. k, v (and rot_k) have kvHeads heads under GQA. */
 export const ATTN_POINTS = {
   hook_q: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
   hook_k: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
   hook_v: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
+  q_norm: { points: QK_NORM_POINTS, when: ["qkNorm"] },
+  k_norm: { points: QK_NORM_POINTS, when: ["qkNorm"] },
   hook_rot_q: { shape: "[batch, pos, head_index, d_head]", rank: 4, when: ["rotary"] },
   hook_rot_k: { shape: "[batch, pos, head_index, d_head]", rank: 4, when: ["rotary"] },
   hook_attn_scores: { shape: "[batch, head_index, query_pos, key_pos]", rank: 4 },
@@ -48,6 +58,9 @@ export interface AttentionWeights {
   W_O: Tensor; // [heads, d_head, d_model]
   Wo: Tensor; // [heads·d_head, d_model]
   b_O: Tensor; // [d_model]
+  /** Qwen3's per-head RMSNorm weights of q and k, when the model has them. */
+  qNorm?: Tensor; // [d_head]
+  kNorm?: Tensor; // [d_head]
 }
 
 /** Shapes and options attention needs. */
@@ -65,6 +78,8 @@ export interface AttentionOptions {
   mask: Tensor;
   /** The batch has padding: a fully masked query row (padding before a row's first token) gets a zero pattern. */
   padded?: boolean;
+  /** RMSNorm eps of the per-head q / k norms (Qwen3); set when the model has them. */
+  qkNormEps?: number;
   /** Sliding window (Mistral): query q also may not see keys k ≤ q − window. Absent: the mask alone. */
   slidingWindow?: number;
 }
@@ -123,6 +138,10 @@ export function attention(
   let q = ctx.point(at.hook_q, project("q", o.nHeads)); // [b, p, heads, e]
   let k = ctx.point(at.hook_k, project("k", o.nKvHeads)); // [b, p, kvHeads, e]
   const v = ctx.point(at.hook_v, project("v", o.nKvHeads)); // [b, p, kvHeads, e]
+  if (o.qkNormEps !== undefined) {
+    q = normalize(ctx, at.q_norm, q, "RMS", o.qkNormEps, { w: w.qNorm }); // [b, p, heads, e]
+    k = normalize(ctx, at.k_norm, k, "RMS", o.qkNormEps, { w: w.kNorm }); // [b, p, kvHeads, e]
+  }
   if (o.rotary) {
     const { cos, sin, dim, adjacent } = o.rotary;
     q = ctx.point(at.hook_rot_q, applyRotary(q, cos, sin, dim, adjacent)); // [b, p, heads, e]
