@@ -118,6 +118,56 @@ describe("model families against Hugging Face transformers (fp32)", function () 
     });
   }
 
+  describe("padded batches equal each prompt run alone (both sides, every family)", function () {
+    const PROMPTS = [
+      [4, 19, 50, 7, 88, 23, 61, 2, 35, 14, 70],
+      [9, 41, 3],
+    ]; // 11 tokens (longer than mistral-tiny's window of 5) and 3
+    for (const name of MODELS) {
+      for (const side of ["left", "right"] as const) {
+        it(`${name}, ${side} padding: each row's real positions match its single run ≤ ${TOLERANCE}`, async () => {
+          const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+          const width = Math.max(...PROMPTS.map((p) => p.length));
+          const pad = (row: number[], fill: number) => {
+            const extra: number[] = new Array(width - row.length).fill(fill);
+            return side === "left" ? [...extra, ...row] : [...row, ...extra];
+          };
+          const ids = tf.tensor2d(
+            PROMPTS.map((p) => pad(p, 0)),
+            [PROMPTS.length, width],
+            "int32",
+          );
+          const mask = tf.tensor2d(
+            PROMPTS.map((p) =>
+              pad(
+                p.map(() => 1),
+                0,
+              ),
+            ),
+            [PROMPTS.length, width],
+            "int32",
+          );
+          const batch = model.forward(ids, { attentionMask: mask }); // [2, width, vocab]
+          try {
+            PROMPTS.forEach((prompt, row) => {
+              const alone = tf.tensor2d([prompt], [1, prompt.length], "int32");
+              const single = model.forward(alone); // [1, len, vocab]
+              const start = side === "left" ? width - prompt.length : 0;
+              const rowLogits = tf.tidy(() => batch.slice([row, start, 0], [1, prompt.length, -1]));
+              const err = maxAbsDiff(rowLogits, single, `${name} row ${row}`);
+              tf.dispose([alone, single, rowLogits]);
+              worst[`${name} padded (${side})`] = Math.max(worst[`${name} padded (${side})`] ?? 0, err);
+              assert.ok(err <= TOLERANCE, `${name}, ${side} padding, row ${row}: max abs diff ${err}`);
+            });
+          } finally {
+            tf.dispose([ids, mask, batch]);
+            model.dispose();
+          }
+        });
+      }
+    }
+  });
+
   describe("mistral-tiny sliding window (5 positions, prompts of 9 and 12)", function () {
     let model: HookedTransformer;
     before(async () => (model = await loadModel(path.join(FIXTURES, "mistral-tiny"), { processWeights: false })));
