@@ -21,10 +21,13 @@ export type {
   RunWithHooksOptions,
   RunFromLayerOptions,
   NamesFilter,
+  TokenPositionOptions,
 } from "./model/hookedTransformer";
 export { processWeights } from "./model/processWeights";
 export type { HookFn, HookInfo, HookTarget } from "./model/hooks";
 export { hookName } from "./model/hookPoints";
+export { actName } from "./model/actName";
+export type { ActLayerType, ActName, CompactActName } from "./model/actName";
 export type { BlockHookSuffix, HookName, HookTensor } from "./model/hookPoints";
 export { ActivationCache } from "./cache/activationCache";
 export type { Slice } from "./cache/slice";

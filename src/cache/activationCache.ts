@@ -5,6 +5,7 @@
  * caller disposes.
  */
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
+import { ActLayerType, ActName, actName, CompactActName } from "../model/actName";
 import type { BlockHookSuffix, HookName, HookTensor } from "../model/hookPoints";
 import { unknownHookError } from "../model/hooks";
 import type { CacheModel } from "./cacheModel";
@@ -152,17 +153,34 @@ export class ActivationCache {
    * The activation at hook point `name` (owned by the cache: do not dispose it), typed by rank where the hook's rank
    * is fixed: Tensor4D for hook_pattern, hook_attn_scores, hook_q/k/v/z; Tensor3D for the residual stream, the MLP's
    * activations, ln2 and ln_final. A misspelt name is a compile error; a name built at run time needs
-   * `lens.hookName(str)` (checked) or `str as lens.HookName`.
+   * `lens.hookName(str)` (checked) or `str as lens.HookName`. TransformerLens's short names work too:
+   * `get("pattern", 2)`, `get("pattern", -1)` (the last layer), `get("scale", 4, "ln1")`, `get("k6")`, `get("embed")`.
    */
-  get<N extends HookName>(name: N): HookTensor<N> {
+  get<N extends HookName>(name: N): HookTensor<N>;
+  get(name: ActName | CompactActName, layer?: number, layerType?: ActLayerType): Tensor;
+  get(shortOrFull: string, layer?: number, layerType?: ActLayerType): Tensor {
     this.checkAlive();
+    const name = this.fullName(shortOrFull, layer, layerType);
     const tensor = Object.hasOwn(this.store, name) ? this.store[name] : undefined;
     if (tensor) {
       hookOfTensor.set(tensor, name);
-      return tensor as HookTensor<N>;
+      return tensor;
     }
     if (this.validNames.includes(name)) throw new Error(`"${name}" was not cached (excluded by namesFilter or stopAtLayer)`);
     throw unknownHookError(name, [...this.validNames]);
+  }
+
+  /** The full hook name of a name given to get(): full names as they are, short ones through actName. */
+  private fullName(name: string, layer: number | undefined, layerType: ActLayerType | undefined): HookName {
+    if (layer === undefined && layerType === undefined && (name.includes(".") || name.startsWith("hook_")))
+      return name as HookName;
+    if (layer !== undefined && Number.isSafeInteger(layer) && layer < 0) {
+      const nLayers = this.model?.cfg.nLayers ?? this.validNames.filter((n) => n.endsWith(".hook_resid_pre")).length;
+      if (layer < -nLayers)
+        throw new Error(`cache.get("${name}", ${layer}): layer ${layer} is before the first of ${nLayers} layers`);
+      layer += nLayers;
+    }
+    return actName(name as ActName, layer, layerType);
   }
 
   /** True when `name` was cached. */

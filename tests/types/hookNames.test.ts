@@ -121,19 +121,31 @@ function mustCompile(names: string[]): Record<string, string> {
       "const first: lens.HookName = model.hookNames()[0]; keep(cache.get(first)); cache.keys().forEach((n) => keep(cache.get(n)));",
       "const ids: number[][] = cache.tokens.arraySync(); const strs: string[][] = cache.strTokens; ids.flat(); strs.flat();",
     ].join("\n"),
+    shortNames: [
+      'keep(cache.get("pattern", 1)); keep(cache.get("pattern", -1)); keep(cache.get("scale", 0, "ln1")); keep(cache.get("k1"));',
+      'const full: lens.HookName = lens.actName("pattern", 1); keep(cache.get(full));',
+    ].join("\n"),
   };
 }
 
 /** Code that must not compile, and a piece of the error it must give. */
 const MUST_FAIL: Record<string, [string, RegExp]> = {
+  // cache.get also takes TransformerLens's short names (get("pattern", 2)): a misspelt name matches neither overload.
   getMisspelt: [
     'cache.get("blocks.0.attn.hook_patern");',
-    /TS2345: Argument of type '"blocks\.0\.attn\.hook_patern"' is not assignable to parameter of type 'HookName'/,
+    /TS2769: No overload matches this call[^]*Argument of type '"blocks\.0\.attn\.hook_patern"' is not assignable to parameter of type 'HookName'/,
   ],
-  getMisspeltFinal: ['cache.get("ln_final.hook_scal");', /TS2345: .*"ln_final\.hook_scal"/],
-  getLayerNotANumber: ['cache.get("blocks.x.attn.hook_z");', /TS2345: .*"blocks\.x\.attn\.hook_z"/],
-  getTemplateMisspelt: ["cache.get(`blocks.${layer}.attn.hook_patern`);", /TS2345: .*`blocks\.\$\{number\}\.attn\.hook_patern`/],
-  getPlainString: ["cache.get(text);", /TS2345: Argument of type 'string' is not assignable/],
+  getMisspeltFinal: ['cache.get("ln_final.hook_scal");', /TS2769: [^]*"ln_final\.hook_scal"/],
+  getLayerNotANumber: ['cache.get("blocks.x.attn.hook_z");', /TS2769: [^]*"blocks\.x\.attn\.hook_z"/],
+  getTemplateMisspelt: [
+    "cache.get(`blocks.${layer}.attn.hook_patern`);",
+    /TS2769: [^]*`blocks\.\$\{number\}\.attn\.hook_patern`/,
+  ],
+  getPlainString: ["cache.get(text);", /TS2769: [^]*Argument of type 'string' is not assignable to parameter of type 'HookName'/],
+  getShortMisspelt: [
+    'cache.get("patern", 2);',
+    /TS2345: Argument of type '"patern"' is not assignable to parameter of type 'ActName \| CompactActName'/,
+  ],
   hasMisspelt: ['cache.has("blocks.0.hook_resid_pree");', /TS2345: .*"blocks\.0\.hook_resid_pree"/],
   runWithHooksMisspelt: [
     'model.runWithHooks(text, { fwdHooks: [["blocks.0.attn.hook_patern", (x) => x]] });',
