@@ -256,6 +256,21 @@ describe("model families against Hugging Face transformers (fp32)", function () 
       }
     });
 
+    it("runWithCache through the q/k norms leaks nothing (numTensors flat over repeated runs)", () => {
+      const tokens = tf.tensor2d([[5, 9, 33, 70, 12]], [1, 5], "int32");
+      const run = () => {
+        const { logits, cache } = qwen3.runWithCache(tokens);
+        logits.dispose();
+        cache.dispose();
+      };
+      run();
+      const before = tf.memory().numTensors;
+      run();
+      run();
+      assert.equal(tf.memory().numTensors, before);
+      tokens.dispose();
+    });
+
     it("a checkpoint without k_norm weights is refused, naming the tensor", async () => {
       const folder = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-qwen3-"));
       try {
