@@ -38,12 +38,14 @@ interface Padding {
 }
 
 /**
- * The padding of a batch from its mask [batch, pos] (1 = real token, 0 = padding): a token's position is the number
- * of real tokens before it in its row (TransformerLens: cumulative sum of the mask − 1, at least 0).
+ * The padding of a batch from its mask [batch, past + pos] (1 = real token, 0 = padding) for the last `pos`
+ * positions: a token's position is the number of real tokens before it in its row (TransformerLens: cumulative sum of
+ * the mask − 1, at least 0).
  */
-function paddingOf(mask: Tensor): Padding {
-  const positionIds = tf.maximum(tf.cumsum(mask.cast("int32"), 1).sub(1), 0).cast("int32"); // [b, p]
-  return { mask, positionIds };
+function paddingOf(mask: Tensor, pos: number): Padding {
+  const [batch, keys] = mask.shape as [number, number];
+  const allIds = tf.maximum(tf.cumsum(mask.cast("int32"), 1).sub(1), 0).cast("int32"); // [b, past + p]
+  return { mask, positionIds: allIds.slice([0, keys - pos], [batch, pos]) }; // [b, p]
 }
 
 /** What every block's attention shares in one forward: head counts, the mask, rotary tables, shortformer positions. */
@@ -65,7 +67,7 @@ function attentionOptions(
         })()
       : undefined;
   const causal = causalMask(pos, offset); // [1, 1, pos, offset + pos]
-  const realKeys = padding?.mask.cast("bool").reshape([-1, 1, 1, pos]); // [b, 1, 1, pos]
+  const realKeys = padding?.mask.cast("bool").reshape([-1, 1, 1, offset + pos]); // [b, 1, 1, offset + pos]
   return {
     nHeads: cfg.nHeads,
     nKvHeads: cfg.nKeyValueHeads ?? cfg.nHeads,
@@ -86,7 +88,7 @@ function attentionOptions(
  * or the residual stream before `stopAtLayer` when given. With `{ layer, resid }` instead of tokens it
  * starts at block `layer` (TransformerLens's start_at_layer; the embedding hooks do not run). With a KV
  * cache, the tokens follow the cached positions and their keys/values are added to it. With `attentionMask`
- * [batch, pos] (1 = real token, 0 = padding; checked by the caller), padding keys are masked out of attention and
+ * [batch, past + pos] (1 = real token, 0 = padding; checked by the caller), padding keys are masked out of attention and
  * each row's positions count from its first real token. Call inside tf.tidy; cached activations are tf.keep()-ed
  * (the caller owns them, also when the forward throws).
  */
@@ -103,8 +105,9 @@ export function forward(
   const start = "resid" in input ? input : undefined;
   const [batch, pos] = start ? start.resid.shape : (input as Tensor).shape;
   const offset = kvCache?.length ?? 0;
-  if (attentionMask && offset > 0) throw new Error("a padded batch cannot continue a KV cache yet: run it without one");
-  const padding = attentionMask ? paddingOf(attentionMask) : undefined;
+  if (attentionMask && attentionMask.shape[1] !== offset + pos)
+    throw new Error(`attentionMask must cover the ${offset} cached and ${pos} new positions, got [${attentionMask.shape}]`);
+  const padding = attentionMask ? paddingOf(attentionMask, pos) : undefined;
   let resid: Tensor; // [b, p, d_model]
   let qkPosition: Tensor | undefined; // [b, p, d_model], shortformer only
   if (start) {

@@ -10,7 +10,7 @@ import { describeValue, HookContext } from "./hooks";
 import { KvCache } from "./kvCache";
 import type { ParamStore } from "./params";
 import { seededRandom } from "./random";
-import type { ModelInput, TokenCodec } from "./tokens";
+import type { AttentionMaskInput, ModelInput, PaddingSide, TokenCodec } from "./tokens";
 
 /** Options of generate. */
 export interface GenerateOptions {
@@ -30,6 +30,10 @@ export interface GenerateOptions {
   stopAtEos?: boolean;
   /** Reuse keys/values of earlier positions (default true). */
   useKvCache?: boolean;
+  /** Where a batch of texts of different lengths is padded (default "right"); generation continues each row alike. */
+  paddingSide?: PaddingSide;
+  /** Padding mask of token-id input [batch, pos] (1 = real token, 0 = padding). */
+  attentionMask?: AttentionMaskInput;
 }
 
 /** The options with their defaults filled in. */
@@ -49,6 +53,8 @@ const KNOWN: (keyof GenerateOptions)[] = [
   "seed",
   "stopAtEos",
   "useKvCache",
+  "paddingSide",
+  "attentionMask",
 ];
 
 /** Checks every generate option (naming the one that is wrong) for a model of `dVocab` tokens; fills in defaults. */
@@ -100,7 +106,8 @@ export function sampleRows(probs: Tensor, random: () => number): number[] {
 /**
  * Appends up to `options.maxNewTokens` tokens to each of `rows` (in place): greedy at temperature 0, else sampled
  * (seeded, among the topK most likely); a row that produced `eos` is padded with it. With `useKvCache`, each step
- * runs only the newest position.
+ * runs only the newest position. With `mask` (left-padded rows: 1 = real token), padding stays masked out and the
+ * mask grows with the rows.
  */
 export function extendRows(
   cfg: TransformerConfig,
@@ -109,6 +116,7 @@ export function extendRows(
   options: CheckedGenerateOptions,
   eos: number | null,
   useKvCache: boolean,
+  mask?: number[][],
 ): void {
   const { maxNewTokens, temperature, topK, seed } = options;
   const cache = useKvCache ? new KvCache(cfg.nLayers) : undefined;
@@ -119,7 +127,8 @@ export function extendRows(
       const fresh = cache && step > 0 ? rows.map((r) => r.slice(-1)) : rows;
       const next = tf.tidy(() => {
         const input = tf.tensor2d(fresh, [fresh.length, fresh[0].length], "int32");
-        const logits = forward(cfg, weights, new HookContext(), input, undefined, cache); // [b, p, vocab]
+        const padding = mask && tf.tensor2d(mask, [mask.length, mask[0].length], "int32"); // [b, past + p]
+        const logits = forward(cfg, weights, new HookContext(), input, undefined, cache, padding); // [b, p, vocab]
         const last = logits.slice([0, fresh[0].length - 1, 0], [-1, 1, -1]).reshape([fresh.length, -1]);
         const vocab = last.slice([0, 0], [-1, cfg.dVocab]); // [b, d_vocab]: padded vocabularies, only real tokens
         if (temperature === 0) return vocab.argMax(-1);
@@ -135,6 +144,7 @@ export function extendRows(
       next.dispose();
       rows.forEach((row, i) => {
         row.push(finished[i] && eos !== null ? eos : ids[i]);
+        mask?.[i].push(1);
         if (eos !== null && ids[i] === eos) finished[i] = true;
       });
     }
@@ -159,21 +169,44 @@ export function generate(
   const checked = checkGenerateOptions(options, cfg.dVocab);
   const maxNew = checked.maxNewTokens;
   const eos = options.stopAtEos === false ? null : (codec.tokenizer?.eosTokenId ?? null);
-  const { tokens, owned } = codec.checked(input, options);
-  const rows = tokens.arraySync(); // [batch][pos]
+  const { tokens, owned, attentionMask } = codec.checkedBatch(input, options);
+  let rows = tokens.arraySync(); // [batch][pos]
+  const given = attentionMask?.arraySync(); // [batch][pos]
   if (owned) tokens.dispose();
+  attentionMask?.dispose();
+  // A padded batch continues left-padded: each row's real tokens end at the last position, where new tokens go.
+  const padded = given && leftPadded(rows, given);
+  if (padded) rows = padded.rows;
   if (rows[0].length + maxNew > cfg.nCtx) {
     throw new Error(
       `the prompt (${rows[0].length} tokens) plus ${maxNew} new tokens exceed the model's context nCtx = ${cfg.nCtx}`,
     );
   }
-  extendRows(cfg, store.compiled(), rows, checked, eos, options.useKvCache !== false);
+  extendRows(cfg, store.compiled(), rows, checked, eos, options.useKvCache !== false, padded?.mask);
   if (typeof input === "string" || isTextList(input)) {
     const bos = (options.prependBos ?? cfg.defaultPrependBos) ? (codec.tokenizer?.bosTokenId ?? null) : null;
-    const texts = rows.map((row) => codec.toString(withoutLeadingBos(row, bos)));
+    const real = padded ? rows.map((row, i) => row.filter((_, j) => padded.mask[i][j] === 1)) : rows;
+    const texts = real.map((row) => codec.toString(withoutLeadingBos(row, bos)));
     return typeof input === "string" ? texts[0] : texts;
   }
   return tf.tensor2d(rows, [rows.length, rows[0].length], "int32"); // [batch, pos + new]
+}
+
+/**
+ * `rows` with their real tokens (mask 1) moved to the end of each row, the padding before them (its first id), and
+ * the mask of the result.
+ */
+function leftPadded(rows: number[][], mask: number[][]): { rows: number[][]; mask: number[][] } {
+  const width = rows[0].length;
+  const out = rows.map((row, i) => {
+    const real = row.filter((_, j) => mask[i][j] === 1);
+    const padId = row[mask[i].indexOf(0)];
+    return { row: [...new Array<number>(width - real.length).fill(padId), ...real], real: real.length };
+  });
+  return {
+    rows: out.map((o) => o.row),
+    mask: out.map((o) => [...new Array<number>(width - o.real).fill(0), ...new Array<number>(o.real).fill(1)]),
+  };
 }
 
 /** Whether `input` is a list of texts (not token ids). */
