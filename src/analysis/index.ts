@@ -16,3 +16,5 @@ export { logitLensHooks, logitLensTopK } from "./logitLens";
 export type { LogitLensTopK, LogitLensTopKOptions } from "./logitLens";
 export { repeatedSequence, repeatedSequenceScores } from "./repeatedSequence";
 export type { RepeatedSequenceOptions, RepeatedSequenceScores } from "./repeatedSequence";
+export { testPrompt } from "./testPrompt";
+export type { AnswerTokenScore, TestPromptOptions, TestPromptResult, TokenScore } from "./testPrompt";
