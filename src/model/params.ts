@@ -106,7 +106,8 @@ export class ParamStore {
       weights = built.weights;
       return built.created;
     });
-    this.fused = created;
+    // Built on a first run inside the caller's tf.tidy, they would be freed with its scope: keep them from it.
+    this.fused = created.map((t) => tf.keep(t));
     // Adding a zero b_U costs a full pass over the logits (a fifth of the unembedding's time at 50k tokens).
     if (weights!.b_U && tf.tidy(() => weights!.b_U!.abs().max().dataSync()[0]) === 0) weights!.b_U = undefined;
     this.weights = weights!;
