@@ -51,6 +51,19 @@ function readPositions(positions: number[], nPos: number): number[] {
   return [...new Set(positions.map((p) => (p < 0 ? nPos + p : p)))].sort((a, b) => a - b);
 }
 
+/**
+ * Throws when the clean run had padding before a real token (left padding): the patched runs are not masked, so their
+ * positions would not line up with the clean run's. Right padding is harmless (no real token sees later padding).
+ */
+function refuseLeftPadding(cleanCache: ActivationCache): void {
+  const mask = cleanCache.attentionMask?.arraySync();
+  if (mask?.some((row) => row.indexOf(0) >= 0 && row.indexOf(0) < row.lastIndexOf(1)))
+    throw new Error(
+      "patching does not take left-padded batches yet: the clean cache ran on a batch with padding before real tokens; " +
+        'use paddingSide "right" (the default) for the clean and corrupted prompts, or patch one prompt at a time',
+    );
+}
+
 /** All index tuples over axes of these lengths, first axis slowest. */
 function indexTuples(sizes: number[]): number[][] {
   return sizes.reduce<number[][]>(
@@ -76,6 +89,7 @@ export async function patchSweep(
     throw new Error(`the metric must be a function (logits) => scalar tf.Tensor or number, got ${describeValue(metric)}`);
   const mode = options.mode ?? "batched";
   if (mode !== "batched" && mode !== "loop") throw new Error(`mode must be "batched" or "loop", got ${JSON.stringify(mode)}`);
+  refuseLeftPadding(cleanCache);
   const tokens = model.inputTokens(corrupted); // [batch, pos] int32
   try {
     const sizes = axisSizes(kind, model.cfg, tokens.shape[1]!);
