@@ -13,35 +13,11 @@ import { configFromJson } from "../../src/loading/config";
 import { SafetensorsFile } from "../../src/loading/safetensors";
 import { writeSafetensors } from "../../src/loading/save";
 import type { Tensor } from "../../src/tensor";
-import { REPO_ROOT } from "../support/paths";
+import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
 
-const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const MODELS = ["qwen2-tiny", "qwen2-tiny-tied", "qwen3-tiny", "mistral-tiny"];
 const INPUTS = ["single", "batch"];
 const TOLERANCE = 1e-4;
-
-/** Largest |a − b|, after checking shapes agree. */
-function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return tf.tidy(() => actual.sub(expected).abs().max().dataSync()[0]);
-}
-
-/** The reference tokens [b, p] and tensors of `model` on `input`. */
-async function reference(model: string, input: string): Promise<{ tokens: Tensor; tensors: Map<string, Tensor> }> {
-  const file = await SafetensorsFile.open(path.join(FIXTURES, model, `reference-${input}.safetensors`));
-  try {
-    const tok = await file.readInt32("tokens");
-    const tensors = new Map<string, Tensor>();
-    for (const name of file.names()) {
-      if (name === "tokens") continue;
-      const { shape, values } = await file.readFloat32(name);
-      tensors.set(name, tf.tensor(values, shape));
-    }
-    return { tokens: tf.tensor(tok.values, tok.shape, "int32"), tensors };
-  } finally {
-    await file.close();
-  }
-}
 
 /** A copy of fixture `model` in a temporary folder with its config.json changed by `edit`. */
 function editedCopy(model: string, edit: (config: Record<string, unknown>) => void): string {
@@ -73,7 +49,7 @@ describe("model families against Hugging Face transformers (fp32)", function () 
 
       for (const input of INPUTS) {
         it(`${input}: logits, resid_pre/post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`, async () => {
-          const ref = await reference(name, input);
+          const ref = await hfReference(name, input);
           const { logits, cache } = raw.runWithCache(ref.tokens);
           try {
             const check = (kind: string, actual: Tensor, refName: string) => {
@@ -103,7 +79,7 @@ describe("model families against Hugging Face transformers (fp32)", function () 
         });
 
         it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
-          const ref = await reference(name, input);
+          const ref = await hfReference(name, input);
           const logits = processed.forward(ref.tokens);
           const logProbs = tf.logSoftmax(logits);
           try {
@@ -175,7 +151,7 @@ describe("model families against Hugging Face transformers (fp32)", function () 
 
     it("reads sliding_window and masks keys at or before q − window (boundary: q − 4 seen, q − 5 not)", async () => {
       assert.equal(model.cfg.slidingWindow, 5);
-      const ref = await reference("mistral-tiny", "single");
+      const ref = await hfReference("mistral-tiny", "single");
       const { logits, cache } = model.runWithCache(ref.tokens);
       try {
         const pattern = cache.get("blocks.0.attn.hook_pattern").arraySync(); // [1, heads, 12, 12]

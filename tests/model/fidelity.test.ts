@@ -7,11 +7,9 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { HookedTransformer, loadModel, tf } from "../../src";
-import { SafetensorsFile } from "../../src/loading/safetensors";
 import type { Tensor } from "../../src/tensor";
-import { REPO_ROOT } from "../support/paths";
+import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
 
-const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const MODELS = [
   "gpt2-tiny",
   "neox-tiny",
@@ -23,28 +21,6 @@ const MODELS = [
 ];
 const INPUTS = ["single", "batch"];
 const TOLERANCE = 1e-4;
-
-/** Largest |a − b|, after checking shapes agree. */
-function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return tf.tidy(() => actual.sub(expected).abs().max().dataSync()[0]);
-}
-
-async function reference(model: string, input: string): Promise<{ tokens: Tensor; tensors: Map<string, Tensor> }> {
-  const file = await SafetensorsFile.open(path.join(FIXTURES, model, `reference-${input}.safetensors`));
-  try {
-    const tok = await file.readInt32("tokens");
-    const tensors = new Map<string, Tensor>();
-    for (const name of file.names()) {
-      if (name === "tokens") continue;
-      const { shape, values } = await file.readFloat32(name);
-      tensors.set(name, tf.tensor(values, shape));
-    }
-    return { tokens: tf.tensor(tok.values, tok.shape, "int32"), tensors };
-  } finally {
-    await file.close();
-  }
-}
 
 /** Worst error per kind of activation, for the report. */
 const worst: Record<string, number> = {};
@@ -67,7 +43,7 @@ describe("fidelity against Hugging Face transformers (fp32)", function () {
 
       for (const input of INPUTS) {
         it(`${input}: logits, resid_pre/post, final norm, patterns, attn/mlp out ≤ ${TOLERANCE} (processWeights: false)`, async () => {
-          const ref = await reference(name, input);
+          const ref = await hfReference(name, input);
           const { logits, cache } = raw.runWithCache(ref.tokens);
           try {
             const check = (kind: string, actual: Tensor, refName: string) => {
@@ -98,7 +74,7 @@ describe("fidelity against Hugging Face transformers (fp32)", function () {
         });
 
         it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
-          const ref = await reference(name, input);
+          const ref = await hfReference(name, input);
           const logits = processed.forward(ref.tokens);
           const logProbs = tf.logSoftmax(logits);
           try {
