@@ -11,6 +11,7 @@ import { gpt2KeyMap } from "./keymaps/gpt2";
 import { llamaKeyMap } from "./keymaps/llama";
 import { nativeKeyMap } from "./keymaps/native";
 import { neoxKeyMap } from "./keymaps/neox";
+import { phi3KeyMap } from "./keymaps/phi3";
 import { qwen2KeyMap, qwen3KeyMap } from "./keymaps/qwen";
 import type { KeyMap, Params } from "./keymaps/types";
 import { CheckpointReader, warnAboutCheckpoint } from "./reader";
@@ -32,6 +33,7 @@ const KEY_MAPS: Record<string, KeyMap> = {
   Qwen2ForCausalLM: qwen2KeyMap,
   Qwen3ForCausalLM: qwen3KeyMap,
   MistralForCausalLM: llamaKeyMap,
+  Phi3ForCausalLM: phi3KeyMap,
   tslens: nativeKeyMap,
 };
 
@@ -46,6 +48,7 @@ const IGNORED: Record<string, RegExp[]> = {
   Qwen2ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   Qwen3ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   MistralForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  Phi3ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   tslens: [],
 };
 

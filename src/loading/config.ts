@@ -8,6 +8,7 @@ import { ConfigError, Json, type TransformerConfig } from "./configs/common";
 import { fromGpt2, fromNeox } from "./configs/gpt";
 import { fromLlama, fromMistral, fromQwen2, fromQwen3 } from "./configs/llama";
 import { fromNative } from "./configs/native";
+import { fromPhi3 } from "./configs/phi3";
 
 export { ConfigError } from "./configs/common";
 export type { ActFn, NormalizationType, RopeScaling, TransformerConfig } from "./configs/common";
@@ -20,6 +21,7 @@ const MAKERS: Record<string, (c: Json, source: string) => TransformerConfig> = {
   qwen2: fromQwen2,
   qwen3: fromQwen3,
   mistral: fromMistral,
+  phi3: fromPhi3,
 };
 
 function positiveInts(cfg: TransformerConfig, source: string): TransformerConfig {

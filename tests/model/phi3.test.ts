@@ -1,0 +1,221 @@
+/**
+ * Phi-3 (Phi3ForCausalLM) against Hugging Face transformers on the tiny random checkpoints of
+ * scripts/fixtures/make_phi3_fixtures.py: fused qkv_proj / gate_up_proj, partial rotary (0.75) and a sliding window
+ * of 5 on prompts of 9 and 12 tokens. Logits, every layer's resid_pre / resid_post, ln_final.hook_normalized and
+ * patterns ≤ 1e-4 without weight processing; log-probs ≤ 1e-4 with the default processing; padded batches (both
+ * sides) equal each prompt run alone; LongRoPE configs are refused naming the key and the file.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HookedTransformer, loadModel, tf } from "../../src";
+import { configFromJson } from "../../src/loading/config";
+import type { Tensor } from "../../src/tensor";
+import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
+
+const MODELS = ["phi3-tiny", "phi3-tiny-tied"];
+const INPUTS = ["single", "batch"];
+const TOLERANCE = 1e-4;
+
+const readConfig = (model: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, model, "config.json"), "utf8"));
+
+/** A copy of fixture `model` in a temporary folder with the config.json `config`. */
+function copyWithConfig(model: string, config: Record<string, unknown>): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `tslens-${model}-`));
+  fs.copyFileSync(path.join(FIXTURES, model, "model.safetensors"), path.join(folder, "model.safetensors"));
+  fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify(config));
+  return folder;
+}
+
+const worst: Record<string, number> = {};
+
+describe("Phi-3 against Hugging Face transformers (fp32)", function () {
+  this.timeout(120_000);
+
+  for (const name of MODELS) {
+    describe(name, function () {
+      let raw: HookedTransformer;
+      let processed: HookedTransformer;
+      before(async () => {
+        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+        processed = await loadModel(path.join(FIXTURES, name));
+      });
+      after(() => {
+        raw?.dispose();
+        processed?.dispose();
+      });
+
+      for (const input of INPUTS) {
+        it(`${input}: logits, every resid_pre/resid_post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`, async () => {
+          const ref = await hfReference(name, input);
+          const { logits, cache } = raw.runWithCache(ref.tokens);
+          try {
+            const check = (kind: string, actual: Tensor, refName: string) => {
+              const expected = ref.tensors.get(refName);
+              assert.ok(expected, `reference lacks ${refName}`);
+              const err = maxAbsDiff(actual, expected, `${name}/${input} ${refName}`);
+              worst[`${name} ${kind}`] = Math.max(worst[`${name} ${kind}`] ?? 0, err);
+              assert.ok(err <= TOLERANCE, `${name}/${input} ${refName}: max abs diff ${err}`);
+            };
+            check("logits", logits, "logits");
+            for (let l = 0; l < raw.cfg.nLayers; l++) {
+              for (const hook of ["hook_resid_pre", "hook_resid_post", "attn.hook_pattern"] as const) {
+                check(hook, cache.get(`blocks.${l}.${hook}`), `blocks.${l}.${hook}`);
+              }
+            }
+            check("ln_final", cache.get("ln_final.hook_normalized"), "ln_final.out");
+          } finally {
+            logits.dispose();
+            cache.dispose();
+            tf.dispose([ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+
+        it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
+          const ref = await hfReference(name, input);
+          const logits = processed.forward(ref.tokens);
+          const logProbs = tf.logSoftmax(logits);
+          try {
+            const err = maxAbsDiff(logProbs, ref.tensors.get("log_probs")!, `${name}/${input} log_probs`);
+            worst[`${name} log_probs (processed)`] = Math.max(worst[`${name} log_probs (processed)`] ?? 0, err);
+            assert.ok(err <= TOLERANCE, `${name}/${input}: log-probs max abs diff ${err}`);
+          } finally {
+            tf.dispose([logits, logProbs, ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+      }
+
+      for (const side of ["left", "right"] as const) {
+        it(`${side}-padded batch: each row's real positions equal its single run ≤ ${TOLERANCE}`, () => {
+          const prompts = [
+            [4, 19, 50, 7, 88, 23, 61, 2, 35, 14, 70],
+            [9, 41, 3],
+          ]; // 11 tokens (longer than phi3-tiny's window of 5) and 3
+          const width = 11;
+          const pad = (row: number[], fill: number) => {
+            const extra: number[] = new Array(width - row.length).fill(fill);
+            return side === "left" ? [...extra, ...row] : [...row, ...extra];
+          };
+          const ids = tf.tensor2d(
+            prompts.map((p) => pad(p, 0)),
+            [2, width],
+            "int32",
+          );
+          const mask = tf.tensor2d(
+            prompts.map((p) => pad(new Array(p.length).fill(1), 0)),
+            [2, width],
+            "int32",
+          );
+          const batch = raw.forward(ids, { attentionMask: mask }); // [2, width, vocab]
+          try {
+            prompts.forEach((prompt, row) => {
+              const alone = tf.tensor2d([prompt], [1, prompt.length], "int32");
+              const single = raw.forward(alone); // [1, len, vocab]
+              const start = side === "left" ? width - prompt.length : 0;
+              const rowLogits = tf.tidy(() => batch.slice([row, start, 0], [1, prompt.length, -1]));
+              const err = maxAbsDiff(rowLogits, single, `${name} row ${row}`);
+              tf.dispose([alone, single, rowLogits]);
+              worst[`${name} padded (${side})`] = Math.max(worst[`${name} padded (${side})`] ?? 0, err);
+              assert.ok(err <= TOLERANCE, `${name}, ${side} padding, row ${row}: max abs diff ${err}`);
+            });
+          } finally {
+            tf.dispose([ids, mask, batch]);
+          }
+        });
+      }
+
+      it("runWithCache leaks nothing (numTensors flat over repeated runs)", () => {
+        const tokens = tf.tensor2d([[5, 9, 33, 70, 12, 8, 1]], [1, 7], "int32");
+        const run = () => {
+          const { logits, cache } = raw.runWithCache(tokens);
+          logits.dispose();
+          cache.dispose();
+        };
+        run();
+        const before = tf.memory().numTensors;
+        run();
+        run();
+        assert.equal(tf.memory().numTensors, before);
+        tokens.dispose();
+      });
+    });
+  }
+
+  describe("config.json", function () {
+    const made: string[] = [];
+    after(() => made.forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
+
+    it("phi3-tiny: rotary over int(0.75 · 8) = 6 features, sliding window 5, GQA with 2 KV heads, untied", () => {
+      const cfg = configFromJson(readConfig("phi3-tiny"), "phi3-tiny/config.json");
+      assert.deepEqual(
+        [cfg.originalArchitecture, cfg.dHead, cfg.rotaryDim, cfg.slidingWindow, cfg.nKeyValueHeads, cfg.rotaryBase],
+        ["Phi3ForCausalLM", 8, 6, 5, 2, 5000],
+      );
+      const tied = configFromJson(readConfig("phi3-tiny-tied"), "phi3-tiny-tied/config.json");
+      assert.deepEqual([tied.rotaryDim, tied.slidingWindow, tied.nKeyValueHeads], [8, undefined, null]);
+    });
+
+    it("the transformers 4 spelling (top-level rope_theta and partial_rotary_factor, rope_scaling null) gives the same logits", async () => {
+      const { rope_parameters: rope, ...rest } = readConfig("phi3-tiny");
+      const hf4 = { ...rest, rope_theta: rope.rope_theta, partial_rotary_factor: rope.partial_rotary_factor, rope_scaling: null };
+      const folder = copyWithConfig("phi3-tiny", hf4);
+      made.push(folder);
+      const model = await loadModel(folder, { processWeights: false });
+      const ref = await hfReference("phi3-tiny", "single");
+      const logits = model.forward(ref.tokens);
+      try {
+        assert.equal(model.cfg.rotaryDim, 6);
+        assert.ok(maxAbsDiff(logits, ref.tensors.get("logits")!, "hf4 logits") <= TOLERANCE);
+      } finally {
+        tf.dispose([logits, ref.tokens, ...ref.tensors.values()]);
+        model.dispose();
+      }
+    });
+
+    it("LongRoPE (rope_scaling type longrope or su, rope_parameters rope_type longrope) is refused naming the key and the file", async () => {
+      const base = readConfig("phi3-tiny");
+      const factors = { short_factor: [1, 1, 1], long_factor: [2, 2, 2], original_max_position_embeddings: 32 };
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ ...base, rope_scaling: { type: "longrope", ...factors } }, /rope_scaling\.type = "longrope"/],
+        [{ ...base, rope_scaling: { type: "su", ...factors } }, /rope_scaling\.type = "su"/],
+        [
+          { ...base, rope_parameters: { rope_type: "longrope", rope_theta: 5000, ...factors } },
+          /rope_parameters\.rope_type = "longrope"/,
+        ],
+      ];
+      for (const [config, key] of cases) {
+        assert.throws(
+          () => configFromJson(config, "phi/config.json"),
+          (err: Error) => err.name === "ConfigError" && err.message.startsWith("phi/config.json: ") && key.test(err.message),
+        );
+      }
+      const folder = copyWithConfig("phi3-tiny", cases[0][0]);
+      made.push(folder);
+      const before = tf.memory().numTensors;
+      await assert.rejects(loadModel(folder), (err: Error) => {
+        assert.ok(err.message.includes(path.join(folder, "config.json")), err.message);
+        assert.match(err.message, /LongRoPE.*not supported/);
+        return true;
+      });
+      assert.equal(tf.memory().numTensors, before);
+    });
+
+    it("a partial_rotary_factor that rotates an odd number of features is refused naming the key", () => {
+      const base = readConfig("phi3-tiny");
+      assert.throws(
+        () =>
+          configFromJson(
+            { ...base, rope_parameters: { ...base.rope_parameters, partial_rotary_factor: 0.375 } },
+            "p/config.json",
+          ),
+        /p\/config\.json: rope_parameters\.partial_rotary_factor = 0\.375 rotates 3 of head_dim 8 features/,
+      );
+    });
+  });
+
+  after(() => {
+    console.log(`      worst max-abs errors (${tf.getBackend()}):`);
+    for (const [k, v] of Object.entries(worst)) console.log(`        ${k}: ${v.toExponential(2)}`);
+  });
+});
