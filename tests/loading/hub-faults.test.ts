@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { resolveHubModel } from "../../src/loading/hub";
 import { rejectsWith } from "./hub-support/assertions";
-import { FakeHub, sha256 } from "./hub-support/fake-hub";
+import { FakeHub, gitSha1, sha256 } from "./hub-support/fake-hub";
 import { isolateEnv, listTree, removeTempDirs, tempDir, tinyRepo } from "./hub-support/fixtures";
 
 describe("hub: faults", function () {
@@ -61,7 +61,7 @@ describe("hub: faults", function () {
       const gets = hub.seen(`/cdn/${weightsSha}`, "GET");
       assert.strictEqual(gets.length, 2);
       assert.strictEqual(gets[0].headers.range, undefined);
-      assert.strictEqual(gets[1].headers.range, `bytes=${kept}-`);
+      assert.strictEqual(gets[1].headers.range, `bytes=${kept}-${weights.length - 1}`);
       assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(weights), "byte-identical after resuming");
       assert.ok(!fs.existsSync(partial()));
     });
@@ -71,7 +71,7 @@ describe("hub: faults", function () {
       const dir = await resolveHubModel("acme/tiny", options());
       const ranges = hub.seen(`/cdn/${weightsSha}`, "GET").map((r) => r.headers.range);
       assert.strictEqual(ranges.length, 3);
-      assert.deepStrictEqual(ranges.slice(1), ["bytes=50000-", "bytes=100000-"]);
+      assert.deepStrictEqual(ranges.slice(1), ["bytes=50000-299999", "bytes=100000-299999"]);
       assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(weights));
     });
 
@@ -116,6 +116,20 @@ describe("hub: faults", function () {
       assert.ok(listTree(path.join(root(), "snapshots")).every((f) => !f.endsWith("model.safetensors")));
     });
 
+    it("a small (non-LFS) file is checked against its git blob sha1 from the hub's listing", async () => {
+      hub.faults.wrongSha = "config.json";
+      const repo = hub.repos.get("acme/tiny")!;
+      await rejectsWith(
+        resolveHubModel("acme/tiny", options()),
+        "INTEGRITY",
+        "git sha1 mismatch",
+        '"config.json"',
+        `got ${gitSha1(repo.files["config.json"])}`,
+      );
+      assert.ok(!fs.existsSync(path.join(root(), "snapshots", repo.commit, "config.json")), "no link to a wrong file");
+      assert.ok(!fs.existsSync(path.join(root(), "refs", "main")));
+    });
+
     it("a response cut short (no Content-Length) is reported as truncated, expected vs got", async () => {
       hub.faults.shortBody = "model.safetensors";
       await rejectsWith(
@@ -138,9 +152,9 @@ describe("hub: faults", function () {
       assertNotPublished();
     });
 
-    it("an unsafe X-Repo-Commit from the server is refused before anything is written", async () => {
-      hub.faults.badCommitHeader = "../../../escape";
-      await rejectsWith(resolveHubModel("acme/tiny", options()), "PROTOCOL", "X-Repo-Commit", "../../../escape");
+    it("an unsafe commit from the server is refused before anything is written", async () => {
+      hub.faults.badCommit = "../../../escape";
+      await rejectsWith(resolveHubModel("acme/tiny", options()), "PROTOCOL", "invalid commit", "../../../escape");
       assert.deepStrictEqual(listTree(cacheDir), []);
     });
   });
@@ -156,7 +170,7 @@ describe("hub: faults", function () {
         'Required file "config.json"',
         '"acme/noconfig"',
         'revision "main"',
-        "404",
+        "the hub lists no such file",
       );
       const noWeights = tinyRepo("noweights");
       delete noWeights.files["model.safetensors"];
@@ -185,7 +199,7 @@ describe("hub: faults", function () {
         "HF_TOKEN",
         `${hub.endpoint}/acme/tiny`,
       );
-      assert.strictEqual(hub.requests.length, 1, "not retried");
+      assert.strictEqual(hub.seen("/acme/tiny/resolve/").length, 1, "not retried");
     });
 
     it("401 for an unknown (or private) repo says so", async () => {
@@ -210,12 +224,21 @@ describe("hub: faults", function () {
       assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(weights));
       hub.faults.failResolve = { file: "tokenizer.json", status: 503, times: 5 };
       await rejectsWith(
-        resolveHubModel("acme/tiny", options({ retries: 1 })),
+        resolveHubModel("acme/tiny", options({ retries: 1, cacheDir: tempDir() })),
         "HTTP",
         "503",
         '"tokenizer.json"',
         "try again later",
       );
+    });
+
+    it("5xx answers of the hub's API (revision, file list) are retried too", async () => {
+      hub.faults.failApi = { status: 502, times: 2 };
+      const dir = await resolveHubModel("acme/tiny", options());
+      assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(weights));
+      assert.strictEqual(hub.seen("/api/models/acme/tiny/revision/main", "GET").length, 3);
+      hub.faults.failApi = { status: 502, times: 5 };
+      await rejectsWith(resolveHubModel("acme/tiny", options({ retries: 1 })), "HTTP", "502", '"acme/tiny"', "try again later");
     });
 
     it("an unknown revision is named", async () => {
@@ -233,7 +256,7 @@ describe("hub: faults", function () {
       await rejectsWith(
         resolveHubModel("acme/tiny", { cacheDir, endpoint, progress: false, retries: 1 }),
         "NETWORK",
-        `${endpoint}/acme/tiny/resolve/main/config.json`,
+        `${endpoint}/api/models/acme/tiny/revision/main`,
         "ECONNREFUSED",
       );
       hub = await new FakeHub().start(); // for afterEach

@@ -68,23 +68,22 @@ describe("hub: resolveHubModel", function () {
       listTree(path.join(cacheDir, ".locks")).filter((f) => f.endsWith(".lock")),
       [],
     );
-    // the LFS file went through the 302, and the hub was asked by commit once the commit was known
+    // the LFS file went through the 302, and every file was fetched by commit once the revision was resolved
     assert.strictEqual(hub.seen(`/cdn/${sha256(repo.files["model.safetensors"])}`, "GET").length, 1);
-    assert.ok(hub.seen(`/acme/tiny/resolve/${repo.commit}/tokenizer.json`, "HEAD").length === 1);
+    assert.strictEqual(hub.seen(`/acme/tiny/resolve/${repo.commit}/tokenizer.json`, "GET").length, 1);
+    assert.deepStrictEqual(hub.seen("/acme/tiny/resolve/main/"), []);
+    assert.strictEqual(hub.seen("/api/models/acme/tiny/revision/main", "GET").length, 1);
   });
 
-  it("a second call uses the cache: metadata requests only, no content downloads", async () => {
+  it("a second call uses the cache: two metadata requests (revision, file list), no content downloads", async () => {
     const cacheDir = tempDir();
+    const commit = hub.repos.get("acme/tiny")!.commit;
     const first = await resolveHubModel("acme/tiny", { cacheDir, endpoint: hub.endpoint, ...quiet });
     const before = hub.requests.length;
     const second = await resolveHubModel("acme/tiny", { cacheDir, endpoint: hub.endpoint, ...quiet });
     assert.strictEqual(second, first);
-    const later = hub.requests.slice(before);
-    assert.ok(later.length > 0);
-    assert.ok(
-      later.every((r) => r.method === "HEAD"),
-      later.map((r) => `${r.method} ${r.path}`).join("\n"),
-    );
+    const later = hub.requests.slice(before).map((r) => `${r.method} ${r.path.split("?")[0]}`);
+    assert.deepStrictEqual(later, ["GET /api/models/acme/tiny/revision/main", `POST /api/models/acme/tiny/paths-info/${commit}`]);
   });
 
   it("a commit-sha revision already in the cache needs no network at all", async () => {
@@ -152,7 +151,7 @@ describe("hub: resolveHubModel", function () {
       fs.readFileSync(path.join(cacheDir, "models--acme--tiny", "refs", "refs", "pr", "1"), "utf8"),
       repo.commit,
     );
-    assert.ok(hub.seen("/acme/tiny/resolve/refs%2Fpr%2F1/config.json").length > 0);
+    assert.strictEqual(hub.seen("/api/models/acme/tiny/revision/refs%2Fpr%2F1?").length, 1);
     await resolveHubModel("acme/tiny", { cacheDir, endpoint: hub.endpoint, revision: "v1.0", ...quiet });
     assert.strictEqual(fs.readFileSync(path.join(cacheDir, "models--acme--tiny", "refs", "v1.0"), "utf8"), repo.commit);
     assert.ok(!fs.existsSync(path.join(cacheDir, "models--acme--tiny", "refs", "main")), "no ref for revisions not asked for");
@@ -166,6 +165,23 @@ describe("hub: resolveHubModel", function () {
     assert.ok(
       fs.readFileSync(path.join(dir, "model.safetensors")).equals(hub.repos.get("acme/tiny")!.files["model.safetensors"]),
     );
+  });
+
+  it("a file the hub lists on Xet goes through the package's Xet probe, then is verified like any other", async () => {
+    const cacheDir = tempDir();
+    const repo = hub.repos.get("acme/tiny")!;
+    hub.faults.xetHashes = true; // this fake hub has no Xet storage: its answer to the probe is a plain file
+    const dir = await resolveHubModel("acme/tiny", { cacheDir, endpoint: hub.endpoint, ...quiet });
+    const probes = hub
+      .seen(`/acme/tiny/resolve/${repo.commit}/model.safetensors`, "GET")
+      .filter((r) => String(r.headers.accept).includes("application/vnd.xet-fileinfo+json"));
+    assert.strictEqual(probes.length, 1, "one Xet file-info request for the weights");
+    assert.strictEqual(probes[0].headers.range, "bytes=0-0");
+    const tokenizerProbes = hub
+      .seen(`/acme/tiny/resolve/${repo.commit}/tokenizer.json`, "GET")
+      .filter((r) => String(r.headers.accept).includes("xet"));
+    assert.deepStrictEqual(tokenizerProbes, [], "files not on Xet skip the probe");
+    assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(repo.files["model.safetensors"]));
   });
 
   describe("validation before any network or file access", () => {
@@ -419,6 +435,9 @@ describe("hub: resolveHubModel", function () {
       hub.requests.length = 0;
       await resolveHubModel("solo", { cacheDir: tempDir(), endpoint: hub.endpoint, token: false, ...quiet });
       assert.ok(hub.requests.every((r) => r.headers.authorization === undefined));
+      hub.requests.length = 0; // tokens that do not start with hf_ (organisation tokens) are sent as they are
+      await resolveHubModel("solo", { cacheDir: tempDir(), endpoint: hub.endpoint, token: "api_org_secret", ...quiet });
+      assert.ok(hub.requests.every((r) => r.headers.authorization === "Bearer api_org_secret"));
     });
   });
 });

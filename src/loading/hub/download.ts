@@ -1,66 +1,40 @@
 /**
- * One file: its metadata from a HEAD request (commit, etag, size, download URL), then its blob,
- * downloaded to `blobs/<etag>.incomplete` (resumed with a Range request when a partial file
- * exists), checked for size and — for sha256 etags — content hash, and renamed into place.
+ * One file's blob: fetched with @huggingface/hub's `downloadFile` (plain HTTP, or Xet storage
+ * when the hub lists the file there) into `blobs/<etag>.incomplete`, resumed from the bytes a
+ * previous attempt left there (the package's Blob is sliced, which asks for a byte range), checked
+ * against the size and hash the hub listed (sha256 for LFS files, the git blob sha1 otherwise),
+ * and renamed to `blobs/<etag>` only once it is whole. One download per blob at a time.
  */
+import { downloadFile } from "@huggingface/hub";
 import { createHash, Hash } from "crypto";
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
-import { HubError } from "./errors";
-import { getFollowing, header, headMetadata, isMissingEntry, readSmallBody, RequestContext, statusError } from "./http";
+import { answerError, HubError, RequestContext, where } from "./errors";
+import { HubFetch } from "./fetch";
 import { withLock } from "./lock";
-import { isCommitHash, isSha256, normalizeEtag, RepoCache } from "./paths";
+import { RepoCache } from "./paths";
 import { createReporter, ProgressOption } from "./progress";
 
-/** What the hub says about one file at one revision. */
-export interface FileMetadata {
-  /** The commit the revision resolved to (X-Repo-Commit). */
-  commit: string;
-  /** Blob name: sha256 of the content for LFS files, the git blob sha1 otherwise. */
+/** One file as the hub's paths-info lists it. */
+export interface RemoteFile {
+  /** Path inside the repository. */
+  path: string;
+  /** Blob name: the content's sha256 for LFS files, the git blob sha1 otherwise. */
   etag: string;
-  /** Size in bytes (X-Linked-Size, else Content-Length), when the server said. */
-  size: number | undefined;
-  /** Where to GET the content: the redirect target for LFS files, else the resolve URL. */
-  location: string;
+  /** Size in bytes. */
+  size: number;
+  /** True when `etag` is the sha256 of the content (LFS); false when it is the git blob sha1. */
+  lfs: boolean;
+  /** True when the hub stores the content on Xet (the package then reconstructs it from Xet chunks). */
+  xet: boolean;
 }
 
-/** Either the file's metadata, or the 404 saying it does not exist (with the commit, when the hub sent it). */
-export type MetadataResult = { found: true; meta: FileMetadata } | { found: false; commit: string | undefined; error: HubError };
-
-function commitHeader(value: string | undefined, url: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!isCommitHash(value))
-    throw new HubError("PROTOCOL", `The server sent an invalid X-Repo-Commit ${JSON.stringify(value)} for ${url}`);
-  return value;
-}
-
-function sizeHeader(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
-}
-
-/** HEAD `url` (following relative redirects) and read the file's metadata, or the 404 that says it is missing. */
-export async function fetchMetadata(url: string, ctx: RequestContext): Promise<MetadataResult> {
-  const { res, url: finalUrl } = await headMetadata(url, ctx);
-  const status = res.statusCode ?? 0;
-  if (status === 404 && isMissingEntry(res)) {
-    return { found: false, commit: commitHeader(header(res, "x-repo-commit"), finalUrl), error: statusError(res, finalUrl, ctx) };
-  }
-  const redirected = status >= 300 && status < 400;
-  if (status !== 200 && !redirected) throw statusError(res, finalUrl, ctx);
-  const commit = commitHeader(header(res, "x-repo-commit"), finalUrl);
-  if (commit === undefined) {
-    throw new HubError(
-      "PROTOCOL",
-      `The server did not send X-Repo-Commit for ${finalUrl}: is ${ctx.endpoint} a Hugging Face hub?`,
-    );
-  }
-  const etag = normalizeEtag(header(res, "x-linked-etag") ?? header(res, "etag"), finalUrl);
-  if (etag === undefined) throw new HubError("PROTOCOL", `The server did not send an ETag for ${finalUrl}`);
-  const size = sizeHeader(header(res, "x-linked-size")) ?? (redirected ? undefined : sizeHeader(header(res, "content-length")));
-  const location = redirected ? new URL(header(res, "location") ?? "", finalUrl).toString() : finalUrl;
-  return { found: true, meta: { commit, etag, size, location } };
+/** What a download needs besides the file. */
+export interface DownloadSettings {
+  /** Who asks (with the commit), for requests and messages. */
+  ctx: RequestContext & { commit: string };
+  http: HubFetch;
+  progress: ProgressOption;
 }
 
 async function fileSize(file: string): Promise<number | undefined> {
@@ -72,187 +46,161 @@ async function fileSize(file: string): Promise<number | undefined> {
   }
 }
 
+/** A hash of the content in the form the etag uses; the git blob sha1 hashes a header first. */
+function contentHash(file: RemoteFile): Hash {
+  return file.lfs ? createHash("sha256") : createHash("sha1").update(`blob ${file.size}\0`);
+}
+
 async function hashPrefix(hash: Hash, file: string, bytes: number): Promise<void> {
   if (bytes === 0) return;
   for await (const chunk of fs.createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
 }
 
-function parseContentRange(value: string | undefined): { start: number; total: number | undefined } | undefined {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? "");
-  if (match === null) return undefined;
-  return { start: Number(match[1]), total: match[3] === "*" ? undefined : Number(match[3]) };
+function encodePath(file: string): string {
+  return file.split("/").map(encodeURIComponent).join("/");
 }
 
-interface Saved {
+interface Written {
   received: number;
-  /** Why the body stopped early (connection dropped, timeout), if it did. */
-  error: Error | undefined;
-  /** The server sent more than `limit` bytes (the rest was not written). */
-  overflow: boolean;
+  /** Why the body stopped early, if it did. */
+  error?: unknown;
+  /** The server sent more than expected (the excess was not written). */
+  overflow?: boolean;
 }
 
-/**
- * Appends (or writes) a response body to `file`, keeping every byte that arrived even when the
- * connection drops (so that the next attempt resumes after them). Stops at more than `limit` bytes.
- */
-function saveBody(
-  res: http.IncomingMessage,
-  file: string,
-  flags: "a" | "w",
-  limit: number | undefined,
-  onChunk: (chunk: Buffer, received: number) => void,
-): Promise<Saved> {
-  return new Promise((resolve, reject) => {
-    const out = fs.createWriteStream(file, { flags });
-    const saved: Saved = { received: 0, error: undefined, overflow: false };
-    let finished = false;
-    const finish = (error?: Error) => {
-      if (finished) return;
-      finished = true;
-      saved.error = error;
-      res.removeAllListeners("data");
-      out.end(() => resolve(saved));
-    };
-    out.once("error", (err) => {
-      res.destroy();
-      reject(err);
-    });
-    res.on("data", (chunk: Buffer) => {
-      if (limit !== undefined && saved.received + chunk.length > limit) {
-        saved.overflow = true;
-        res.destroy();
-        finish();
-        return;
+/** Writes a body to `partial` chunk by chunk, so that every byte that arrived is kept for resuming. */
+async function writeBody(
+  body: ReadableStream<Uint8Array>,
+  partial: string,
+  append: boolean,
+  limit: number,
+  onChunk: (chunk: Uint8Array, received: number) => void,
+): Promise<Written> {
+  const handle = await fs.promises.open(partial, append ? "a" : "w");
+  const reader = body.getReader();
+  let received = 0;
+  try {
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        return { received, error };
       }
-      saved.received += chunk.length;
-      onChunk(chunk, saved.received);
-      if (!out.write(chunk)) {
-        res.pause();
-        out.once("drain", () => res.resume());
+      if (next.done) return { received };
+      if (received + next.value.length > limit) {
+        await reader.cancel().catch(() => undefined);
+        return { received, overflow: true };
       }
-    });
-    if (res.errored) finish(res.errored);
-    else if (res.destroyed) finish(new Error("connection closed before the end of the body"));
-    res.once("end", () => finish());
-    res.once("error", (err) => finish(err));
-    res.once("close", () => finish(res.complete ? undefined : new Error("connection closed before the end of the body")));
+      await handle.write(next.value);
+      received += next.value.length;
+      onChunk(next.value, received);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The package's Blob for the file's content (its `downloadInfo` saves a request for files not on Xet). */
+async function openRemote(file: RemoteFile, settings: DownloadSettings): Promise<Blob> {
+  const { ctx, http } = settings;
+  const url = `${ctx.endpoint}/${ctx.repoId}/resolve/${ctx.commit}/${encodePath(file.path)}`;
+  const blob = await downloadFile({
+    repo: ctx.repoId,
+    path: file.path,
+    revision: ctx.commit,
+    hubUrl: ctx.endpoint,
+    fetch: http.fetch,
+    downloadInfo: file.xet ? undefined : { size: file.size, etag: file.etag, url },
   });
+  if (blob === null) throw answerError({ url, status: 404, code: "EntryNotFound" }, ctx);
+  return blob;
 }
 
-/** Downloads `meta` into `blobs/<etag>.incomplete` (resuming), verifies it and renames it to `blobs/<etag>`. */
-async function downloadBlob(cache: RepoCache, meta: FileMetadata, ctx: RequestContext, progress: ProgressOption): Promise<void> {
-  const partial = cache.incomplete(meta.etag);
-  const blob = cache.blob(meta.etag);
-  await fs.promises.mkdir(path.dirname(blob), { recursive: true });
-  const what = `"${ctx.file}" of ${ctx.repoId}@${ctx.revision}`;
+/** Why a body stopped: the hub's error answer, a timeout, or a dropped connection (partial data kept). */
+function bodyError(
+  error: unknown,
+  http: HubFetch,
+  what: string,
+  partial: string,
+  bytes: number,
+  settings: DownloadSettings,
+): HubError {
+  if (http.lastFailure !== undefined) return answerError(http.lastFailure, settings.ctx);
+  if (error instanceof HubError) return error;
+  if (http.lastError !== undefined) return http.lastError;
+  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  return new HubError(
+    "NETWORK",
+    `Download of ${what} from ${http.lastUrl ?? settings.ctx.endpoint} was interrupted after ${bytes} bytes (${detail}); ` +
+      `the partial file ${partial} is kept and the next call resumes from there`,
+  );
+}
+
+/** Downloads `file` into `blobs/<etag>.incomplete` (resuming), verifies it and renames it to `blobs/<etag>`. */
+async function downloadBlob(cache: RepoCache, file: RemoteFile, settings: DownloadSettings): Promise<void> {
+  const { ctx, http } = settings;
+  const partial = cache.incomplete(file.etag);
+  await fs.promises.mkdir(path.dirname(partial), { recursive: true });
+  const what = `"${file.path}" of ${ctx.repoId} at ${where(ctx)}`;
   const fail = async (message: string): Promise<never> => {
     await fs.promises.rm(partial, { force: true });
     throw new HubError("INTEGRITY", `${message}; the partial download ${partial} was deleted`);
   };
 
   let have = (await fileSize(partial)) ?? 0;
-  if (meta.size !== undefined && have > meta.size) {
+  if (have > file.size) {
     await fs.promises.rm(partial, { force: true });
     have = 0;
   }
-  let expected = meta.size;
-  const alreadyComplete = meta.size !== undefined && have === meta.size && have > 0;
-  let hash = isSha256(meta.etag) ? createHash("sha256") : undefined;
-
-  if (hash !== undefined) await hashPrefix(hash, partial, have); // before the request: its body must be read at once
-
-  if (!alreadyComplete) {
-    const range: Record<string, string> = have > 0 ? { Range: `bytes=${have}-` } : {};
-    const { res, url } = await getFollowing(meta.location, ctx, range);
-    const status = res.statusCode ?? 0;
-    if (status === 416 && have > 0) {
-      res.resume();
-      await fs.promises.rm(partial, { force: true });
-      throw new HubError(
-        "NETWORK",
-        `The server refused to resume ${what} from byte ${have} (HTTP 416, ${url}); the partial file was deleted, try again`,
-      );
-    }
-    if (status !== 200 && status !== 206) throw statusError(res, url, ctx, await readSmallBody(res));
-    const contentLength = sizeHeader(header(res, "content-length"));
-    if (status === 206) {
-      const contentRange = parseContentRange(header(res, "content-range"));
-      if (contentRange === undefined || contentRange.start !== have) {
-        res.destroy();
-        await fs.promises.rm(partial, { force: true });
-        throw new HubError(
-          "NETWORK",
-          `The server resumed ${what} with Content-Range ${JSON.stringify(header(res, "content-range"))} instead of from byte ${have} ` +
-            `(${url}); the partial file was deleted, try again`,
-        );
-      }
-      expected ??= contentRange.total;
-    } else if (have > 0) {
-      have = 0; // the server ignored Range: start over
-      hash = isSha256(meta.etag) ? createHash("sha256") : undefined;
-    }
-    expected ??= status === 200 ? contentLength : undefined;
-
-    const reporter = createReporter(progress, ctx.file, expected, have);
-    const limit = expected === undefined ? undefined : expected - have;
-    const saved = await saveBody(res, partial, have > 0 ? "a" : "w", limit, (chunk, received) => {
-      hash?.update(chunk);
+  const hash = contentHash(file);
+  await hashPrefix(hash, partial, have);
+  if (have < file.size || file.size === 0) {
+    const blob = await openRemote(file, settings);
+    http.lastFailure = http.lastError = undefined;
+    const reporter = createReporter(settings.progress, file.path, file.size, have);
+    const body = (have > 0 ? blob.slice(have) : blob).stream() as ReadableStream<Uint8Array>;
+    const written = await writeBody(body, partial, have > 0, file.size - have, (chunk, received) => {
+      hash.update(chunk);
       reporter.update(have + received);
     });
-    const received = saved.received;
-    if (saved.overflow) {
+    const got = have + written.received;
+    if (written.overflow) {
       reporter.fail();
-      return fail(`Size mismatch for ${what}: expected ${expected} bytes, the server sent more (${url})`);
+      return fail(`Size mismatch for ${what}: expected ${file.size} bytes, the server sent more`);
     }
-    if (saved.error !== undefined) {
+    if (written.error !== undefined || http.lastFailure !== undefined) {
       reporter.fail();
-      throw new HubError(
-        "NETWORK",
-        `Download of ${what} from ${url} was interrupted after ${have + received} of ${expected ?? "?"} bytes (${saved.error.message}); ` +
-          `the partial file ${partial} is kept and the next call resumes from there`,
-      );
+      throw bodyError(written.error, http, what, partial, got, settings);
     }
-    const bodyExpected = contentLength;
-    if ((bodyExpected !== undefined && received < bodyExpected) || (expected !== undefined && have + received < expected)) {
+    if (got < file.size) {
       reporter.fail();
       throw new HubError(
         "TRUNCATED",
-        `Truncated response for ${what} from ${url}: got ${have + received} of ${expected ?? have + (bodyExpected ?? 0)} bytes; ` +
+        `Truncated response for ${what} from ${http.lastUrl}: got ${got} of ${file.size} bytes; ` +
           `the partial file ${partial} is kept and the next call resumes from there`,
       );
     }
-    reporter.finish(have + received);
+    reporter.finish(got);
   }
-
   const size = (await fileSize(partial)) ?? 0;
-  if (expected !== undefined && size !== expected)
-    return fail(`Size mismatch for ${what}: expected ${expected} bytes, got ${size}`);
-  if (hash !== undefined) {
-    const actual = hash.digest("hex");
-    if (actual !== meta.etag) return fail(`sha256 mismatch for ${what}: expected ${meta.etag}, got ${actual}`);
+  if (size !== file.size) return fail(`Size mismatch for ${what}: expected ${file.size} bytes, got ${size}`);
+  const actual = hash.digest("hex");
+  if (actual !== file.etag) {
+    return fail(`${file.lfs ? "sha256" : "git sha1"} mismatch for ${what}: expected ${file.etag}, got ${actual}`);
   }
-  await fs.promises.rename(partial, blob);
+  await fs.promises.rename(partial, cache.blob(file.etag));
 }
 
 /**
- * Makes sure `blobs/<etag>` holds the file described by `meta`, downloading it if needed.
- * One download per blob at a time (in this process and across processes); a caller that
- * waited for another one finds the blob in place and returns. Returns the blob's path.
+ * Makes sure `blobs/<etag>` holds `file`, downloading it if needed. One download per blob at a
+ * time, in this process and across processes (lock file); a caller that waited for another one
+ * finds the blob in place and returns.
  */
-export async function ensureBlob(
-  cache: RepoCache,
-  meta: FileMetadata,
-  ctx: RequestContext,
-  progress: ProgressOption,
-): Promise<string> {
-  const blob = cache.blob(meta.etag);
-  const present = async () => {
-    const size = await fileSize(blob);
-    return size !== undefined && (meta.size === undefined || size === meta.size);
-  };
-  if (await present()) return blob;
-  await withLock(cache.lock(meta.etag), async () => {
-    if (!(await present())) await downloadBlob(cache, meta, ctx, progress);
+export async function ensureBlob(cache: RepoCache, file: RemoteFile, settings: DownloadSettings): Promise<void> {
+  const present = async () => (await fileSize(cache.blob(file.etag))) === file.size;
+  if (await present()) return;
+  await withLock(cache.lock(file.etag), async () => {
+    if (!(await present())) await downloadBlob(cache, file, settings);
   });
-  return blob;
 }

@@ -1,7 +1,9 @@
 /**
  * Hugging Face hub downloads into a cache laid out like huggingface_hub's own
  * (`<cacheDir>/models--<org>--<name>/{blobs,refs,snapshots}`), so that a model downloaded
- * once loads offline afterwards and the cache is shared with Python tools.
+ * once loads offline afterwards and the cache is shared with Python tools. The hub's API and the
+ * transfers (plain HTTP or Xet storage) go through @huggingface/hub; tslens adds the checks,
+ * resuming, locking, offline mode and progress around it (see snapshot.ts and download.ts).
  *
  *   const dir = await resolveHubModel("HuggingFaceTB/SmolLM2-135M");
  *   // dir/config.json, dir/model.safetensors, dir/tokenizer.json, ...
@@ -51,7 +53,7 @@ export interface ResolveHubModelOptions {
   token?: string | false;
   /** How many times a file whose download failed on the network is retried (resuming). Default 3. */
   retries?: number;
-  /** Socket inactivity timeout in milliseconds. Default 30000. */
+  /** Inactivity timeout of each request, in milliseconds (no answer or no body data for that long). Default 30000. */
   timeoutMs?: number;
 }
 

@@ -13,7 +13,6 @@ export const DEFAULT_ENDPOINT = "https://huggingface.co";
 const SAFE_CHARS = /^[A-Za-z0-9._-]+$/;
 const REPO_PART = /^[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
-const SAFE_ETAG = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 const MAX_REPO_PART = 96;
 
 function invalid(what: string, value: unknown, reason: string, expected: string): HubError {
@@ -89,27 +88,6 @@ export function validateFileName(file: unknown, source = "file name"): string {
 /** True for a full 40-hex git commit sha (what X-Repo-Commit carries and snapshots/ is keyed by). */
 export function isCommitHash(value: string): boolean {
   return COMMIT.test(value);
-}
-
-/**
- * Turns an ETag header value into the blob name huggingface_hub uses: drops a `W/` prefix and the quotes.
- * Returns undefined for a missing header; throws a `PROTOCOL` HubError when the value is unsafe as a file name.
- */
-export function normalizeEtag(header: string | undefined, url: string): string | undefined {
-  if (header === undefined || header === "") return undefined;
-  const etag = header.replace(/^W\//, "").replace(/^"+|"+$/g, "");
-  if (!SAFE_ETAG.test(etag)) {
-    throw new HubError(
-      "PROTOCOL",
-      `The server sent an ETag that is unsafe as a file name (${JSON.stringify(header)}) for ${url}`,
-    );
-  }
-  return etag;
-}
-
-/** True for a 64-hex etag: Hugging Face uses the sha256 of the content as the etag of LFS files. */
-export function isSha256(etag: string): boolean {
-  return /^[0-9a-f]{64}$/.test(etag);
 }
 
 function expandHome(p: string): string {

@@ -1,6 +1,9 @@
 /**
  * A fake Hugging Face hub for tests, on 127.0.0.1 (random ports), speaking the parts of the
- * protocol the downloader relies on:
+ * protocol the downloader (@huggingface/hub's modelInfo, pathsInfo, downloadFile) relies on:
+ *   GET  /api/models/<org>/<name>/revision/<rev>?expand=...: JSON with the commit as `sha`
+ *   POST /api/models/<org>/<name>/paths-info/<rev> {"paths": [...]}: the files among them that
+ *        exist, each with oid (git blob sha1), size and, for LFS files, lfs.oid (sha256)
  *   HEAD/GET /<org>/<name>/resolve/<rev>/<file>
  *     small files: 200 with X-Repo-Commit, ETag = git blob sha1, Content-Length
  *     LFS files:   302 to /cdn/<sha256> (same server, or a second "CDN" server) with
@@ -38,7 +41,7 @@ export interface SeenRequest {
 export interface Faults {
   /** Drop the connection after this many body bytes, for the next `times` GETs of the file. */
   drop?: { file: string; afterBytes: number; times: number };
-  /** Announce a wrong sha256 (X-Linked-Etag) for this file. */
+  /** List this file with a wrong hash (lfs.oid for LFS files, the git oid for small ones). */
   wrongSha?: string;
   /** Ignore Range headers (answer 200 with the whole content). */
   ignoreRange?: boolean;
@@ -50,8 +53,12 @@ export interface Faults {
   chunkDelayMs?: number;
   /** Answer the next `times` resolve requests for this file with this status (e.g. 503). */
   failResolve?: { file: string; status: number; times: number };
-  /** Send this X-Repo-Commit value instead of the real one. */
-  badCommitHeader?: string;
+  /** Answer the next `times` /api/ requests with this status (e.g. 503). */
+  failApi?: { status: number; times: number };
+  /** Send this value as the commit (X-Repo-Commit and the model info's sha) instead of the real one. */
+  badCommit?: string;
+  /** List files with a `xetHash`, as the hub does for files stored on Xet. */
+  xetHashes?: boolean;
 }
 
 /** Files at least this large are served LFS-style (302 to /cdn/<sha256>). */
@@ -145,7 +152,8 @@ export class FakeHub {
       res.writeHead(503).end();
       return;
     }
-    if (path.startsWith("/cdn/")) return this.serveContent(req, res, path.slice("/cdn/".length));
+    if (path.startsWith("/cdn/")) return this.serveContent(res, path.slice("/cdn/".length));
+    if (server === "hub" && path.startsWith("/api/models/")) return void this.api(req, res, path);
     const at = path.indexOf("/resolve/");
     if (server !== "hub" || at < 0) {
       res.writeHead(404).end("no such route");
@@ -183,7 +191,7 @@ export class FakeHub {
       res.writeHead(failure.status, { "X-Error-Message": "try again later" }).end();
       return;
     }
-    const commit = this.faults.badCommitHeader ?? repo.commit;
+    const commit = this.faults.badCommit ?? repo.commit;
     const data = repo.files[file];
     if (data === undefined) {
       res
@@ -193,13 +201,12 @@ export class FakeHub {
     }
     if (data.length >= LFS_THRESHOLD) {
       const sha = sha256(data);
-      const announced = this.faults.wrongSha === file ? sha256(Buffer.from("something else")) : sha;
       const origin = `http://127.0.0.1:${this.cdnOnOtherOrigin ? this.cdnPort : this.hubPort}`;
       res
         .writeHead(302, {
           Location: `${origin}/cdn/${sha}`,
           "X-Repo-Commit": commit,
-          "X-Linked-Etag": `"${announced}"`,
+          "X-Linked-Etag": `"${sha}"`,
           "X-Linked-Size": String(data.length),
           ETag: `W/"not-the-content-hash"`,
           "Content-Length": "0",
@@ -207,11 +214,69 @@ export class FakeHub {
         .end();
       return;
     }
-    res.writeHead(200, { "X-Repo-Commit": commit, ETag: `"${gitSha1(data)}"`, "Content-Length": String(data.length) });
-    res.end(res.req.method === "HEAD" ? undefined : data);
+    sendRange(res, data, { "X-Repo-Commit": commit, ETag: `"${gitSha1(data)}"` }, false);
   }
 
-  private serveContent(req: http.IncomingMessage, res: http.ServerResponse, sha: string): void {
+  /** The two API routes, with the same repo, rename, revision and fault rules as resolve. */
+  private async api(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+    const match = /^\/api\/models\/(.+)\/(revision|paths-info)\/([^/?]+)(\?.*)?$/.exec(path);
+    const body = await readBody(req);
+    if (match === null) {
+      res.writeHead(404).end("no such route");
+      return;
+    }
+    const [, repoId, route, rawRevision, query = ""] = match;
+    const json = (status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}) =>
+      res.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(value));
+    const newId = this.renamed.get(repoId);
+    if (newId !== undefined) {
+      res.writeHead(307, { Location: `/api/models/${newId}/${route}/${rawRevision}${query}` }).end();
+      return;
+    }
+    const failure = this.faults.failApi;
+    if (failure !== undefined && failure.times > 0) {
+      failure.times--;
+      json(failure.status, { error: "try again later" }, { "X-Error-Message": "try again later" });
+      return;
+    }
+    const repo = this.repos.get(repoId);
+    if (repo === undefined) {
+      json(401, { error: "Repository not found" }, { "X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found" });
+      return;
+    }
+    const revision = decodeURIComponent(rawRevision);
+    if (revision !== "main" && revision !== repo.commit && !(repo.revisions ?? []).includes(revision)) {
+      json(404, { error: "Invalid rev id" }, { "X-Error-Code": "RevisionNotFound", "X-Error-Message": "Invalid rev id" });
+      return;
+    }
+    if (route === "revision") {
+      const sha = this.faults.badCommit ?? repo.commit;
+      json(200, {
+        _id: `id-${repoId}`,
+        id: repoId,
+        sha,
+        private: false,
+        gated: repo.gated ? "manual" : false,
+        downloads: 0,
+        likes: 0,
+      });
+      return;
+    }
+    const asked = (JSON.parse(body || "{}") as { paths?: string[] }).paths ?? [];
+    const entries = asked
+      .filter((file) => repo.files[file] !== undefined)
+      .map((file) => {
+        const data = repo.files[file];
+        const lfsOid = this.faults.wrongSha === file ? sha256(Buffer.from("something else")) : sha256(data);
+        const lfs = data.length >= LFS_THRESHOLD ? { lfs: { oid: lfsOid, size: data.length, pointerSize: 134 } } : {};
+        const xet = this.faults.xetHashes && data.length >= LFS_THRESHOLD ? { xetHash: sha256(Buffer.concat([data, data])) } : {};
+        const oid = this.faults.wrongSha === file ? gitSha1(Buffer.from("something else")) : gitSha1(data);
+        return { type: "file", path: file, oid, size: data.length, ...lfs, ...xet };
+      });
+    json(200, entries);
+  }
+
+  private serveContent(res: http.ServerResponse, sha: string): void {
     const found = this.fileBySha(sha);
     if (found === undefined) {
       res.writeHead(404).end();
@@ -230,27 +295,9 @@ export class FakeHub {
       res.end(data.subarray(0, Math.floor(data.length / 2)));
       return;
     }
-    let start = 0;
-    const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ""));
-    if (range !== null && !faults.ignoreRange) {
-      start = Number(range[1]);
-      if (start >= data.length) {
-        res.writeHead(416, { "Content-Range": `bytes */${data.length}` }).end();
-        return;
-      }
-      res.writeHead(206, {
-        "Content-Range": `bytes ${start}-${data.length - 1}/${data.length}`,
-        "Content-Length": String(data.length - start),
-        ETag: etag,
-      });
-    } else {
-      res.writeHead(200, { "Content-Length": String(data.length), ETag: etag });
-    }
-    if (req.method === "HEAD") {
-      res.end();
-      return;
-    }
-    const body = data.subarray(start);
+    const range = sendRange(res, data, { ETag: etag }, true, faults.ignoreRange);
+    if (range === undefined) return;
+    const body = data.subarray(range.start, range.end + 1);
     const drop = faults.drop !== undefined && faults.drop.file === name && faults.drop.times > 0 ? faults.drop : undefined;
     if (drop !== undefined) {
       drop.times--;
@@ -275,4 +322,59 @@ export class FakeHub {
     };
     next();
   }
+}
+
+/** Reads a request body as text. */
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    req.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    req.on("end", () => resolve(text));
+  });
+}
+
+/** The `Range: bytes=S-` or `bytes=S-E` a request asks for, clamped to the content. */
+function rangeOf(req: http.IncomingMessage, length: number): { start: number; end: number } | undefined {
+  const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
+  if (range === null) return undefined;
+  return { start: Number(range[1]), end: range[2] === "" ? length - 1 : Math.min(Number(range[2]), length - 1) };
+}
+
+/**
+ * Writes the status and headers for `data`: 206 with Content-Range for a satisfiable Range (unless
+ * `ignoreRange`), 416 past the end, else 200. Ends HEAD requests. When `deferBody` is false it also
+ * sends the body; otherwise it returns the byte range for the caller to send (undefined: done).
+ */
+function sendRange(
+  res: http.ServerResponse,
+  data: Buffer,
+  headers: http.OutgoingHttpHeaders,
+  deferBody: boolean,
+  ignoreRange = false,
+): { start: number; end: number } | undefined {
+  const req = res.req;
+  const range = ignoreRange ? undefined : rangeOf(req, data.length);
+  if (range !== undefined && range.start >= data.length) {
+    res.writeHead(416, { "Content-Range": `bytes */${data.length}` }).end();
+    return undefined;
+  }
+  const { start, end } = range ?? { start: 0, end: data.length - 1 };
+  if (range !== undefined) {
+    res.writeHead(206, {
+      ...headers,
+      "Content-Range": `bytes ${start}-${end}/${data.length}`,
+      "Content-Length": String(end - start + 1),
+    });
+  } else {
+    res.writeHead(200, { ...headers, "Content-Length": String(data.length) });
+  }
+  if (req.method === "HEAD") {
+    res.end();
+    return undefined;
+  }
+  if (!deferBody) {
+    res.end(data.subarray(start, end + 1));
+    return undefined;
+  }
+  return { start, end };
 }
