@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { tf } from "../tensor";
 import { configFromJson, ConfigError, TransformerConfig } from "./config";
+import { gemmaKeyMap, olmo2KeyMap } from "./keymaps/gemma";
 import { gpt2KeyMap } from "./keymaps/gpt2";
 import { llamaKeyMap } from "./keymaps/llama";
 import { nativeKeyMap } from "./keymaps/native";
@@ -34,6 +35,10 @@ const KEY_MAPS: Record<string, KeyMap> = {
   Qwen3ForCausalLM: qwen3KeyMap,
   MistralForCausalLM: llamaKeyMap,
   Phi3ForCausalLM: phi3KeyMap,
+  GemmaForCausalLM: gemmaKeyMap,
+  Gemma2ForCausalLM: gemmaKeyMap,
+  Gemma3ForCausalLM: gemmaKeyMap,
+  Olmo2ForCausalLM: olmo2KeyMap,
   tslens: nativeKeyMap,
 };
 
@@ -48,6 +53,10 @@ const IGNORED: Record<string, RegExp[]> = {
   Qwen2ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   Qwen3ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   MistralForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  GemmaForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  Gemma2ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
+  Gemma3ForCausalLM: [/\.rotary_emb(_local)?\.inv_freq$/, /^lm_head\.weight$/],
+  Olmo2ForCausalLM: [/\.rotary_emb\.inv_freq$/],
   Phi3ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   tslens: [],
 };

@@ -55,11 +55,16 @@ function attentionOptions(
   offset: number,
   qkPosition?: Tensor,
   padding?: Padding,
+  local = false,
 ): AttentionOptions {
   const rotary =
     cfg.positionalEmbeddingType === "rotary"
       ? (() => {
-          const { rotaryDim, rotaryBase, rotaryAdjacentPairs, ropeScaling } = cfg;
+          const { rotaryDim, rotaryAdjacentPairs } = cfg;
+          // Gemma 3's local layers rotate with their own base and no scaling.
+          const ownLocalRope = local && cfg.rotaryBaseLocal !== undefined;
+          const rotaryBase = ownLocalRope ? cfg.rotaryBaseLocal! : cfg.rotaryBase;
+          const ropeScaling = ownLocalRope ? null : cfg.ropeScaling;
           const [cos, sin] = padding
             ? rotaryTablesAt(padding.positionIds, rotaryDim, rotaryBase, rotaryAdjacentPairs, ropeScaling) // [b, pos, 1, rotaryDim]
             : rotaryTables(pos, rotaryDim, rotaryBase, rotaryAdjacentPairs, offset, ropeScaling); // [1, pos, 1, rotaryDim]
@@ -78,8 +83,12 @@ function attentionOptions(
     qkPosition,
     mask: realKeys ? causal.logicalAnd(realKeys) : causal, // [1 or b, 1, pos, offset + pos]
     padded: padding !== undefined,
-    slidingWindow: cfg.slidingWindow,
+    // With localLayers (Gemma 2 / 3) only the local layers slide; otherwise every layer does (Mistral).
+    slidingWindow: cfg.localLayers && !local ? undefined : cfg.slidingWindow,
     qkNormEps: cfg.qkNorm ? cfg.eps : undefined,
+    qkNormAcrossHeads: cfg.qkNormAcrossHeads,
+    attnScale: cfg.attnScale,
+    attnScoresSoftCap: cfg.attnScoresSoftCap,
   };
 }
 
@@ -115,14 +124,18 @@ export function forward(
     if (cfg.positionalEmbeddingType === "shortformer")
       qkPosition = positions(cfg, w.W_pos, batch, pos, offset, padding?.positionIds);
   } else ({ resid, qkPosition } = embed(ctx, at, cfg, w, input as Tensor, offset, padding?.positionIds));
-  const attnOptions = attentionOptions(cfg, pos, offset, qkPosition, padding);
+  const globalOptions = attentionOptions(cfg, pos, offset, qkPosition, padding);
+  const localOptions = cfg.localLayers ? attentionOptions(cfg, pos, offset, qkPosition, padding, true) : globalOptions;
   const layers = stopAtLayer ?? cfg.nLayers;
   for (let l = start?.layer ?? 0; l < layers; l++) {
     // One tidy per block: its intermediates are freed before the next block runs (cached ones are kept).
     const blockIn = resid;
-    resid = tf.tidy(() => block(ctx, at.blocks[l], cfg, w.blocks[l], attnOptions, kvCache?.forLayer(l), blockIn));
+    const options = cfg.localLayers?.[l] ? localOptions : globalOptions;
+    resid = tf.tidy(() => block(ctx, at.blocks[l], cfg, w.blocks[l], options, kvCache?.forLayer(l), blockIn));
   }
   if (stopAtLayer !== undefined) return resid;
   const normalized = normalize(ctx, at.ln_final, resid, cfg.normalizationType, cfg.eps, w.lnFinal); // [b, p, d_model]
-  return linear(normalized, w.W_U, w.b_U); // [b, p, d_vocab_out]
+  const logits = linear(normalized, w.W_U, w.b_U); // [b, p, d_vocab_out]
+  const cap = cfg.outputLogitsSoftCap; // Gemma 2: cap·tanh(logits / cap)
+  return cap === undefined ? logits : logits.div(cap).tanh().mul(cap);
 }

@@ -27,6 +27,10 @@ export const GATES = {
   gatedMlp: (cfg: TransformerConfig) => cfg.gatedMlp,
   /** Per-head RMSNorm of q and k (Qwen3): attn.q_norm / attn.k_norm. */
   qkNorm: (cfg: TransformerConfig) => cfg.qkNorm === true,
+  /** Norms before attention and MLP (ln1, ln2): all but OLMo-2's post-norm-only blocks. */
+  preNorm: (cfg: TransformerConfig) => cfg.normPlacement !== "post",
+  /** Norms on the attention and MLP outputs (ln1_post, ln2_post): Gemma 2 / 3, OLMo-2. */
+  postNorm: (cfg: TransformerConfig) => cfg.normPlacement !== undefined,
 } as const;
 
 /** The name of a gate. */

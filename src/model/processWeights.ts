@@ -4,7 +4,9 @@
  * - foldLn: LayerNorm / RMSNorm weights (and LN biases) move into the next linear map;
  *   norms become LNPre / RMSPre. LN also centres the reading weights.
  * - centerWritingWeights (LN only): whatever writes to the residual stream has zero mean over d_model.
- * - centerUnembed: W_U and b_U have zero mean over the vocabulary (logits shift per position).
+ * - centerUnembed: W_U and b_U have zero mean over the vocabulary (logits shift per position); skipped under
+ *   final-logit soft-capping, where a shift is not harmless.
+ * Post-norms (ln1_post, ln2_post: Gemma 2 / 3, OLMo-2) sit after the writing weights and keep their weights.
  * - foldValueBiases: b_V moves into b_O (pattern rows sum to 1).
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
@@ -44,6 +46,7 @@ function foldLn(model: HookedTransformer, e: Edits): void {
   const isLn = cfg.normalizationType === "LN";
   if (!isLn && cfg.normalizationType !== "RMS") return;
   const fold = (ln: string, readers: { w: string; b?: string; headed: boolean }[]) => {
+    if (!e.has(`${ln}.w`)) return; // OLMo-2 has no ln1 / ln2 (its norms come after the sublayers and stay)
     const w = e.get(`${ln}.w`); // [d_model]
     const b = isLn ? e.get(`${ln}.b`) : undefined;
     for (const r of readers) {
@@ -133,7 +136,11 @@ export function processWeights(model: HookedTransformer, options: ProcessWeights
       if (options.foldLn ?? !shortformer) foldLn(model, e);
       const centre = options.centerWritingWeights ?? !shortformer;
       if (centre) centerWritingWeights(model, e);
-      if (options.centerUnembed ?? !shortformer) centerUnembed(e);
+      // Soft-capped logits (Gemma 2) change under a per-position shift, so, as TransformerLens, W_U stays uncentred.
+      const softCapped = model.cfg.outputLogitsSoftCap !== undefined;
+      if (softCapped && options.centerUnembed)
+        throw new Error("centerUnembed is not valid for a model with final-logit soft-capping (it would change the log-probs)");
+      if (options.centerUnembed ?? (!shortformer && !softCapped)) centerUnembed(e);
       const isLn = model.cfg.normalizationType === "LN" || model.cfg.normalizationType === "LNPre";
       if (options.foldValueBiases ?? true) foldValueBiases(model, e, centre && isLn);
     });

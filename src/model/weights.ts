@@ -12,6 +12,9 @@ import type { NormWeights } from "./components/norm";
 export interface BlockWeights {
   ln1: NormWeights;
   ln2: NormWeights;
+  /** Norms on the attention / MLP outputs (Gemma 2 / 3, OLMo-2). */
+  ln1Post?: NormWeights;
+  ln2Post?: NormWeights;
   attn: AttentionWeights;
   mlp?: MlpWeights;
 }
@@ -49,6 +52,8 @@ export function fuseWeights(
     return {
       ln1: { w: p(`${b}ln1.w`), b: p(`${b}ln1.b`) },
       ln2: { w: p(`${b}ln2.w`), b: p(`${b}ln2.b`) },
+      ln1Post: { w: p(`${b}ln1_post.w`) },
+      ln2Post: { w: p(`${b}ln2_post.w`) },
       attn: {
         W_Q: p(`${b}attn.W_Q`)!,
         b_Q: p(`${b}attn.b_Q`)!,

@@ -54,10 +54,30 @@ export interface TransformerConfig {
   /** Gated hook points (off by default, as in TransformerLens). */
   useAttnResult: boolean;
   useSplitQkvInput: boolean;
-  /** Sliding-window attention (Mistral): query q sees keys k with q − window < k ≤ q. Absent: full causal. */
+  /**
+   * Sliding-window attention: query q sees keys k with q − window < k ≤ q, on every layer (Mistral) or on the local
+   * layers when localLayers is set (Gemma 2 / 3). Absent: full causal.
+   */
   slidingWindow?: number;
-  /** Qwen3's RMSNorm of each head's q and k over d_head, before rotary (blocks.{l}.attn.q_norm / k_norm). */
+  /** RMSNorm of q and k before rotary (blocks.{l}.attn.q_norm / k_norm): per head over d_head (Qwen3, Gemma 3). */
   qkNorm?: boolean;
+  /** OLMo-2: the q / k norms normalise each position over every head at once (weights [heads·d_head]). */
+  qkNormAcrossHeads?: boolean;
+  /**
+   * Where a block's norms sit. Absent: before attention and MLP (ln1, ln2). "sandwich" (Gemma 2 / 3): also after them,
+   * on their outputs before the residual add (ln1_post, ln2_post). "post" (OLMo-2): only after them.
+   */
+  normPlacement?: "sandwich" | "post";
+  /** Divide attention scores by this instead of sqrt(dHead) (Gemma 2 / 3: sqrt(query_pre_attn_scalar)). */
+  attnScale?: number;
+  /** Attention-logit soft-capping (Gemma 2): scores → cap·tanh(scores / cap), before the mask. */
+  attnScoresSoftCap?: number;
+  /** Final-logit soft-capping (Gemma 2): logits → cap·tanh(logits / cap). */
+  outputLogitsSoftCap?: number;
+  /** Per layer, true for a local (sliding-window) layer (Gemma 2 / 3's layer_types); absent: every layer alike. */
+  localLayers?: boolean[];
+  /** Rotary base of the local layers (Gemma 3); global layers use rotaryBase and ropeScaling, local ones no scaling. */
+  rotaryBaseLocal?: number;
 }
 
 /** A config.json we cannot turn into a TransformerConfig; the message names the file and field. */

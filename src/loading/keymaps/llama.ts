@@ -5,10 +5,27 @@
  * Llama has no biases; zero biases are filled in, as TransformerLens does.
  */
 import { tf } from "../../tensor";
-import type { KeyMap, Params } from "./types";
+import type { TransformerConfig } from "../config";
+import type { KeyMap, Params, WeightReader } from "./types";
+
+/** A block's norms: Hugging Face name under model.layers.{l}. → TransformerLens name under blocks.{l}. */
+export type LayerNorms = readonly (readonly [string, string])[];
+
+const LLAMA_NORMS: LayerNorms = [
+  ["input_layernorm", "ln1"],
+  ["post_attention_layernorm", "ln2"],
+];
 
 /** Maps Llama checkpoints. */
-export const llamaKeyMap: KeyMap = async (reader, cfg, hf) => {
+export const llamaKeyMap: KeyMap = (reader, cfg, hf) => llamaLayout(reader, cfg, hf, LLAMA_NORMS);
+
+/** Maps checkpoints in Llama's layout whose blocks hold the RMSNorm weights `norms` (Gemma 2, OLMo-2 differ). */
+export async function llamaLayout(
+  reader: WeightReader,
+  cfg: TransformerConfig,
+  hf: Record<string, unknown>,
+  norms: LayerNorms,
+): Promise<Params> {
   const { dModel: d, nHeads: h, dHead: e, dMlp: m, dVocab: v } = cfg;
   const kv = cfg.nKeyValueHeads ?? h;
   const kvPrefix = cfg.nKeyValueHeads === null ? "" : "_";
@@ -23,8 +40,7 @@ export const llamaKeyMap: KeyMap = async (reader, cfg, hf) => {
   for (let l = 0; l < cfg.nLayers; l++) {
     const hp = `model.layers.${l}.`;
     const tl = `blocks.${l}.`;
-    params.set(`${tl}ln1.w`, await reader.get(`${hp}input_layernorm.weight`, [d]));
-    params.set(`${tl}ln2.w`, await reader.get(`${hp}post_attention_layernorm.weight`, [d]));
+    for (const [hfNorm, tlNorm] of norms) params.set(`${tl}${tlNorm}.w`, await reader.get(`${hp}${hfNorm}.weight`, [d]));
     params.set(`${tl}attn.W_Q`, await perHead(`${hp}self_attn.q_proj.weight`, h));
     params.set(`${tl}attn.${kvPrefix}W_K`, await perHead(`${hp}self_attn.k_proj.weight`, kv));
     params.set(`${tl}attn.${kvPrefix}W_V`, await perHead(`${hp}self_attn.v_proj.weight`, kv));
@@ -59,4 +75,4 @@ export const llamaKeyMap: KeyMap = async (reader, cfg, hf) => {
   unembed.dispose();
   params.set("unembed.b_U", tf.zeros([v]));
   return params;
-};
+}

@@ -2,9 +2,11 @@
  * Attention: heads move information between positions.
  *   q, k, v = x·W_{Q,K,V} + b → hook_q / hook_k / hook_v      [batch, pos, heads, d_head]
  *   (shortformer) q, k read x + W_pos instead of x
- *   (Qwen3) q, k each RMS-normalised per head over d_head → q_norm / k_norm.hook_scale, hook_normalized
+ *   (Qwen3, Gemma 3) q, k each RMS-normalised per head over d_head → q_norm / k_norm.hook_scale, hook_normalized
+ *   (OLMo-2) the same over all heads at once (hook_scale [batch, pos, 1, 1])
  *   (rotary) q, k rotated → hook_rot_q / hook_rot_k
- *   scores = q·kᵀ / sqrt(d_head), causal mask → −inf → hook_attn_scores   [batch, heads, query, key]
+ *   scores = q·kᵀ / sqrt(d_head) (or / attnScale), (Gemma 2) cap·tanh(scores / cap),
+ *     causal mask (and sliding window) → −inf → hook_attn_scores   [batch, heads, query, key]
  *   pattern = softmax(scores) → hook_pattern
  *   z = pattern·v → hook_z                                       [batch, pos, heads, d_head]
  *   out = Σ_h z_h·W_O[h] + b_O  (per head: hook_result, when enabled)
@@ -19,7 +21,10 @@ import { linear } from "./mlp";
 import { normalize } from "./norm";
 import { applyRotary } from "./rotary";
 
-/** Hook points of Qwen3's per-head RMSNorm of q and k (attn.q_norm., attn.k_norm.), as TransformerLens names them. */
+/**
+ * Hook points of the RMSNorm of q and k (attn.q_norm., attn.k_norm.), as TransformerLens names them. Per head (Qwen3,
+ * Gemma 3) hook_scale is [batch, pos, head_index, 1]; across heads (OLMo-2) [batch, pos, 1, 1].
+ */
 const QK_NORM_POINTS = {
   hook_scale: { shape: "[batch, pos, head_index, 1]", rank: 4 },
   hook_normalized: { shape: "[batch, pos, head_index, d_head]", rank: 4 },
@@ -58,9 +63,9 @@ export interface AttentionWeights {
   W_O: Tensor; // [heads, d_head, d_model]
   Wo: Tensor; // [heads·d_head, d_model]
   b_O: Tensor; // [d_model]
-  /** Qwen3's per-head RMSNorm weights of q and k, when the model has them. */
-  qNorm?: Tensor; // [d_head]
-  kNorm?: Tensor; // [d_head]
+  /** RMSNorm weights of q and k, when the model has them: per head (Qwen3, Gemma 3) or across heads (OLMo-2). */
+  qNorm?: Tensor; // [d_head] or [heads·d_head]
+  kNorm?: Tensor; // [d_head] or [kvHeads·d_head]
 }
 
 /** Shapes and options attention needs. */
@@ -78,8 +83,14 @@ export interface AttentionOptions {
   mask: Tensor;
   /** The batch has padding: a fully masked query row (padding before a row's first token) gets a zero pattern. */
   padded?: boolean;
-  /** RMSNorm eps of the per-head q / k norms (Qwen3); set when the model has them. */
+  /** RMSNorm eps of the q / k norms (Qwen3, Gemma 3, OLMo-2); set when the model has them. */
   qkNormEps?: number;
+  /** The q / k norms normalise over all heads at once (OLMo-2), not per head. */
+  qkNormAcrossHeads?: boolean;
+  /** Scores are divided by this instead of sqrt(dHead) (Gemma 2 / 3). */
+  attnScale?: number;
+  /** Attention-logit soft-capping (Gemma 2): scores → cap·tanh(scores / cap) before the mask. */
+  attnScoresSoftCap?: number;
   /** Sliding window (Mistral): query q also may not see keys k ≤ q − window. Absent: the mask alone. */
   slidingWindow?: number;
 }
@@ -139,8 +150,9 @@ export function attention(
   let k = ctx.point(at.hook_k, project("k", o.nKvHeads)); // [b, p, kvHeads, e]
   const v = ctx.point(at.hook_v, project("v", o.nKvHeads)); // [b, p, kvHeads, e]
   if (o.qkNormEps !== undefined) {
-    q = normalize(ctx, at.q_norm, q, "RMS", o.qkNormEps, { w: w.qNorm }); // [b, p, heads, e]
-    k = normalize(ctx, at.k_norm, k, "RMS", o.qkNormEps, { w: w.kNorm }); // [b, p, kvHeads, e]
+    const qkNorm = o.qkNormAcrossHeads ? normalizeAcrossHeads : normalize;
+    q = qkNorm(ctx, at.q_norm, q, "RMS", o.qkNormEps, { w: w.qNorm }); // [b, p, heads, e]
+    k = qkNorm(ctx, at.k_norm, k, "RMS", o.qkNormEps, { w: w.kNorm }); // [b, p, kvHeads, e]
   }
   if (o.rotary) {
     const { cos, sin, dim, adjacent } = o.rotary;
@@ -156,7 +168,9 @@ export function attention(
   const kh = repeatKv(keys, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
-  if (o.useAttnScale) scores = scores.div(Math.sqrt(o.dHead));
+  if (o.useAttnScale) scores = scores.div(o.attnScale ?? Math.sqrt(o.dHead));
+  const cap = o.attnScoresSoftCap;
+  if (cap !== undefined) scores = scores.div(cap).tanh().mul(cap); // [b, heads, query, key]
   const allowed = o.slidingWindow ? o.mask.logicalAnd(windowMask(pos, keys.shape[1]!, o.slidingWindow)) : o.mask;
   scores = ctx.point(at.hook_attn_scores, tf.where(allowed, scores, tf.scalar(-Infinity))); // [b, heads, query, key]
   const probs = tf.softmax(scores); // [b, heads, query, key]; NaN only on fully masked rows (padded queries)
@@ -168,6 +182,24 @@ export function attention(
     return result.sum(2).add(w.b_O);
   }
   return linear(z.reshape([batch, pos, o.nHeads * o.dHead]), w.Wo, w.b_O); // [b, pos, d_model]
+}
+
+/**
+ * RMSNorm of q or k [batch, pos, heads, d_head] over all heads at once (OLMo-2 normalises the projected width before
+ * splitting it into heads), through the hook points `at`: hook_scale [b, p, 1, 1], hook_normalized [b, p, heads,
+ * d_head]; `weights.w` is [heads·d_head].
+ */
+function normalizeAcrossHeads(
+  ctx: HookContext,
+  at: PointNames<typeof QK_NORM_POINTS>,
+  x: Tensor,
+  _type: "RMS",
+  eps: number,
+  weights: { w?: Tensor },
+): Tensor {
+  const [, , heads, dHead] = x.shape as [number, number, number, number];
+  const scale = ctx.point(at.hook_scale, x.square().mean([2, 3], true).add(eps).sqrt()); // [b, p, 1, 1]
+  return ctx.point(at.hook_normalized, x.div(scale).mul(weights.w!.reshape([heads, dHead]))); // [b, p, heads, e]
 }
 
 /**

@@ -1,0 +1,329 @@
+/**
+ * Gemma 1, Gemma 2, Gemma 3 (text) and OLMo-2 against Hugging Face transformers on tiny random checkpoints from
+ * scripts/fixtures/make_gemma_olmo_fixtures.py: logits, resid_pre / resid_post, attn_out / mlp_out (post-norm
+ * outputs), q/k norm outputs, the final norm's output and attention patterns ≤ 1e-4 without weight processing,
+ * log-probs ≤ 1e-4 with the default processing; padded batches; sliding windows, soft-capping and the errors a
+ * Gemma config with an unsupported feature gets.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HookedTransformer, loadModel, processWeights, tf } from "../../src";
+import { configFromJson } from "../../src/loading/config";
+import type { Tensor } from "../../src/tensor";
+import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
+
+const MODELS = ["gemma2-tiny", "gemma3-tiny", "olmo2-tiny", "gemma-tiny"];
+const INPUTS = ["single", "batch"];
+const TOLERANCE = 1e-4;
+
+const readConfig = (model: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, model, "config.json"), "utf8"));
+
+/** A copy of fixture `model` in a temporary folder with its config.json changed by `edit`. */
+function editedCopy(model: string, edit: (config: Record<string, unknown>) => void): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `tslens-${model}-`));
+  fs.copyFileSync(path.join(FIXTURES, model, "model.safetensors"), path.join(folder, "model.safetensors"));
+  const config = readConfig(model);
+  edit(config);
+  fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify(config));
+  return folder;
+}
+
+const worst: Record<string, number> = {};
+
+describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", function () {
+  this.timeout(120_000);
+
+  for (const name of MODELS) {
+    describe(name, function () {
+      let raw: HookedTransformer;
+      let processed: HookedTransformer;
+      before(async () => {
+        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+        processed = await loadModel(path.join(FIXTURES, name));
+      });
+      after(() => {
+        raw?.dispose();
+        processed?.dispose();
+      });
+
+      for (const input of INPUTS) {
+        it(`${input}: logits and every referenced hook ≤ ${TOLERANCE} (processWeights: false)`, async () => {
+          const ref = await hfReference(name, input);
+          const { logits, cache } = raw.runWithCache(ref.tokens);
+          try {
+            const check = (actual: Tensor, refName: string) => {
+              const err = maxAbsDiff(actual, ref.tensors.get(refName)!, `${name}/${input} ${refName}`);
+              const kind = refName.replace(/^blocks\.\d+\./, "");
+              worst[`${name} ${kind}`] = Math.max(worst[`${name} ${kind}`] ?? 0, err);
+              assert.ok(err <= TOLERANCE, `${name}/${input} ${refName}: max abs diff ${err}`);
+            };
+            let checked = 0;
+            for (const refName of ref.tensors.keys()) {
+              if (refName === "log_probs") continue;
+              if (refName === "logits") check(logits, refName);
+              else if (refName === "ln_final.out") check(cache.get("ln_final.hook_normalized"), refName);
+              else check(cache.get(raw.hookName(refName)), refName);
+              checked++;
+            }
+            const L = raw.cfg.nLayers;
+            // logits, ln_final and per layer resid_pre, resid_post and pattern at least.
+            assert.ok(checked >= 2 + 3 * L, `${name}: only ${checked} references checked`);
+          } finally {
+            logits.dispose();
+            cache.dispose();
+            tf.dispose([ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+
+        it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
+          const ref = await hfReference(name, input);
+          const logits = processed.forward(ref.tokens);
+          const logProbs = tf.logSoftmax(logits);
+          try {
+            const err = maxAbsDiff(logProbs, ref.tensors.get("log_probs")!, `${name}/${input} log_probs`);
+            worst[`${name} log_probs (processed)`] = Math.max(worst[`${name} log_probs (processed)`] ?? 0, err);
+            assert.ok(err <= TOLERANCE, `${name}/${input}: log-probs max abs diff ${err}`);
+          } finally {
+            tf.dispose([logits, logProbs, ref.tokens, ...ref.tensors.values()]);
+          }
+        });
+      }
+    });
+  }
+
+  describe("padded batches equal each prompt run alone (both sides)", function () {
+    const PROMPTS = [
+      [4, 19, 50, 7, 88, 23, 61, 2, 35, 14, 70],
+      [9, 41, 3],
+    ]; // 11 tokens (longer than the Gemma windows of 4) and 3
+    for (const name of MODELS) {
+      for (const side of ["left", "right"] as const) {
+        it(`${name}, ${side} padding: each row's real positions match its single run ≤ ${TOLERANCE}`, async () => {
+          const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+          const width = Math.max(...PROMPTS.map((p) => p.length));
+          const pad = (row: number[]) => {
+            const extra: number[] = new Array(width - row.length).fill(0);
+            return side === "left" ? [...extra, ...row] : [...row, ...extra];
+          };
+          const ids = tf.tensor2d(PROMPTS.map(pad), [PROMPTS.length, width], "int32");
+          const mask = tf.tensor2d(
+            PROMPTS.map((p) => pad(p.map(() => 1))),
+            [PROMPTS.length, width],
+            "int32",
+          );
+          const batch = model.forward(ids, { attentionMask: mask }); // [2, width, vocab]
+          try {
+            PROMPTS.forEach((prompt, row) => {
+              const alone = tf.tensor2d([prompt], [1, prompt.length], "int32");
+              const single = model.forward(alone); // [1, len, vocab]
+              const start = side === "left" ? width - prompt.length : 0;
+              const rowLogits = tf.tidy(() => batch.slice([row, start, 0], [1, prompt.length, -1]));
+              const err = maxAbsDiff(rowLogits, single, `${name} row ${row}`);
+              tf.dispose([alone, single, rowLogits]);
+              worst[`${name} padded (${side})`] = Math.max(worst[`${name} padded (${side})`] ?? 0, err);
+              assert.ok(err <= TOLERANCE, `${name}, ${side} padding, row ${row}: max abs diff ${err}`);
+            });
+          } finally {
+            tf.dispose([ids, mask, batch]);
+            model.dispose();
+          }
+        });
+      }
+    }
+  });
+
+  describe("gemma2-tiny: sandwich norms, soft-capping, local and global layers", function () {
+    let model: HookedTransformer;
+    before(async () => (model = await loadModel(path.join(FIXTURES, "gemma2-tiny"), { processWeights: false })));
+    after(() => model?.dispose());
+
+    it("reads the config: local layers 0 and 2 (window 4), scale sqrt(16), caps 4 and 3; layer_types absent → even layers local", () => {
+      const { cfg } = model;
+      assert.deepEqual(cfg.localLayers, [true, false, true]);
+      assert.equal(cfg.slidingWindow, 4);
+      assert.equal(cfg.attnScale, 4);
+      assert.equal(cfg.attnScoresSoftCap, 4);
+      assert.equal(cfg.outputLogitsSoftCap, 3);
+      const { layer_types: _dropped, ...rest } = readConfig("gemma2-tiny");
+      assert.deepEqual(configFromJson({ ...rest, num_hidden_layers: 4 }, "g/config.json").localLayers, [
+        true,
+        false,
+        true,
+        false,
+      ]);
+    });
+
+    it("local layers mask keys at or before q − 4 (q − 3 seen), global layers see the whole prefix", async () => {
+      const ref = await hfReference("gemma2-tiny", "single");
+      const { logits, cache } = model.runWithCache(ref.tokens);
+      try {
+        for (const [layer, local] of [
+          [0, true],
+          [1, false],
+          [2, true],
+        ] as const) {
+          const pattern = cache.get(`blocks.${layer}.attn.hook_pattern`).arraySync(); // [1, heads, 12, 12]
+          for (const row of pattern[0].map((head) => head[11])) {
+            assert.ok(row[8] > 0, `layer ${layer}: query 11 must see key 8`);
+            if (local) assert.equal(row[7], 0, `layer ${layer}: query 11 must not see key 7`);
+            else assert.ok(row[0] > 0, `layer ${layer}: query 11 must see key 0`);
+          }
+        }
+        assert.ok(tf.tidy(() => logits.abs().max().dataSync()[0]) < 3, "soft-capped logits stay inside ±3");
+      } finally {
+        tf.dispose([logits, ref.tokens, ...ref.tensors.values()]);
+        cache.dispose();
+      }
+    });
+
+    it("hook names: ln1_post before hook_attn_out and ln2_post before hook_mlp_out; Qwen2 gains none", async () => {
+      const names = model.hookNames().filter((n) => n.startsWith("blocks.0.") && !n.startsWith("blocks.0.attn."));
+      assert.deepEqual(names, [
+        "blocks.0.hook_resid_pre",
+        "blocks.0.ln1.hook_scale",
+        "blocks.0.ln1.hook_normalized",
+        "blocks.0.ln1_post.hook_scale",
+        "blocks.0.ln1_post.hook_normalized",
+        "blocks.0.hook_attn_out",
+        "blocks.0.hook_resid_mid",
+        "blocks.0.ln2.hook_scale",
+        "blocks.0.ln2.hook_normalized",
+        "blocks.0.mlp.hook_pre",
+        "blocks.0.mlp.hook_pre_linear",
+        "blocks.0.mlp.hook_post",
+        "blocks.0.ln2_post.hook_scale",
+        "blocks.0.ln2_post.hook_normalized",
+        "blocks.0.hook_mlp_out",
+        "blocks.0.hook_resid_post",
+      ]);
+      const qwen2 = await loadModel(path.join(FIXTURES, "qwen2-tiny"), { processWeights: false });
+      try {
+        assert.ok(!qwen2.hookNames().some((n) => n.includes("_post.")));
+      } finally {
+        qwen2.dispose();
+      }
+    });
+
+    it("generating past the window with the KV cache gives the greedy tokens of one full forward, leaking nothing", () => {
+      const prompt = tf.tensor2d([[3, 17, 42, 8, 61, 5]], [1, 6], "int32");
+      const run = () => {
+        const generated = model.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
+        const full = model.forward(generated); // [1, 12, vocab]
+        const greedy = tf.tidy(() => full.slice([0, 5, 0], [1, 6, -1]).argMax(-1)); // [1, 6]
+        const newTokens = tf.tidy(() => generated.slice([0, 6], [1, 6])); // [1, 6]
+        try {
+          assert.deepEqual(greedy.arraySync(), newTokens.arraySync());
+        } finally {
+          tf.dispose([generated, full, greedy, newTokens]);
+        }
+      };
+      run();
+      const before = tf.memory().numTensors;
+      run();
+      assert.equal(tf.memory().numTensors, before);
+      prompt.dispose();
+    });
+
+    it("centerUnembed is refused under final-logit soft-capping; the default processing skips it", async () => {
+      const other = await loadModel(path.join(FIXTURES, "gemma2-tiny"), { processWeights: false });
+      try {
+        assert.throws(() => processWeights(other, { centerUnembed: true }), /centerUnembed is not valid .*soft-capping/);
+        processWeights(other);
+        const column = tf.tidy(() => other.param("unembed.W_U").mean(1).abs().max().dataSync()[0]);
+        assert.ok(column > 1e-3, `W_U was centred (${column})`);
+      } finally {
+        other.dispose();
+      }
+    });
+  });
+
+  describe("gemma3-tiny and olmo2-tiny q/k norms", function () {
+    it("gemma3: local layers rotate with base 100, global ones with 10000 and linear scaling 4", async () => {
+      const model = await loadModel(path.join(FIXTURES, "gemma3-tiny"), { processWeights: false });
+      try {
+        assert.deepEqual(model.cfg.localLayers, [true, false, true]);
+        assert.equal(model.cfg.rotaryBaseLocal, 100);
+        assert.equal(model.cfg.rotaryBase, 10000);
+        assert.deepEqual(model.cfg.ropeScaling, { type: "linear", factor: 4 });
+      } finally {
+        model.dispose();
+      }
+      const v4 = { ...readConfig("gemma3-tiny"), rope_parameters: undefined, rope_theta: 5e5, rope_local_base_freq: 20 };
+      const cfg = configFromJson({ ...v4, rope_scaling: { rope_type: "linear", factor: 8 } }, "g3/config.json");
+      assert.deepEqual([cfg.rotaryBase, cfg.rotaryBaseLocal, cfg.ropeScaling], [5e5, 20, { type: "linear", factor: 8 }]);
+    });
+
+    it("olmo2: no ln1 / ln2, q_norm over all heads (hook_scale [b, p, 1, 1]); runWithCache leaks nothing", async () => {
+      const model = await loadModel(path.join(FIXTURES, "olmo2-tiny"), { processWeights: false });
+      const tokens = tf.tensor2d([[5, 9, 33, 70, 12]], [1, 5], "int32");
+      try {
+        const names = model.hookNames();
+        assert.ok(!names.some((n) => /\.ln[12]\./.test(n)));
+        assert.ok(names.includes("blocks.1.ln2_post.hook_normalized"));
+        const run = () => {
+          const { logits, cache } = model.runWithCache(tokens);
+          assert.deepEqual(cache.get("blocks.0.attn.q_norm.hook_scale").shape, [1, 5, 1, 1]);
+          assert.deepEqual(cache.get("blocks.0.attn.k_norm.hook_normalized").shape, [1, 5, 2, 8]);
+          logits.dispose();
+          cache.dispose();
+        };
+        run();
+        const before = tf.memory().numTensors;
+        run();
+        run();
+        assert.equal(tf.memory().numTensors, before);
+      } finally {
+        tokens.dispose();
+        model.dispose();
+      }
+    });
+  });
+
+  describe("Gemma configs with unsupported features are refused, naming the key and the file", function () {
+    const made: string[] = [];
+    after(() => made.forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
+
+    for (const [what, edit, pattern] of [
+      [
+        "attention_bias",
+        (c: Record<string, unknown>) => (c.attention_bias = true),
+        /attention_bias = true is not supported for Gemma 2/,
+      ],
+      [
+        "an unknown layer type",
+        (c: Record<string, unknown>) => (c.layer_types = ["sliding_attention", "chunked_attention", "full_attention"]),
+        /layer_types\[1\] = "chunked_attention" is not supported/,
+      ],
+      [
+        "layer_types of the wrong length",
+        (c: Record<string, unknown>) => (c.layer_types = ["full_attention"]),
+        /layer_types must list one type per layer \(num_hidden_layers = 3\)/,
+      ],
+      [
+        "a non-numeric soft-cap",
+        (c: Record<string, unknown>) => (c.attn_logit_softcapping = "50"),
+        /attn_logit_softcapping must be a positive number or null/,
+      ],
+    ] as const) {
+      it(`gemma2 with ${what}`, async () => {
+        const folder = editedCopy("gemma2-tiny", edit);
+        made.push(folder);
+        const before = tf.memory().numTensors;
+        await assert.rejects(loadModel(folder), (err: Error) => {
+          assert.equal(err.name, "ConfigError");
+          assert.match(err.message, pattern);
+          assert.ok(err.message.includes(path.join(folder, "config.json")), err.message);
+          return true;
+        });
+        assert.equal(tf.memory().numTensors, before);
+      });
+    }
+  });
+
+  after(() => {
+    console.log(`      worst max-abs errors (${tf.getBackend()}):`);
+    for (const [k, v] of Object.entries(worst)) console.log(`        ${k}: ${v.toExponential(2)}`);
+  });
+});
