@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { tf } from "../tensor";
 import { configFromJson, ConfigError, TransformerConfig } from "./config";
+import { checkConsistency } from "./consistency";
 import { gemmaKeyMap, olmo2KeyMap } from "./keymaps/gemma";
 import { gpt2KeyMap } from "./keymaps/gpt2";
 import { llamaKeyMap } from "./keymaps/llama";
@@ -112,6 +113,7 @@ export async function loadCheckpoint(folder: string): Promise<Checkpoint> {
   tf.engine().startScope();
   let params: Params | undefined;
   try {
+    checkConsistency(files, { configFile, hfConfig, cfg });
     params = await keyMap(reader, cfg, hfConfig);
   } finally {
     // Keep the parameters; every intermediate (or everything, after an error) is disposed.
