@@ -12,7 +12,14 @@ import { HookName, hookNameList, missingHookError } from "./hookPoints";
 import { checkHookList, describeValue, HookContext, HookFn, HookTarget, unknownHookError } from "./hooks";
 import type { PastPositions } from "./kvCache";
 import type { ParamStore } from "./params";
-import type { AttentionMaskInput, CheckedBatch, ModelInput, TokenCodec, TokenOptions } from "./tokens";
+import {
+  type AttentionMaskInput,
+  type CheckedBatch,
+  checkAttentionMask,
+  type ModelInput,
+  type TokenCodec,
+  type TokenOptions,
+} from "./tokens";
 
 /** What a run returns: logits (default), the mean next-token loss, both, or nothing (hooks only). */
 export type ReturnType = "logits" | "loss" | "both" | "none";
@@ -53,6 +60,12 @@ export interface RunFromLayerOptions {
   stopAtLayer?: number;
   /** Keys and values of the positions before `resid`'s. */
   past?: PastPositions;
+  /**
+   * The padding mask of the batch [batch, past + pos] (1 = real token, 0 = padding) over the `past` positions and
+   * `resid`'s: padding keys are masked out of attention and rotary (and shortformer) positions count from each row's
+   * first real token, as in the run that made `resid`.
+   */
+  attentionMask?: AttentionMaskInput;
 }
 
 /** What runWithCache returns; `logits` unless returnType is "loss" or "none", `loss` with "loss" or "both". */
@@ -182,7 +195,15 @@ export class RunApi {
     const ctx = new HookContext(hooks);
     const weights = this.store.compiled();
     const start = { layer: startAtLayer, resid };
-    return tf.tidy(() => forward(this.model.cfg, weights, ctx, start, options.stopAtLayer, options.past));
+    const attentionMask =
+      options.attentionMask === undefined
+        ? undefined
+        : checkAttentionMask(options.attentionMask, [resid.shape[0]!, before + resid.shape[1]!]); // [batch, past + pos]
+    try {
+      return tf.tidy(() => forward(this.model.cfg, weights, ctx, start, options.stopAtLayer, options.past, attentionMask));
+    } finally {
+      attentionMask?.dispose();
+    }
   }
 
   /**

@@ -9,7 +9,9 @@
  *  - where the clean and corrupted activations are equal (before the first token the prompts differ
  *    in), patching changes nothing: p is the first position the patch really changes, and a run that
  *    changes nothing is the corrupted run (changes.ts);
- *  - with `metricPositions`, only the logits the metric reads are computed.
+ *  - with `metricPositions`, only the logits the metric reads are computed;
+ *  - in a padded batch, every block call takes the batch's mask (tiled per run), so padding stays masked and
+ *    positions count from each row's first real token, as in the corrupted run.
  * Runs are grouped by the first position they compute. A group goes through the model one block at
  * a time, each run joining the batch at its own layer, so one forward of a block serves many runs.
  */
@@ -54,6 +56,7 @@ class CorruptedRun {
       this.differences[l] = layerDifferences(kind, clean, act);
     };
     const { logits, cache } = model.runWithCache(tokens, {
+      attentionMask: sweep.attentionMask,
       namesFilter: (name) => hooks.some((hook) => name.endsWith(`.${hook}`)),
       fwdHooks: [[(name) => patched.has(name), compare]],
     });
@@ -141,9 +144,16 @@ function runBlocks(sweep: Sweep, corrupted: CorruptedRun, group: RunGroup): Tens
       }
       const hooks: [HookName, HookFn][] =
         joiners.length > 0 ? [[`blocks.${l}.${kind.hook}`, patchJoiners(sweep, l, joiners, first, joined)]] : [];
-      const next = model.runFromLayer(resid!, l, { stopAtLayer: l + 1, fwdHooks: hooks, past: corrupted.past(first, joined) });
-      resid!.dispose();
-      resid = next;
+      // A padded batch's mask over the earlier and computed positions, for each joined run: [joined·batch, pos].
+      const attentionMask = sweep.attentionMask?.tile([joined, 1]);
+      try {
+        const past = corrupted.past(first, joined);
+        const next = model.runFromLayer(resid!, l, { stopAtLayer: l + 1, fwdHooks: hooks, past, attentionMask });
+        resid!.dispose();
+        resid = next;
+      } finally {
+        attentionMask?.dispose();
+      }
     }
     return resid!;
   } catch (error) {

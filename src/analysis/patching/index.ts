@@ -7,6 +7,10 @@
  *   const grid = await lens.getActPatchResidPre(model, corruptedTokens, clean, metric); // [n_layers, pos]
  *
  * Every function runs batched by default (see PatchOptions) and returns a tensor the caller disposes.
+ *
+ * Padded batches: run the clean prompts padded (`runWithCache(texts, { paddingSide })`) and give the corrupted ones
+ * padded the same way — texts with the same `paddingSide`, or token ids with `{ attentionMask }`. Each row then patches
+ * as its prompt alone; a metric reads row b at `cleanCache.lastRealPositions()[b]`.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";

@@ -16,6 +16,7 @@ export async function runLoop(sweep: Sweep, progress: SweepProgress): Promise<nu
     const name: HookName = `blocks.${l}.${kind.hook}`;
     for (const tuple of sweep.tuples) {
       const logits = model.runWithHooks(tokens, {
+        attentionMask: sweep.attentionMask, // padding masked and positions counted as in the unpatched run
         fwdHooks: [
           [
             name,

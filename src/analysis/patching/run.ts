@@ -2,7 +2,7 @@
  * What every patched run shares, in both modes: the inputs of a sweep, the mask that says which
  * slice of an activation a run patches, the clean activation it patches in, and its metric value.
  */
-import type { Tensor } from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer } from "../../model/hookedTransformer";
 import type { HookName } from "../../model/hookPoints";
@@ -18,6 +18,8 @@ export interface Sweep {
   model: HookedTransformer;
   kind: PatchKind;
   tokens: Tensor; // [batch, pos] corrupted, int32, owned by the sweep
+  /** The padding mask of the corrupted (and clean) batch, int32 [batch, pos], owned by the sweep; undefined: no padding. */
+  attentionMask?: Tensor2D;
   clean: ActivationCache;
   metric: PatchMetric;
   /** Length of each index axis after the layer. */

@@ -9,17 +9,24 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer, ModelInput } from "../../model/hookedTransformer";
 import { describeValue } from "../../model/hooks";
+import type { RunInputOptions } from "../../model/run";
 import { tf } from "../../tensor";
 import { runBatched } from "./batched";
 import { axisSizes, PatchKind } from "./kinds";
 import { runLoop } from "./loop";
+import { corruptedBatch, checkSamePadding } from "./padding";
 import { PatchProgress, sweepProgress } from "./progress";
 import { PatchMetric, Sweep } from "./run";
 
 export type { PatchMetric } from "./run";
 
-/** Options of the patching functions. */
-export interface PatchOptions {
+/**
+ * Options of the patching functions. The corrupted input takes the options of `model.forward`: a batch of texts is
+ * padded on `paddingSide`, token ids take their padding mask as `attentionMask` (e.g. `toTokensWithMask`'s). A padded
+ * batch must be padded exactly as the clean cache's run was; every patched run then masks the padding and counts
+ * positions from each row's first real token, as the unpatched run does.
+ */
+export interface PatchOptions extends RunInputOptions {
   /** "batched" (default) or "loop" (one full forward per index, as TransformerLens). */
   mode?: "batched" | "loop";
   /** Most patched runs that go through the model together in batched mode (default: up to 1024 rows of stream). */
@@ -51,19 +58,6 @@ function readPositions(positions: number[], nPos: number): number[] {
   return [...new Set(positions.map((p) => (p < 0 ? nPos + p : p)))].sort((a, b) => a - b);
 }
 
-/**
- * Throws when the clean run had padding before a real token (left padding): the patched runs are not masked, so their
- * positions would not line up with the clean run's. Right padding is harmless (no real token sees later padding).
- */
-function refuseLeftPadding(cleanCache: ActivationCache): void {
-  const mask = cleanCache.attentionMask?.arraySync();
-  if (mask?.some((row) => row.indexOf(0) >= 0 && row.indexOf(0) < row.lastIndexOf(1)))
-    throw new Error(
-      "patching does not take left-padded batches yet: the clean cache ran on a batch with padding before real tokens; " +
-        'use paddingSide "right" (the default) for the clean and corrupted prompts, or patch one prompt at a time',
-    );
-}
-
 /** All index tuples over axes of these lengths, first axis slowest. */
 function indexTuples(sizes: number[]): number[][] {
   return sizes.reduce<number[][]>(
@@ -89,13 +83,14 @@ export async function patchSweep(
     throw new Error(`the metric must be a function (logits) => scalar tf.Tensor or number, got ${describeValue(metric)}`);
   const mode = options.mode ?? "batched";
   if (mode !== "batched" && mode !== "loop") throw new Error(`mode must be "batched" or "loop", got ${JSON.stringify(mode)}`);
-  refuseLeftPadding(cleanCache);
-  const tokens = model.inputTokens(corrupted); // [batch, pos] int32
+  const { tokens, attentionMask } = corruptedBatch(model, corrupted, options); // [batch, pos] int32 each
   try {
+    checkSamePadding(cleanCache, tokens.shape, attentionMask);
     const sizes = axisSizes(kind, model.cfg, tokens.shape[1]!);
     const nPos = tokens.shape[1]!;
     const metricPositions = options.metricPositions === undefined ? undefined : readPositions(options.metricPositions, nPos);
-    const sweep: Sweep = { model, kind, tokens, clean: cleanCache, metric, sizes, tuples: indexTuples(sizes), metricPositions };
+    const tuples = indexTuples(sizes);
+    const sweep: Sweep = { model, kind, tokens, attentionMask, clean: cleanCache, metric, sizes, tuples, metricPositions };
     const total = model.cfg.nLayers * sweep.tuples.length;
     const progress = sweepProgress(options.progress, label, total);
     let values: number[];
@@ -109,5 +104,6 @@ export async function patchSweep(
     return tf.tensor(values, [model.cfg.nLayers, ...sizes]);
   } finally {
     tokens.dispose();
+    attentionMask?.dispose();
   }
 }
