@@ -72,9 +72,25 @@ export function nativeConfig(cfg: TransformerConfig): Record<string, unknown> {
   };
 }
 
+/** Config fields nativeConfig does not write: a model using any of them would load back as a different model. */
+const UNSAVED_FIELDS = [
+  "qkNorm",
+  "qkNormAcrossHeads",
+  "normPlacement",
+  "attnScale",
+  "attnScoresSoftCap",
+  "outputLogitsSoftCap",
+  "localLayers",
+  "rotaryBaseLocal",
+  "slidingWindow",
+] as const;
+
 /** Saves `cfg` and `params` into `folder` (created if needed) in the tslens-native format. */
 export async function saveNative(folder: string, cfg: TransformerConfig, params: ReadonlyMap<string, Tensor>): Promise<void> {
   if (cfg.ropeScaling !== null) throw new Error("saving models with rope scaling in the tslens format is not supported");
+  const unsaved = UNSAVED_FIELDS.filter((field) => cfg[field] !== undefined && cfg[field] !== false);
+  if (unsaved.length > 0)
+    throw new Error(`the tslens-native format cannot hold this model's ${unsaved.join(", ")}: save is not supported for it`);
   fs.mkdirSync(folder, { recursive: true });
   const tensors: [string, { shape: number[]; values: Float32Array }][] = [];
   for (const [name, tensor] of [...params.entries()].sort(([a], [b]) => a.localeCompare(b))) {

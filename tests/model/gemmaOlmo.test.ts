@@ -281,6 +281,29 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
     });
   });
 
+  describe("saving in the tslens-native format", function () {
+    for (const [name, features] of [
+      ["gemma2-tiny", /normPlacement, attnScale, attnScoresSoftCap, outputLogitsSoftCap, localLayers, slidingWindow/],
+      ["olmo2-tiny", /qkNorm, qkNormAcrossHeads, normPlacement/],
+    ] as const) {
+      it(`${name}: save refuses what the format cannot hold, naming it, and writes nothing`, async () => {
+        const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+        const folder = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tslens-save-")), "out");
+        try {
+          await assert.rejects(model.save(folder), (err: Error) => {
+            assert.match(err.message, /the tslens-native format cannot hold/);
+            assert.match(err.message, features);
+            return true;
+          });
+          assert.ok(!fs.existsSync(folder), "a refused save left files behind");
+        } finally {
+          model.dispose();
+          fs.rmSync(path.dirname(folder), { recursive: true, force: true });
+        }
+      });
+    }
+  });
+
   describe("Gemma configs with unsupported features are refused, naming the key and the file", function () {
     const made: string[] = [];
     after(() => made.forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
