@@ -62,8 +62,14 @@ function headDimWords(cfg: TransformerConfig, keys: ConfigKeys): string {
     : `head_dim ${cfg.dHead} (hidden_size ${cfg.dModel} / num_attention_heads ${cfg.nHeads})`;
 }
 
-/** The Llama layout (Llama, Qwen2, Qwen3, Mistral, Phi-3): model.embed_tokens, model.layers.{l}.self_attn / mlp. */
-function llamaLayout(fused: boolean, qkNorm: boolean): Layout {
+/** Where a family keeps RMSNorm weights for q and k: none, one per head (Qwen3, Gemma 3), or across all heads (OLMo-2). */
+type QkNorm = "none" | "perHead" | "acrossHeads";
+
+/**
+ * The Llama layout (Llama, Qwen2, Qwen3, Mistral, Phi-3, Gemma, OLMo-2): model.embed_tokens, model.layers.{l}.self_attn
+ * / mlp; Phi-3 fuses q/k/v and gate/up.
+ */
+function llamaLayout(fused: boolean, qkNorm: QkNorm): Layout {
   return {
     layerPrefix: "model.layers.",
     claims(cfg, keys, has) {
@@ -100,10 +106,10 @@ function llamaLayout(fused: boolean, qkNorm: boolean): Layout {
         }
         claims.push({ tensor: `${p}self_attn.o_proj.weight`, dims: [d, q] });
         claims.push({ tensor: `${p}mlp.down_proj.weight`, dims: [d, mlp] });
-        if (qkNorm) {
-          const norm: Dim = { size: cfg.dHead, because: headDim };
-          claims.push({ tensor: `${p}self_attn.q_norm.weight`, dims: [norm] });
-          claims.push({ tensor: `${p}self_attn.k_norm.weight`, dims: [norm] });
+        if (qkNorm !== "none") {
+          const across = qkNorm === "acrossHeads";
+          claims.push({ tensor: `${p}self_attn.q_norm.weight`, dims: [across ? q : { size: e, because: headDim }] });
+          claims.push({ tensor: `${p}self_attn.k_norm.weight`, dims: [across ? k : { size: e, because: headDim }] });
         }
       }
       return claims;
@@ -178,11 +184,16 @@ function layoutOf(architecture: string, has: (name: string) => boolean): Layout 
     case "LlamaForCausalLM":
     case "Qwen2ForCausalLM":
     case "MistralForCausalLM":
-      return llamaLayout(false, false);
+    case "GemmaForCausalLM":
+    case "Gemma2ForCausalLM":
+      return llamaLayout(false, "none");
     case "Qwen3ForCausalLM":
-      return llamaLayout(false, true);
+    case "Gemma3ForCausalLM":
+      return llamaLayout(false, "perHead");
+    case "Olmo2ForCausalLM":
+      return llamaLayout(false, "acrossHeads");
     case "Phi3ForCausalLM":
-      return llamaLayout(true, false);
+      return llamaLayout(true, "none");
     default:
       return undefined;
   }

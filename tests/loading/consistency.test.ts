@@ -23,10 +23,21 @@ interface Case {
   key: string;
   tensor?: string;
   shape?: string;
+  /** Layers the fixture holds (2 unless set). */
+  layers?: number;
 }
 
-/** The cases of a Llama-layout family (Llama, Qwen2, Qwen3, Mistral, Phi-3). */
+/** Sets num_hidden_layers to `n`, keeping a Gemma 2/3 layer_types list one entry per layer (so the config itself is valid). */
+function withLayers(c: Config, n: number): void {
+  c.num_hidden_layers = n;
+  if (Array.isArray(c.layer_types))
+    c.layer_types = Array.from({ length: n }, (_, l) => (c.layer_types as string[])[l] ?? "full_attention");
+}
+
+/** The cases of a Llama-layout family (Llama, Qwen2, Qwen3, Mistral, Phi-3, Gemma, OLMo-2). */
 function llamaCases(opts: {
+  layers?: number;
+  kvTo?: number;
   headDim: number;
   q: string;
   qShape: string;
@@ -35,7 +46,9 @@ function llamaCases(opts: {
   mlp: string;
   mlpShape: string;
 }): Case[] {
-  return [
+  const layers = opts.layers ?? 2;
+  const kvTo = opts.kvTo ?? 1;
+  const cases: Case[] = [
     {
       what: "head_dim",
       edit: (c) => (c.head_dim = opts.headDim),
@@ -45,8 +58,8 @@ function llamaCases(opts: {
     },
     {
       what: "num_key_value_heads",
-      edit: (c) => (c.num_key_value_heads = 1),
-      key: "num_key_value_heads = 1",
+      edit: (c) => (c.num_key_value_heads = kvTo),
+      key: `num_key_value_heads = ${kvTo}`,
       tensor: opts.kv,
       shape: opts.kvShape,
     },
@@ -71,9 +84,10 @@ function llamaCases(opts: {
       tensor: opts.mlp,
       shape: opts.mlpShape,
     },
-    { what: "more layers", edit: (c) => (c.num_hidden_layers = 3), key: "num_hidden_layers = 3" },
-    { what: "fewer layers", edit: (c) => (c.num_hidden_layers = 1), key: "num_hidden_layers = 1" },
+    { what: "more layers", edit: (c) => withLayers(c, layers + 1), key: `num_hidden_layers = ${layers + 1}` },
+    { what: "fewer layers", edit: (c) => withLayers(c, 1), key: "num_hidden_layers = 1" },
   ];
+  return cases.map((c) => ({ ...c, layers }));
 }
 
 const L0 = "model.layers.0.";
@@ -153,6 +167,10 @@ const FAMILIES: Record<string, Case[]> = {
     mlp: `${L0}mlp.gate_up_proj.weight`,
     mlpShape: "[96, 32]",
   }),
+  "gemma-tiny": llamaCases({ ...LLAMA, headDim: 6, qShape: "[48, 32]", kvTo: 2, kvShape: "[12, 32]" }),
+  "gemma2-tiny": llamaCases({ ...LLAMA, layers: 3, headDim: 6, qShape: "[48, 32]", kvShape: "[24, 32]" }),
+  "gemma3-tiny": llamaCases({ ...LLAMA, layers: 3, headDim: 6, qShape: "[48, 32]", kvShape: "[24, 32]" }),
+  "olmo2-tiny": llamaCases(LLAMA),
 };
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -180,6 +198,7 @@ describe("a config that contradicts its weights: one ConfigError naming the key,
         const before = tf.memory().numTensors;
         const configFile = path.join(folder, "config.json");
         const weights = path.join(folder, "model.safetensors");
+        const last = (c.layers ?? 2) - 1;
         await assert.rejects(loadModel(folder, { processWeights: false }), (err: Error) => {
           assert.ok(err.message.includes(c.key), err.message);
           if (c.tensor) {
@@ -193,7 +212,7 @@ describe("a config that contradicts its weights: one ConfigError naming the key,
             assert.match(
               err.message,
               new RegExp(
-                `^${escape(configFile)}: ${escape(c.key)} contradicts ${escape(weights)}, which has layers 0…1 \\(e\\.g\\. "[^"]+\\.1\\.[^"]+"\\)`,
+                `^${escape(configFile)}: ${escape(c.key)} contradicts ${escape(weights)}, which has layers 0…${last} \\(e\\.g\\. "[^"]+\\.${last}\\.[^"]+"\\)`,
               ),
             );
           } else {
@@ -201,7 +220,7 @@ describe("a config that contradicts its weights: one ConfigError naming the key,
             assert.match(
               err.message,
               new RegExp(
-                `${escape(weights)} has no tensor "[^"]+\\.2\\.[^"]+" \\(expected shape \\[[\\d, ]+\\]\\): ${escape(configFile)} says ${escape(c.key)} but model\\.safetensors has layers 0…1 only`,
+                `${escape(weights)} has no tensor "[^"]+\\.${last + 1}\\.[^"]+" \\(expected shape \\[[\\d, ]+\\]\\): ${escape(configFile)} says ${escape(c.key)} but model\\.safetensors has layers 0…${last} only`,
               ),
             );
           }
