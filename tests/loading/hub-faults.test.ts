@@ -159,6 +159,23 @@ describe("hub: faults", function () {
     });
   });
 
+  describe("local disk", () => {
+    it("a full disk gives an IO error naming the file, the cache and the cause, and is not retried", async () => {
+      fs.mkdirSync(path.dirname(partial()), { recursive: true });
+      fs.symlinkSync("/dev/full", partial()); // every write to it fails with ENOSPC
+      await rejectsWith(
+        resolveHubModel("acme/tiny", options()),
+        "IO",
+        '"model.safetensors" of "acme/tiny"',
+        root(),
+        "ENOSPC",
+        "the disk is full",
+      );
+      assert.strictEqual(hub.seen(`/cdn/${weightsSha}`, "GET").length, 1, "not retried");
+      assertNotPublished();
+    });
+  });
+
   describe("HTTP errors", () => {
     it("404 of a required file names the repo, revision and file; 404 of optional files is fine", async () => {
       const repo = tinyRepo("noconfig");

@@ -11,7 +11,8 @@
  * - `TRUNCATED`: the response ended before the announced size;
  * - `INTEGRITY`: the downloaded content does not match the size or sha256 the hub announced (partial data is deleted);
  * - `OFFLINE`: offline mode and the cache does not hold what was asked for;
- * - `PROTOCOL`: the server answered in a way a Hugging Face hub would not (missing headers, bad redirects, unsafe values);
+ * - `PROTOCOL`: the server answered in a way a Hugging Face hub would not (malformed answers, unsafe values);
+ * - `IO`: the cache could not be written (disk full, permissions); a partial download is kept;
  * - `HTTP`: any other unexpected HTTP status.
  */
 export type HubErrorCode =
@@ -24,6 +25,7 @@ export type HubErrorCode =
   | "INTEGRITY"
   | "OFFLINE"
   | "PROTOCOL"
+  | "IO"
   | "HTTP";
 
 /** An error from resolving or downloading a Hugging Face model; `code` says which kind. */

@@ -187,6 +187,13 @@ export class SnapshotSession {
       return answerError(failure?.status === raw.statusCode ? failure : { url: raw.url, status: raw.statusCode }, ctx);
     }
     const message = raw instanceof Error ? raw.message : String(raw);
+    const errno = (raw as NodeJS.ErrnoException).code;
+    if (typeof errno === "string" && (raw as NodeJS.ErrnoException).syscall !== undefined) {
+      const hint =
+        errno === "ENOSPC" ? ": the disk is full; free space, or point options.cacheDir / HF_HUB_CACHE at another disk" : "";
+      const what = ctx.file !== undefined ? `"${ctx.file}" of ` : "";
+      return new HubError("IO", `Could not write ${what}"${ctx.repoId}" into the cache ${this.cache.root} (${message})${hint}`);
+    }
     return new HubError("PROTOCOL", `Unusable answer from ${ctx.endpoint} for "${ctx.repoId}" at ${where(ctx)}: ${message}`);
   }
 
