@@ -11,6 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import { HookedTransformer, loadModel, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
+import { SafetensorsFile } from "../../src/loading/safetensors";
+import { writeSafetensors } from "../../src/loading/save";
 import type { Tensor } from "../../src/tensor";
 import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
 
@@ -141,6 +143,57 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
       });
     });
   }
+
+  describe("phi3-tiny sliding window and fused tensors", function () {
+    let model: HookedTransformer;
+    before(async () => (model = await loadModel(path.join(FIXTURES, "phi3-tiny"), { processWeights: false })));
+    after(() => model?.dispose());
+
+    it("generating past the window of 5 with the KV cache gives the greedy tokens of one full forward, leaking nothing", () => {
+      const prompt = tf.tensor2d([[3, 17, 42, 8, 61, 5]], [1, 6], "int32");
+      const run = () => {
+        const generated = model.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
+        const full = model.forward(generated); // [1, 12, vocab]
+        const greedy = tf.tidy(() => full.slice([0, 5, 0], [1, 6, -1]).argMax(-1)); // [1, 6]: next after 5…10
+        const newTokens = tf.tidy(() => generated.slice([0, 6], [1, 6])); // [1, 6]
+        try {
+          assert.deepEqual(greedy.arraySync(), newTokens.arraySync());
+        } finally {
+          tf.dispose([generated, full, greedy, newTokens]);
+        }
+      };
+      run();
+      const before = tf.memory().numTensors;
+      run();
+      assert.equal(tf.memory().numTensors, before);
+      prompt.dispose();
+    });
+
+    it("a checkpoint without one layer's gate_up_proj is refused naming the fused tensor and its shape; nothing leaks", async () => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-phi3-"));
+      try {
+        fs.copyFileSync(path.join(FIXTURES, "phi3-tiny", "config.json"), path.join(folder, "config.json"));
+        const weights = await SafetensorsFile.open(path.join(FIXTURES, "phi3-tiny", "model.safetensors"));
+        const kept: [string, { shape: number[]; values: Float32Array }][] = [];
+        try {
+          for (const name of weights.names()) {
+            if (name !== "model.layers.1.mlp.gate_up_proj.weight") kept.push([name, await weights.readFloat32(name)]);
+          }
+        } finally {
+          await weights.close();
+        }
+        await writeSafetensors(path.join(folder, "model.safetensors"), kept);
+        const before = tf.memory().numTensors;
+        await assert.rejects(
+          loadModel(folder),
+          /has no tensor "model\.layers\.1\.mlp\.gate_up_proj\.weight" \(expected shape \[96, 32\]\)/,
+        );
+        assert.equal(tf.memory().numTensors, before);
+      } finally {
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  });
 
   describe("config.json", function () {
     const made: string[] = [];
