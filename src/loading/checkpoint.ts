@@ -8,7 +8,7 @@ import * as path from "path";
 import { tf } from "../tensor";
 import { configFromJson, ConfigError, TransformerConfig } from "./config";
 import { checkConsistency } from "./consistency";
-import { gemmaKeyMap, olmo2KeyMap } from "./keymaps/gemma";
+import { gemma3MultimodalKeyMap, gemmaKeyMap, olmo2KeyMap } from "./keymaps/gemma";
 import { gpt2KeyMap } from "./keymaps/gpt2";
 import { llamaKeyMap } from "./keymaps/llama";
 import { nativeKeyMap } from "./keymaps/native";
@@ -39,6 +39,7 @@ const KEY_MAPS: Record<string, KeyMap> = {
   GemmaForCausalLM: gemmaKeyMap,
   Gemma2ForCausalLM: gemmaKeyMap,
   Gemma3ForCausalLM: gemmaKeyMap,
+  Gemma3ForConditionalGeneration: gemma3MultimodalKeyMap,
   Olmo2ForCausalLM: olmo2KeyMap,
   tslens: nativeKeyMap,
 };
@@ -57,6 +58,12 @@ const IGNORED: Record<string, RegExp[]> = {
   GemmaForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   Gemma2ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   Gemma3ForCausalLM: [/\.rotary_emb(_local)?\.inv_freq$/, /^lm_head\.weight$/],
+  Gemma3ForConditionalGeneration: [
+    /\.rotary_emb(_local)?\.inv_freq$/,
+    /(^|\.)lm_head\.weight$/,
+    /^(model\.)?vision_tower\./,
+    /^(model\.)?multi_modal_projector\./,
+  ],
   Olmo2ForCausalLM: [/\.rotary_emb\.inv_freq$/],
   Phi3ForCausalLM: [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/],
   tslens: [],

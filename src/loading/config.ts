@@ -7,7 +7,7 @@
 import { ConfigError, Json, type TransformerConfig } from "./configs/common";
 import { fromGpt2, fromNeox } from "./configs/gpt";
 import { fromLlama, fromMistral, fromQwen2, fromQwen3 } from "./configs/llama";
-import { fromGemma, fromGemma2, fromGemma3Text } from "./configs/gemma";
+import { fromGemma, fromGemma2, fromGemma3, fromGemma3Text } from "./configs/gemma";
 import { fromNative } from "./configs/native";
 import { fromOlmo2 } from "./configs/olmo";
 import { fromPhi3 } from "./configs/phi3";
@@ -26,6 +26,7 @@ const MAKERS: Record<string, (c: Json, source: string) => TransformerConfig> = {
   gemma: fromGemma,
   gemma2: fromGemma2,
   gemma3_text: fromGemma3Text,
+  gemma3: fromGemma3,
   olmo2: fromOlmo2,
   phi3: fromPhi3,
 };

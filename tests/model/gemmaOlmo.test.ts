@@ -14,7 +14,7 @@ import { configFromJson } from "../../src/loading/config";
 import type { Tensor } from "../../src/tensor";
 import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
 
-const MODELS = ["gemma2-tiny", "gemma3-tiny", "olmo2-tiny", "gemma-tiny"];
+const MODELS = ["gemma2-tiny", "gemma3-tiny", "olmo2-tiny", "gemma-tiny", "gemma3-mm-tiny"];
 const INPUTS = ["single", "batch"];
 const TOLERANCE = 1e-4;
 
@@ -253,6 +253,20 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
       const v4 = { ...readConfig("gemma3-tiny"), rope_parameters: undefined, rope_theta: 5e5, rope_local_base_freq: 20 };
       const cfg = configFromJson({ ...v4, rope_scaling: { rope_type: "linear", factor: 8 } }, "g3/config.json");
       assert.deepEqual([cfg.rotaryBase, cfg.rotaryBaseLocal, cfg.ropeScaling], [5e5, 20, { type: "linear", factor: 8 }]);
+    });
+
+    it("gemma3 multimodal wrapper: the text model from text_config, Gemma3TextConfig's defaults for absent fields", () => {
+      const wrapper = readConfig("gemma3-mm-tiny");
+      const cfg = configFromJson(wrapper, "mm/config.json");
+      assert.equal(cfg.originalArchitecture, "Gemma3ForConditionalGeneration");
+      assert.deepEqual([cfg.nLayers, cfg.dModel, cfg.dHead, cfg.nKeyValueHeads], [2, 32, 12, 2]);
+      const { num_attention_heads: _h, num_key_value_heads: _kv, head_dim: _e, ...sparse } = wrapper.text_config;
+      const defaulted = configFromJson({ ...wrapper, text_config: sparse }, "mm/config.json");
+      assert.deepEqual([defaulted.nHeads, defaulted.nKeyValueHeads, defaulted.dHead], [8, 4, 256]);
+      assert.throws(
+        () => configFromJson({ ...wrapper, text_config: undefined }, "mm/config.json"),
+        /mm\/config\.json: model_type "gemma3" needs a text_config/,
+      );
     });
 
     it("olmo2: no ln1 / ln2, q_norm over all heads (hook_scale [b, p, 1, 1]); runWithCache leaks nothing", async () => {

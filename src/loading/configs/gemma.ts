@@ -1,7 +1,8 @@
 /**
  * Config makers for Gemma 1, Gemma 2 and Gemma 3 (text) config.json files. Defaults for absent keys are
  * transformers' (Gemma 2: soft-capping 50 / 30, window 4096, query_pre_attn_scalar 256; Gemma 3: no soft-capping,
- * rope bases 1e6 global / 1e4 local, every sixth layer global).
+ * rope bases 1e6 global / 1e4 local, every sixth layer global). Gemma 3's multimodal wrapper (model_type gemma3)
+ * loads its text model from text_config, whose Hub copies leave most fields to Gemma3TextConfig's defaults.
  */
 import {
   actFn,
@@ -167,4 +168,26 @@ export function fromGemma3Text(c: Json, source: string): TransformerConfig {
     ...(window === undefined ? {} : { slidingWindow: window }),
     originalArchitecture: "Gemma3ForCausalLM",
   };
+}
+
+/** Gemma3TextConfig's defaults (transformers) for the fields Hub configs of Gemma 3 often leave out. */
+const GEMMA3_TEXT_DEFAULTS: Json = {
+  vocab_size: 262208,
+  hidden_size: 2304,
+  intermediate_size: 9216,
+  num_hidden_layers: 26,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 256,
+  max_position_embeddings: 131072,
+  rms_norm_eps: 1e-6,
+};
+
+/** Gemma 3's multimodal wrapper (Gemma3ForConditionalGeneration): its text model, from text_config; no vision. */
+export function fromGemma3(c: Json, source: string): TransformerConfig {
+  const text = c.text_config;
+  if (text === null || typeof text !== "object" || Array.isArray(text))
+    throw new ConfigError(`${source}: model_type "gemma3" needs a text_config object (the text model's config)`);
+  const merged = { ...GEMMA3_TEXT_DEFAULTS, ...(text as Json) };
+  return { ...fromGemma3Text(merged, `${source} (text_config)`), originalArchitecture: "Gemma3ForConditionalGeneration" };
 }

@@ -8,13 +8,16 @@
  * unembedding W_U reads the unscaled matrix. Gemma 2 / 3 norms: input_layernorm → ln1, post_attention_layernorm →
  * ln1_post, pre_feedforward_layernorm → ln2, post_feedforward_layernorm → ln2_post.
  *
+ * Gemma 3's multimodal wrapper stores the text model under language_model.model. (or model.language_model.); its
+ * vision tower and projector are not read.
+ *
  * OLMo-2: post_attention_layernorm → ln1_post, post_feedforward_layernorm → ln2_post (no pre-norms); q_norm / k_norm
  * weights over the whole projected width → attn.q_norm.w [heads·d_head], attn.k_norm.w [kvHeads·d_head].
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../../tensor";
 import { LayerNorms, llamaLayout } from "./llama";
-import type { KeyMap, Params } from "./types";
+import type { KeyMap, Params, WeightReader } from "./types";
 
 const GEMMA1_NORMS: LayerNorms = [
   ["input_layernorm", "ln1"],
@@ -70,3 +73,22 @@ export const olmo2KeyMap: KeyMap = async (reader, cfg, hf) => {
   }
   return params;
 };
+
+/**
+ * A reader that finds the text model's tensors of a Gemma 3 multimodal checkpoint: "model.X" is read as
+ * "language_model.model.X" (the Hub layout) or "model.language_model.X" (transformers 5's), "lm_head.weight" as itself
+ * or "language_model.lm_head.weight".
+ */
+function textModelReader(reader: WeightReader): WeightReader {
+  const located = (key: string): string => {
+    const inner = key.startsWith("model.") ? key.slice("model.".length) : undefined;
+    const candidates = inner
+      ? [`language_model.model.${inner}`, `model.language_model.${inner}`]
+      : [key, `language_model.${key}`];
+    return candidates.find((name) => reader.has(name)) ?? candidates[0];
+  };
+  return { has: (key) => reader.has(located(key)), get: (key, shape) => reader.get(located(key), shape) };
+}
+
+/** Maps the text model of a Gemma 3 multimodal (Gemma3ForConditionalGeneration) checkpoint. */
+export const gemma3MultimodalKeyMap: KeyMap = (reader, cfg, hf) => gemmaKeyMap(textModelReader(reader), cfg, hf);
