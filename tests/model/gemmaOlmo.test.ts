@@ -155,6 +155,15 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
       ]);
     });
 
+    it("transformers' defaults: Gemma 2 soft-caps 50 / 30 when absent, none when null; Gemma 1's legacy gelu is tanh-GELU", () => {
+      const { attn_logit_softcapping: _a, final_logit_softcapping: _f, ...uncapped } = readConfig("gemma2-tiny");
+      const defaults = configFromJson(uncapped, "g2/config.json");
+      assert.deepEqual([defaults.attnScoresSoftCap, defaults.outputLogitsSoftCap], [50, 30]);
+      const none = configFromJson({ ...uncapped, attn_logit_softcapping: null, final_logit_softcapping: null }, "g2/config.json");
+      assert.deepEqual([none.attnScoresSoftCap, none.outputLogitsSoftCap], [undefined, undefined]);
+      assert.equal(configFromJson({ ...readConfig("gemma-tiny"), hidden_act: "gelu" }, "g/config.json").actFn, "gelu_new");
+    });
+
     it("local layers mask keys at or before q − 4 (q − 3 seen), global layers see the whole prefix", async () => {
       const ref = await hfReference("gemma2-tiny", "single");
       const { logits, cache } = model.runWithCache(ref.tokens);
@@ -206,11 +215,18 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
       }
     });
 
-    it("generating past the window with the KV cache gives the greedy tokens of one full forward, leaking nothing", () => {
+    it("generating past the window with the KV cache (gemma2, gemma3) gives the greedy tokens of one full forward, leaking nothing", async () => {
+      const gemma3 = await loadModel(path.join(FIXTURES, "gemma3-tiny"), { processWeights: false });
+      for (const generator of [model, gemma3]) generates(generator);
+      gemma3.dispose();
+    });
+
+    /** Greedy generation past the window equals the argmax of one full forward; repeated runs leak nothing. */
+    function generates(generator: HookedTransformer): void {
       const prompt = tf.tensor2d([[3, 17, 42, 8, 61, 5]], [1, 6], "int32");
       const run = () => {
-        const generated = model.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
-        const full = model.forward(generated); // [1, 12, vocab]
+        const generated = generator.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
+        const full = generator.forward(generated); // [1, 12, vocab]
         const greedy = tf.tidy(() => full.slice([0, 5, 0], [1, 6, -1]).argMax(-1)); // [1, 6]
         const newTokens = tf.tidy(() => generated.slice([0, 6], [1, 6])); // [1, 6]
         try {
@@ -224,7 +240,7 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
       run();
       assert.equal(tf.memory().numTensors, before);
       prompt.dispose();
-    });
+    }
 
     it("centerUnembed is refused under final-logit soft-capping; the default processing skips it", async () => {
       const other = await loadModel(path.join(FIXTURES, "gemma2-tiny"), { processWeights: false });
@@ -250,6 +266,9 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
       } finally {
         model.dispose();
       }
+      const { layer_types: _types, ...untyped } = readConfig("gemma3-tiny");
+      const seven = configFromJson({ ...untyped, num_hidden_layers: 7 }, "g3/config.json").localLayers;
+      assert.deepEqual(seven, [true, true, true, true, true, false, true], "every sixth layer is global");
       const v4 = { ...readConfig("gemma3-tiny"), rope_parameters: undefined, rope_theta: 5e5, rope_local_base_freq: 20 };
       const cfg = configFromJson({ ...v4, rope_scaling: { rope_type: "linear", factor: 8 } }, "g3/config.json");
       assert.deepEqual([cfg.rotaryBase, cfg.rotaryBaseLocal, cfg.ropeScaling], [5e5, 20, { type: "linear", factor: 8 }]);
