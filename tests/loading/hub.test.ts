@@ -12,6 +12,7 @@ import { formatBar, HubProgress } from "../../src/loading/hub/progress";
 import { repoFolderName } from "../../src/loading/hub/paths";
 import { rejectsWith } from "./hub-support/assertions";
 import { FakeHub, gitSha1, sha256 } from "./hub-support/fake-hub";
+import { XET_TOKEN } from "./hub-support/fake-xet";
 import { commitFor, isolateEnv, listTree, removeTempDirs, shardedRepo, tempDir, tinyRepo } from "./hub-support/fixtures";
 
 const quiet = { progress: false as const };
@@ -167,21 +168,41 @@ describe("hub: resolveHubModel", function () {
     );
   });
 
-  it("a file the hub lists on Xet goes through the package's Xet probe, then is verified like any other", async () => {
-    const cacheDir = tempDir();
-    const repo = hub.repos.get("acme/tiny")!;
-    hub.faults.xetHashes = true; // this fake hub has no Xet storage: its answer to the probe is a plain file
-    const dir = await resolveHubModel("acme/tiny", { cacheDir, endpoint: hub.endpoint, ...quiet });
-    const probes = hub
-      .seen(`/acme/tiny/resolve/${repo.commit}/model.safetensors`, "GET")
-      .filter((r) => String(r.headers.accept).includes("application/vnd.xet-fileinfo+json"));
-    assert.strictEqual(probes.length, 1, "one Xet file-info request for the weights");
-    assert.strictEqual(probes[0].headers.range, "bytes=0-0");
-    const tokenizerProbes = hub
-      .seen(`/acme/tiny/resolve/${repo.commit}/tokenizer.json`, "GET")
-      .filter((r) => String(r.headers.accept).includes("xet"));
-    assert.deepStrictEqual(tokenizerProbes, [], "files not on Xet skip the probe");
-    assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(repo.files["model.safetensors"]));
+  describe("Xet storage", () => {
+    it("downloads a file stored on Xet through the package's Xet client, checked against its sha256", async () => {
+      const cacheDir = tempDir();
+      const repo = hub.repos.get("acme/tiny")!;
+      hub.faults.xet = true;
+      process.env.HF_TOKEN = "hf_test_token";
+      const dir = await resolveHubModel("acme/tiny", { cacheDir, endpoint: hub.endpoint, ...quiet });
+      assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(repo.files["model.safetensors"]));
+      assert.strictEqual(hub.seen("/api/models/acme/tiny/xet-read-token/", "GET").length, 1);
+      const reconstructions = hub.seen("/xet/v2/reconstructions/", "GET");
+      assert.strictEqual(reconstructions.length, 1);
+      assert.strictEqual(
+        reconstructions[0].headers.authorization,
+        `Bearer ${XET_TOKEN}`,
+        "the CAS gets Xet's token, not HF_TOKEN",
+      );
+      assert.ok(hub.seen("/xet/xorbs/", "GET").length >= 1);
+      assert.deepStrictEqual(hub.seen("/cdn/"), [], "the plain download route was not used");
+      const blob = path.join(cacheDir, "models--acme--tiny", "blobs", sha256(repo.files["model.safetensors"]));
+      assert.strictEqual(fs.realpathSync(path.join(dir, "model.safetensors")), fs.realpathSync(blob), "filed under its sha256");
+    });
+
+    it("resumes a Xet download: the reconstruction asks only for the bytes the partial file lacks", async () => {
+      const cacheDir = tempDir();
+      const weights = hub.repos.get("acme/tiny")!.files["model.safetensors"];
+      const partial = path.join(cacheDir, "models--acme--tiny", "blobs", `${sha256(weights)}.incomplete`);
+      fs.mkdirSync(path.dirname(partial), { recursive: true });
+      fs.writeFileSync(partial, weights.subarray(0, 100_000));
+      hub.faults.xet = true;
+      const dir = await resolveHubModel("acme/tiny", { cacheDir, endpoint: hub.endpoint, ...quiet });
+      const ranges = hub.seen("/xet/v2/reconstructions/", "GET").map((r) => r.headers.range);
+      assert.deepStrictEqual(ranges, [`bytes=100000-${weights.length - 1}`]);
+      assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(weights));
+      assert.ok(!fs.existsSync(partial));
+    });
   });
 
   describe("validation before any network or file access", () => {

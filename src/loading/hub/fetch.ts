@@ -1,6 +1,6 @@
 /**
  * The `fetch` that tslens hands to @huggingface/hub: it adds the token (to the hub's own origin
- * only; fetch drops it on redirects to another origin), asks for uncompressed bodies (so that byte
+ * only; fetch drops it on redirects to another origin; Xet's storage gets the package's read token), asks for uncompressed bodies (so that byte
  * offsets match the file for resuming), aborts a request or body that sends nothing for
  * `timeoutMs`, turns connection failures into `NETWORK` HubErrors naming the URL, remembers the
  * last error answer's headers (the package's own errors drop X-Error-Code), and makes a server
@@ -10,9 +10,15 @@ import { ErrorAnswer, HubError } from "./errors";
 
 const USER_AGENT = `tslens/0.1 (node ${process.versions.node})`;
 
-function rangeStart(headers: Headers): number {
-  const match = /^bytes=(\d+)-/.exec(headers.get("range") ?? "");
-  return match === null ? 0 : Number(match[1]);
+/**
+ * How many bytes to drop from a 200 answer to `Range: bytes=S-E`: S when the answer is exactly the
+ * whole file up to E (a server that ignored the range), else 0 (a 200 with other content, such as
+ * Xet's reconstruction JSON, whose Range is a parameter, is left alone).
+ */
+function ignoredRangeSkip(request: Headers, res: Response): number {
+  const match = /^bytes=(\d+)-(\d+)$/.exec(request.get("range") ?? "");
+  if (res.status !== 200 || match === null) return 0;
+  return Number(res.headers.get("content-length")) === Number(match[2]) + 1 ? Number(match[1]) : 0;
 }
 
 /** A body that drops its first `skip` bytes and whose chunks reset the inactivity timer. */
@@ -59,9 +65,9 @@ export class HubFetch {
     const headers = new Headers(init.headers);
     headers.set("User-Agent", USER_AGENT);
     headers.set("Accept-Encoding", "identity");
-    headers.delete("Authorization");
-    if (this.token !== undefined && new URL(url).origin === new URL(this.endpoint).origin) {
-      headers.set("Authorization", `Bearer ${this.token}`);
+    if (new URL(url).origin === new URL(this.endpoint).origin) {
+      headers.delete("Authorization"); // the hub gets our token; other origins keep the package's own (Xet's read token)
+      if (this.token !== undefined) headers.set("Authorization", `Bearer ${this.token}`);
     }
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -100,7 +106,7 @@ export class HubFetch {
         message: res.headers.get("x-error-message") ?? undefined,
       };
     }
-    const skip = res.status === 200 ? rangeStart(headers) : 0;
+    const skip = ignoredRangeSkip(headers, res);
     if (res.body === null) {
       clearTimeout(timer);
       return res;

@@ -17,6 +17,7 @@
 import { createHash } from "crypto";
 import * as http from "http";
 import * as net from "net";
+import { sendXetFileInfo, sendXetToken, serveCas, xetHash } from "./fake-xet";
 
 /** One repository: its commit and files; files at least `lfsThreshold` bytes are served LFS-style. */
 export interface FakeRepo {
@@ -57,8 +58,8 @@ export interface Faults {
   failApi?: { status: number; times: number };
   /** Send this value as the commit (X-Repo-Commit and the model info's sha) instead of the real one. */
   badCommit?: string;
-  /** List files with a `xetHash`, as the hub does for files stored on Xet. */
-  xetHashes?: boolean;
+  /** Store the LFS files on Xet: listed with a `xetHash`, served through the CAS of fake-xet.ts. */
+  xet?: boolean;
 }
 
 /** Files at least this large are served LFS-style (302 to /cdn/<sha256>). */
@@ -138,6 +139,15 @@ export class FakeHub {
     return this.requests.filter((r) => r.path.startsWith(prefix) && (method === undefined || r.method === method));
   }
 
+  private origin(server: "hub" | "cdn"): string {
+    return `http://127.0.0.1:${server === "hub" ? this.hubPort : this.cdnPort}`;
+  }
+
+  private fileByXetHash(hash: string): Buffer | undefined {
+    for (const repo of this.repos.values()) for (const data of Object.values(repo.files)) if (xetHash(data) === hash) return data;
+    return undefined;
+  }
+
   private fileBySha(sha: string): { name: string; data: Buffer } | undefined {
     for (const repo of this.repos.values()) {
       for (const [name, data] of Object.entries(repo.files)) if (sha256(data) === sha) return { name, data };
@@ -153,6 +163,8 @@ export class FakeHub {
       return;
     }
     if (path.startsWith("/cdn/")) return this.serveContent(res, path.slice("/cdn/".length));
+    if (server === "cdn" && path.startsWith("/xet/"))
+      return serveCas(req, res, path, this.origin("cdn"), (h) => this.fileByXetHash(h));
     if (server === "hub" && path.startsWith("/api/models/")) return void this.api(req, res, path);
     const at = path.indexOf("/resolve/");
     if (server !== "hub" || at < 0) {
@@ -199,6 +211,10 @@ export class FakeHub {
         .end();
       return;
     }
+    if (data.length >= LFS_THRESHOLD && this.faults.xet && String(res.req.headers.accept).includes("xet-fileinfo")) {
+      sendXetFileInfo(res, data, this.origin("hub"), this.origin("cdn"), repoId, commit);
+      return;
+    }
     if (data.length >= LFS_THRESHOLD) {
       const sha = sha256(data);
       const origin = `http://127.0.0.1:${this.cdnOnOtherOrigin ? this.cdnPort : this.hubPort}`;
@@ -219,7 +235,7 @@ export class FakeHub {
 
   /** The two API routes, with the same repo, rename, revision and fault rules as resolve. */
   private async api(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
-    const match = /^\/api\/models\/(.+)\/(revision|paths-info)\/([^/?]+)(\?.*)?$/.exec(path);
+    const match = /^\/api\/models\/(.+)\/(revision|paths-info|xet-read-token)\/([^/?]+)(\?.*)?$/.exec(path);
     const body = await readBody(req);
     if (match === null) {
       res.writeHead(404).end("no such route");
@@ -249,6 +265,7 @@ export class FakeHub {
       json(404, { error: "Invalid rev id" }, { "X-Error-Code": "RevisionNotFound", "X-Error-Message": "Invalid rev id" });
       return;
     }
+    if (route === "xet-read-token") return sendXetToken(res, this.origin("cdn"));
     if (route === "revision") {
       const sha = this.faults.badCommit ?? repo.commit;
       json(200, {
@@ -269,7 +286,7 @@ export class FakeHub {
         const data = repo.files[file];
         const lfsOid = this.faults.wrongSha === file ? sha256(Buffer.from("something else")) : sha256(data);
         const lfs = data.length >= LFS_THRESHOLD ? { lfs: { oid: lfsOid, size: data.length, pointerSize: 134 } } : {};
-        const xet = this.faults.xetHashes && data.length >= LFS_THRESHOLD ? { xetHash: sha256(Buffer.concat([data, data])) } : {};
+        const xet = this.faults.xet && data.length >= LFS_THRESHOLD ? { xetHash: xetHash(data) } : {};
         const oid = this.faults.wrongSha === file ? gitSha1(Buffer.from("something else")) : gitSha1(data);
         return { type: "file", path: file, oid, size: data.length, ...lfs, ...xet };
       });
