@@ -36,6 +36,12 @@ const HELPERS: [string, PatchFn][] = [
   ["get_act_patch_block_every", lens.getActPatchBlockEvery],
 ];
 
+/** Tokens of the prompts the loop comparisons run on: the fixtures' prompts differ at position 2 (gpt2) and 1 (llama). */
+const SHORT = 4;
+
+/** The first `n` tokens of each row. */
+const prefix = (rows: number[][], n: number) => rows.map((row) => row.slice(0, n));
+
 function maxDiff(a: Tensor, b: Tensor, what: string): number {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);
   return tf.tidy(() => a.sub(b).abs().max().dataSync()[0]);
@@ -47,6 +53,8 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
     let model: HookedTransformer;
     let tl: TlResults;
     let clean: ActivationCache;
+    /** The clean run on the first SHORT tokens, for the loop comparisons (the metric reads the last position). */
+    let shortClean: ActivationCache;
     let corrupted: number[][];
     let metric: lens.PatchMetric;
 
@@ -67,9 +75,11 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
       const run = model.runWithCache(tl.ints("patching.clean") as number[][]);
       run.logits.dispose();
       clean = run.cache;
+      shortClean = model.runWithCache(prefix(tl.ints("patching.clean") as number[][], SHORT), { returnType: "none" }).cache;
     });
     after(() => {
       clean?.dispose();
+      shortClean?.dispose();
       tl?.dispose();
       model?.dispose();
     });
@@ -88,23 +98,39 @@ for (const modelName of ["gpt2-tiny", "llama-tiny"]) {
 
     // The llama fixture holds the helpers where GQA matters (k, v and the "every" stacks); gpt2-tiny holds all.
     for (const [tlName, fn] of HELPERS.filter(([n]) => tlResultNames(modelName).includes(`patching.${n}`))) {
-      it(`${tlName}: batched equals TransformerLens (1e-4) and the unbatched loop (1e-5)`, async () => {
+      const every = tlName.endsWith("_every");
+      // An `*Every` grid stacks single sweeps: on gpt2-tiny each of them is compared with the loop in its own test
+      // here, so only the stacking is checked against TransformerLens; on llama-tiny the stacked q, out, pattern and
+      // residual sweeps have no test of their own, so the loop compares them (not in pairs: grouping does not depend
+      // on the model). Batched and loop meet on the prompts' first 4 tokens (equal tokens, then the first differing
+      // one and at least one after it): the loop costs a full forward per run, and the sweeps' code paths (runs
+      // starting after position 0 on earlier keys and values, groups merging several first positions) are all there.
+      const loopCheck = !every || modelName === "llama-tiny";
+      const what = loopCheck ? `and the unbatched loop on 4 tokens (1e-5${every ? "" : ", also in pairs"})` : "(stacks)";
+      it(`${tlName}: batched equals TransformerLens (1e-4) ${what}`, async () => {
         const batched = await fn(model, corrupted, clean, metric, { progress: false });
-        // Groups of two runs: most start after position 0, on the corrupted run's earlier keys and values.
-        const pairs = await fn(model, corrupted, clean, metric, { batchSize: 2, progress: false });
-        const loop = await fn(model, corrupted, clean, metric, { mode: "loop", progress: false });
         try {
           const toTl = maxDiff(batched, tl.get(`patching.${tlName}`), tlName);
           assert.ok(toTl <= 1e-4, `${tlName}: max |tslens − TransformerLens| = ${toTl}`);
-          for (const [what, grid] of [
-            ["batched", batched],
-            ["batched in pairs", pairs],
-          ] as const) {
-            const toLoop = maxDiff(grid, loop, `${tlName} ${what}`);
-            assert.ok(toLoop <= 1e-5, `${tlName}: max |${what} − loop| = ${toLoop}`);
+        } finally {
+          batched.dispose();
+        }
+        if (!loopCheck) return;
+        const [input, cache] = [prefix(corrupted, SHORT), shortClean];
+        const grids: [string, Tensor][] = [["batched", await fn(model, input, cache, metric, { progress: false })]];
+        try {
+          // Groups of two runs: most start after position 0, on the corrupted run's earlier keys and values.
+          if (!every) grids.push(["batched in pairs", await fn(model, input, cache, metric, { batchSize: 2, progress: false })]);
+          const loop = await fn(model, input, cache, metric, { mode: "loop", progress: false });
+          grids.push(["loop", loop]);
+          const spread = tf.tidy(() => loop.max().sub(loop.min()).dataSync()[0]);
+          assert.ok(spread > 1e-4, `${tlName}: the loop's grid is flat, so the comparison could not fail`);
+          for (const [name, grid] of grids.slice(0, -1)) {
+            const toLoop = maxDiff(grid, loop, `${tlName} ${name}`);
+            assert.ok(toLoop <= 1e-5, `${tlName}: max |${name} − loop| = ${toLoop}`);
           }
         } finally {
-          tf.dispose([batched, pairs, loop]);
+          tf.dispose(grids.map(([, grid]) => grid));
         }
       });
     }
@@ -230,8 +256,12 @@ describe("activation patching: batching, progress, errors, memory", function () 
         [metric, [5, 1]],
         [early, [2]],
       ] as const) {
-        const full = await fn(model, corruptedRows, clean, m, { mode: "loop", progress: false });
-        for (const options of [{ batchSize: 2 }, {}, { mode: "loop" as const }]) {
+        // The reference: every logit computed (batched equals the loop: tested above and below). The loop hides the
+        // unread logits of its full forwards whatever it patches, so one kind checks it.
+        const full = await fn(model, corruptedRows, clean, m, { progress: false });
+        const modes =
+          fn === lens.getActPatchResidPre ? [{ batchSize: 2 }, {}, { mode: "loop" as const }] : [{ batchSize: 2 }, {}];
+        for (const options of modes) {
           const grid = await fn(model, corruptedRows, clean, m, { ...options, metricPositions: [...positions], progress: false });
           const diff = maxDiff(grid, full, `metricPositions ${positions}`);
           grid.dispose();
@@ -332,9 +362,9 @@ describe("activation patching: how batched runs are grouped", function () {
 
   it("attn-only-2l (shortformer, no MLP): batched equals the loop for every group size", async () => {
     const model = await loadModel(path.join(REPO_ROOT, "models", "attn-only-2l"));
-    const clean = model.runWithCache([[0, 11, 42, 7, 99, 11, 42, 7, 99, 13]], { returnType: "none" }).cache;
-    const corrupted = [[0, 11, 42, 7, 99, 11, 42, 8, 99, 13]];
-    const metric: lens.PatchMetric = (logits) => tf.tidy(() => logits.slice([0, 9, 42], [-1, 1, 1]).mean());
+    const clean = model.runWithCache([[0, 11, 42, 7, 11, 42, 7]], { returnType: "none" }).cache;
+    const corrupted = [[0, 11, 42, 7, 11, 43, 7]];
+    const metric: lens.PatchMetric = (logits) => tf.tidy(() => logits.slice([0, 6, 11], [-1, 1, 1]).mean());
     try {
       for (const fn of [lens.getActPatchResidPre, lens.getActPatchAttnHeadOutByPos, lens.getActPatchAttnHeadKByPos]) {
         const loop = await fn(model, corrupted, clean, metric, { mode: "loop", progress: false });
