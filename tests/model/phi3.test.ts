@@ -3,7 +3,8 @@
  * scripts/fixtures/make_phi3_fixtures.py: fused qkv_proj / gate_up_proj, partial rotary (0.75) and a sliding window
  * of 5 on prompts of 9 and 12 tokens. Logits, every layer's resid_pre / resid_post, ln_final.hook_normalized and
  * patterns ≤ 1e-4 without weight processing; log-probs ≤ 1e-4 with the default processing; padded batches (both
- * sides) equal each prompt run alone; LongRoPE configs are refused naming the key and the file.
+ * sides) equal each prompt run alone; LongRoPE (phi3-tiny-longrope: original context 8) on both sides of its switch
+ * from short to long factors, in single runs, padded batches and generation.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -16,8 +17,12 @@ import { writeSafetensors } from "../../src/loading/save";
 import type { Tensor } from "../../src/tensor";
 import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
 
-const MODELS = ["phi3-tiny", "phi3-tiny-tied"];
-const INPUTS = ["single", "batch"];
+/** Fixture → its reference inputs (phi3-tiny-longrope's "short" stays within its original context of 8). */
+const MODELS: Record<string, string[]> = {
+  "phi3-tiny": ["single", "batch"],
+  "phi3-tiny-tied": ["single", "batch"],
+  "phi3-tiny-longrope": ["single", "batch", "short"],
+};
 const TOLERANCE = 1e-4;
 
 const readConfig = (model: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, model, "config.json"), "utf8"));
@@ -35,7 +40,7 @@ const worst: Record<string, number> = {};
 describe("Phi-3 against Hugging Face transformers (fp32)", function () {
   this.timeout(120_000);
 
-  for (const name of MODELS) {
+  for (const [name, inputs] of Object.entries(MODELS)) {
     describe(name, function () {
       let raw: HookedTransformer;
       let processed: HookedTransformer;
@@ -48,7 +53,7 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
         processed?.dispose();
       });
 
-      for (const input of INPUTS) {
+      for (const input of inputs) {
         it(`${input}: logits, every resid_pre/resid_post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`, async () => {
           const ref = await hfReference(name, input);
           const { logits, cache } = raw.runWithCache(ref.tokens);
@@ -195,6 +200,45 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
     });
   });
 
+  describe("phi3-tiny-longrope generation (original context 8)", function () {
+    let model: HookedTransformer;
+    before(async () => (model = await loadModel(path.join(FIXTURES, "phi3-tiny-longrope"), { processWeights: false })));
+    after(() => model?.dispose());
+
+    /** Greedy generation through the KV cache equals the argmax of one full forward over the generated tokens. */
+    const greedyMatchesFullForward = (prompt: number[], newTokens: number) => {
+      const ids = tf.tensor2d([prompt], [1, prompt.length], "int32");
+      const generated = model.generate(ids, { maxNewTokens: newTokens, temperature: 0 }); // [1, len + new]
+      const full = model.forward(generated); // [1, len + new, vocab]
+      const greedy = tf.tidy(() => full.slice([0, prompt.length - 1, 0], [1, newTokens, -1]).argMax(-1)); // [1, new]
+      const made = tf.tidy(() => generated.slice([0, prompt.length], [1, newTokens])); // [1, new]
+      try {
+        assert.deepEqual(greedy.arraySync(), made.arraySync());
+      } finally {
+        tf.dispose([ids, generated, full, greedy, made]);
+      }
+    };
+
+    it("within the original context (3 + 4 tokens: short factors throughout) and past it from the prompt on (9 + 3: long)", () => {
+      greedyMatchesFullForward([4, 19, 50], 4);
+      greedyMatchesFullForward([4, 19, 50, 7, 88, 23, 61, 2, 35], 3);
+    });
+
+    it("continuing a short-factor KV cache past the original context is refused with a clear error, leaking nothing", () => {
+      const ids = tf.tensor2d([[4, 19, 50, 7, 88, 23]], [1, 6], "int32");
+      const attempt = () =>
+        assert.throws(
+          () => model.generate(ids, { maxNewTokens: 4, temperature: 0 }),
+          /LongRoPE: this run reaches position 8 \(9 tokens\), past original_max_position_embeddings 8, continuing 8 cached positions/,
+        );
+      attempt();
+      const before = tf.memory().numTensors;
+      attempt();
+      assert.equal(tf.memory().numTensors, before);
+      ids.dispose();
+    });
+  });
+
   describe("config.json", function () {
     const made: string[] = [];
     after(() => made.forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
@@ -226,33 +270,56 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
       }
     });
 
-    it("LongRoPE (rope_scaling type longrope or su, rope_parameters rope_type longrope) is refused naming the key and the file", async () => {
-      const base = readConfig("phi3-tiny");
-      const factors = { short_factor: [1, 1, 1], long_factor: [2, 2, 2], original_max_position_embeddings: 32 };
-      const cases: [Record<string, unknown>, RegExp][] = [
-        [{ ...base, rope_scaling: { type: "longrope", ...factors } }, /rope_scaling\.type = "longrope"/],
-        [{ ...base, rope_scaling: { type: "su", ...factors } }, /rope_scaling\.type = "su"/],
-        [
-          { ...base, rope_parameters: { rope_type: "longrope", rope_theta: 5000, ...factors } },
-          /rope_parameters\.rope_type = "longrope"/,
-        ],
-      ];
-      for (const [config, key] of cases) {
-        assert.throws(
-          () => configFromJson(config, "phi/config.json"),
-          (err: Error) => err.name === "ConfigError" && err.message.startsWith("phi/config.json: ") && key.test(err.message),
-        );
-      }
-      const folder = copyWithConfig("phi3-tiny", cases[0][0]);
-      made.push(folder);
-      const before = tf.memory().numTensors;
-      await assert.rejects(loadModel(folder), (err: Error) => {
-        assert.ok(err.message.includes(path.join(folder, "config.json")), err.message);
-        assert.match(err.message, /LongRoPE.*not supported/);
-        return true;
+    it("LongRoPE: factors, original context and attention factor as transformers computes them; bad factor lists are refused naming the key", () => {
+      const base = readConfig("phi3-tiny-longrope");
+      const cfg = configFromJson(base, "l/config.json");
+      assert.deepEqual(cfg.ropeScaling, {
+        type: "longrope",
+        shortFactor: [1.0, 1.3, 2.1],
+        longFactor: [1.5, 4.0, 9.0],
+        originalMaxPositionEmbeddings: 8,
+        attentionFactor: Math.SQRT2, // sqrt(1 + ln(64 / 8) / ln 8)
       });
-      assert.equal(tf.memory().numTensors, before);
+      const given = configFromJson(
+        { ...base, rope_parameters: { ...base.rope_parameters, attention_factor: 1.25 } },
+        "l/config.json",
+      );
+      assert.equal((given.ropeScaling as { attentionFactor: number }).attentionFactor, 1.25);
+      assert.throws(
+        () => configFromJson({ ...base, rope_parameters: { ...base.rope_parameters, long_factor: [1, 2] } }, "l/config.json"),
+        /l\/config\.json: rope_parameters\.long_factor must list 3 positive numbers \(one per rotary pair\), got \[1,2\]/,
+      );
+      assert.throws(
+        () => configFromJson({ ...base, rope_parameters: { ...base.rope_parameters, rope_type: "dynamic" } }, "l/config.json"),
+        /l\/config\.json: rope scaling "dynamic" is not supported/,
+      );
     });
+
+    for (const type of ["longrope", "su"]) {
+      it(`LongRoPE in the transformers 4 spelling (rope_scaling type "${type}", top-level original_max_position_embeddings) gives the same logits`, async () => {
+        const { rope_parameters: rope, ...rest } = readConfig("phi3-tiny-longrope");
+        const hf4 = {
+          ...rest,
+          rope_theta: rope.rope_theta,
+          partial_rotary_factor: rope.partial_rotary_factor,
+          rope_scaling: { type, short_factor: rope.short_factor, long_factor: rope.long_factor },
+        };
+        const folder = copyWithConfig("phi3-tiny-longrope", hf4);
+        made.push(folder);
+        const model = await loadModel(folder, { processWeights: false });
+        try {
+          for (const input of ["single", "short"]) {
+            const ref = await hfReference("phi3-tiny-longrope", input);
+            const logits = model.forward(ref.tokens);
+            const err = maxAbsDiff(logits, ref.tensors.get("logits")!, `hf4 ${type} ${input}`);
+            tf.dispose([logits, ref.tokens, ...ref.tensors.values()]);
+            assert.ok(err <= TOLERANCE, `${type} ${input}: max abs diff ${err}`);
+          }
+        } finally {
+          model.dispose();
+        }
+      });
+    }
 
     it("a partial_rotary_factor that rotates an odd number of features is refused naming the key", () => {
       const base = readConfig("phi3-tiny");

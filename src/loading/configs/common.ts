@@ -8,11 +8,24 @@ export type ActFn = "gelu_new" | "gelu" | "gelu_fast" | "silu" | "relu";
 /** Normalisation of a block's inputs: LN / RMS (with weights), LNPre / RMSPre (folded), or none. */
 export type NormalizationType = "LN" | "LNPre" | "RMS" | "RMSPre" | null;
 
-/** RoPE frequency scaling: none, linear (positions ÷ factor), or Llama 3's NTK-by-parts. */
+/** RoPE frequency scaling: none, linear (positions ÷ factor), Llama 3's NTK-by-parts, or Phi-3's LongRoPE. */
 export type RopeScaling =
   | null
   | { type: "linear"; factor: number }
-  | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+  | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number }
+  | LongRope;
+
+/**
+ * Phi-3's LongRoPE: inverse frequencies divided per pair by shortFactor, or by longFactor once a run reaches past
+ * originalMaxPositionEmbeddings; cos and sin multiplied by attentionFactor.
+ */
+export interface LongRope {
+  type: "longrope";
+  shortFactor: number[];
+  longFactor: number[];
+  originalMaxPositionEmbeddings: number;
+  attentionFactor: number;
+}
 
 /** Everything the forward pass needs to know about a model. */
 export interface TransformerConfig {
