@@ -85,7 +85,9 @@ export function logitLensTopK(
       const top = tf.tidy(() => {
         const resid = stack.slice([l, row, 0, 0], [1, 1, -1, -1]).reshape([positions, dModel]); // [pos, d_model]
         const logits = tf.matMul(resid, model.W_U).add(model.b_U); // [pos, d_vocab_out]
-        return tf.topk(tf.softmax(logits), k); // [pos, k]
+        const cap = model.cfg.outputLogitsSoftCap; // Gemma 2 caps its logits: the lens reads them as the model does
+        const read = cap === undefined ? logits : tf.tanh(logits.div(cap)).mul(cap); // [pos, d_vocab_out]
+        return tf.topk(tf.softmax(read), k); // [pos, k]
       });
       topTokens.push(top.indices.arraySync() as number[][]);
       topProbs.push(top.values.arraySync() as number[][]);

@@ -164,3 +164,27 @@ describe("logitLensTopK on the embedded model", function () {
     }
   });
 });
+
+describe("logitLensTopK on a model that soft-caps its logits (Gemma 2)", function () {
+  this.timeout(60_000);
+  it("the last row is the softmax of the capped logits the model returns", async () => {
+    const model = await loadModel(path.join(REPO_ROOT, "tests/fixtures/models/gemma2-tiny"), { processWeights: false });
+    const { logits, cache } = model.runWithCache([[1, 5, 9, 14, 3, 22, 7, 5, 9]]);
+    try {
+      assert.ok(model.cfg.outputLogitsSoftCap !== undefined, "the fixture caps its logits");
+      const got = lens.logitLensTopK(model, cache, { topK: 4 });
+      const own = tf.tidy(() => tf.softmax(logits.squeeze([0])).arraySync() as number[][]); // [pos, vocab]
+      const last = got.labels.length - 1;
+      assertTopK(
+        { ...got, labels: ["final_post"], topTokens: [got.topTokens[last]], topProbs: [got.topProbs[last]] },
+        [own],
+        1e-5,
+        "final",
+      );
+    } finally {
+      logits.dispose();
+      cache.dispose();
+      model.dispose();
+    }
+  });
+});
