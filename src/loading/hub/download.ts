@@ -169,7 +169,7 @@ async function downloadBlob(cache: RepoCache, file: RemoteFile, settings: Downlo
       reporter.fail();
       return fail(`Size mismatch for ${what}: expected ${file.size} bytes, the server sent more`);
     }
-    if (written.error !== undefined || http.lastFailure !== undefined) {
+    if (written.error !== undefined) {
       reporter.fail();
       throw bodyError(written.error, http, what, partial, got, settings);
     }
