@@ -2,8 +2,8 @@
  * Patching on padded batches: prompts of different lengths, padded on the left or the right, patch as each prompt
  * patched alone. For a metric on row b (read at its last real position), the batch grid at row b's real positions
  * is that prompt's own grid, and every patch of a padding position leaves the metric at its unpatched value — in
- * batched and loop mode, on learned (GPT-2), rotary (Llama, GQA) and shortformer (attn-only-1l) positions. Padding
- * that differs between the clean and corrupted batch is an error naming both; nothing leaks.
+ * batched and loop mode, on learned (GPT-2), rotary (Mistral: GQA and a sliding window) and shortformer (attn-only-1l)
+ * positions. Padding that differs between the clean and corrupted batch is an error naming both; nothing leaks.
  */
 import { strict as assert } from "assert";
 import * as path from "path";
@@ -92,7 +92,8 @@ function rowGridError(batchGrid: Tensor, aloneGrid: Tensor, posAxes: number[], s
 
 for (const [modelName, folder] of [
   ["gpt2-tiny (learned positions)", path.join(FIXTURES, "gpt2-tiny")],
-  ["llama-tiny (rotary, GQA)", path.join(FIXTURES, "llama-tiny")],
+  // Mistral is Llama's layout (rotary, GQA) with a sliding window, here of 5: shorter than the longest prompt.
+  ["mistral-tiny (rotary, GQA, sliding window)", path.join(FIXTURES, "mistral-tiny")],
   ["attn-only-1l (shortformer)", path.join(REPO_ROOT, "models", "attn-only-1l")],
 ]) {
   describe(`patching a padded batch equals patching each prompt alone: ${modelName}`, function () {
