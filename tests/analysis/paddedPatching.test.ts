@@ -292,6 +292,26 @@ describe("patching padded batches: runFromLayer, texts, mismatched padding, memo
           ),
           /row 1 has real tokens at positions 0…2 in the clean batch \[2,3\] \(no padding\) but at 1…2 in the corrupted batch/,
         );
+        // A padded corrupted batch longer than the clean one: the shapes are the problem, and the error names them.
+        await assert.rejects(
+          lens.getActPatchResidPre(
+            model,
+            [
+              [1, 5, 7, 9],
+              [0, 8, 9, 9],
+            ],
+            unpadded,
+            metric,
+            {
+              ...options,
+              attentionMask: [
+                [1, 1, 1, 1],
+                [0, 1, 1, 1],
+              ],
+            },
+          ),
+          /the corrupted run's activation is \[2,4,\d+\] but the clean one is \[2,3,\d+\]: clean and corrupted inputs must have the same batch and length/,
+        );
         // A mask given with texts, and a mask of the wrong shape.
         await assert.rejects(
           lens.getActPatchResidPre(model, corruptedTexts, left, metric, { ...options, attentionMask: leftMask }),

@@ -59,6 +59,15 @@ function realSpans(row: number[]): string {
   return spans.join(", ");
 }
 
+/** The shape of the tokens the clean cache ran on; undefined for a cache built without its input. */
+function cleanTokenShape(clean: ActivationCache): number[] | undefined {
+  try {
+    return clean.tokens.shape;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Throws unless the corrupted batch (token shape `shape`, padding mask `mask`) is padded as the clean cache's run
  * was, naming the first row where they differ with both batches' shapes and real positions. Batches of different
@@ -67,7 +76,7 @@ function realSpans(row: number[]): string {
 export function checkSamePadding(clean: ActivationCache, shape: number[], mask: Tensor2D | undefined): void {
   const cleanMask = clean.attentionMask;
   if (!cleanMask && !mask) return;
-  if (cleanMask && cleanMask.shape.join() !== shape.join()) return;
+  if ((cleanMask?.shape ?? cleanTokenShape(clean) ?? shape).join() !== shape.join()) return;
   const allReal = () => Array.from({ length: shape[0] }, () => new Array<number>(shape[1]).fill(1));
   const cleanRows = cleanMask?.arraySync() ?? allReal();
   const corruptedRows = mask?.arraySync() ?? allReal();
