@@ -190,6 +190,17 @@ describe("hub: resolveHubModel", function () {
       assert.strictEqual(fs.realpathSync(path.join(dir, "model.safetensors")), fs.realpathSync(blob), "filed under its sha256");
     });
 
+    it("a busy answer (429) that the package's Xet client retries by itself does not fail the download", async () => {
+      const repo = hub.repos.get("acme/tiny")!;
+      hub.faults.xet = true;
+      hub.faults.xorbBusy = 1;
+      const options = { cacheDir: tempDir(), endpoint: hub.endpoint, retries: 0, ...quiet };
+      const dir = await resolveHubModel("acme/tiny", options);
+      assert.ok(fs.readFileSync(path.join(dir, "model.safetensors")).equals(repo.files["model.safetensors"]));
+      assert.strictEqual(hub.faults.xorbBusy, 0, "the 429 was sent");
+      assert.strictEqual(hub.seen("/xet/v2/reconstructions/", "GET").length, 1, "retried inside the package, not by tslens");
+    });
+
     it("resumes a Xet download: the reconstruction asks only for the bytes the partial file lacks", async () => {
       const cacheDir = tempDir();
       const weights = hub.repos.get("acme/tiny")!.files["model.safetensors"];

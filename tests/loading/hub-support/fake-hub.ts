@@ -60,6 +60,8 @@ export interface Faults {
   badCommit?: string;
   /** Store the LFS files on Xet: listed with a `xetHash`, served through the CAS of fake-xet.ts. */
   xet?: boolean;
+  /** Answer this many Xet xorb requests with 429 (busy) first. */
+  xorbBusy?: number;
 }
 
 /** Files at least this large are served LFS-style (302 to /cdn/<sha256>). */
@@ -163,6 +165,11 @@ export class FakeHub {
       return;
     }
     if (path.startsWith("/cdn/")) return this.serveContent(res, path.slice("/cdn/".length));
+    if (path.startsWith("/xet/xorbs/") && (this.faults.xorbBusy ?? 0) > 0) {
+      this.faults.xorbBusy!--;
+      res.writeHead(429).end("busy");
+      return;
+    }
     if (server === "cdn" && path.startsWith("/xet/"))
       return serveCas(req, res, path, this.origin("cdn"), (h) => this.fileByXetHash(h));
     if (server === "hub" && path.startsWith("/api/models/")) return void this.api(req, res, path);
