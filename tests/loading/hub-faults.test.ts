@@ -152,6 +152,19 @@ describe("hub: faults", function () {
       assertNotPublished();
     });
 
+    it("a Xet transfer that drops is reported as interrupted, not as the timeout of an earlier request's unread body", async () => {
+      hub.faults.xet = true;
+      hub.faults.xorbDrop = { pieces: 4, delayMs: 150 }; // 600 ms per attempt, each piece well inside the timeout
+      const err = await rejectsWith(
+        resolveHubModel("acme/tiny", options({ retries: 0, timeoutMs: 400 })),
+        "NETWORK",
+        "interrupted",
+        "/xet/xorbs/",
+      );
+      assert.ok(!err.message.includes("no data for"), err.message);
+      assertNotPublished();
+    });
+
     it("an unsafe commit from the server is refused before anything is written", async () => {
       hub.faults.badCommit = "../../../escape";
       await rejectsWith(resolveHubModel("acme/tiny", options()), "PROTOCOL", "invalid commit", "../../../escape");

@@ -118,21 +118,14 @@ async function openRemote(file: RemoteFile, settings: DownloadSettings): Promise
 }
 
 /** Why a body stopped: the hub's error answer, a timeout, or a dropped connection (partial data kept). */
-function bodyError(
-  error: unknown,
-  http: HubFetch,
-  what: string,
-  partial: string,
-  bytes: number,
-  settings: DownloadSettings,
-): HubError {
-  if (http.lastFailure !== undefined) return answerError(http.lastFailure, settings.ctx);
-  if (error instanceof HubError) return error;
-  if (http.lastError !== undefined) return http.lastError;
+function bodyError(error: unknown, what: string, partial: string, bytes: number, settings: DownloadSettings): HubError {
+  const { http, ctx } = settings;
+  const explained = http.explain(error, ctx);
+  if (explained !== undefined) return explained;
   const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
   return new HubError(
     "NETWORK",
-    `Download of ${what} from ${http.lastUrl ?? settings.ctx.endpoint} was interrupted after ${bytes} bytes (${detail}); ` +
+    `Download of ${what} from ${http.lastUrl ?? ctx.endpoint} was interrupted after ${bytes} bytes (${detail}); ` +
       `the partial file ${partial} is kept and the next call resumes from there`,
   );
 }
@@ -171,7 +164,7 @@ async function downloadBlob(cache: RepoCache, file: RemoteFile, settings: Downlo
     }
     if (written.error !== undefined) {
       reporter.fail();
-      throw bodyError(written.error, http, what, partial, got, settings);
+      throw bodyError(written.error, what, partial, got, settings);
     }
     if (got < file.size) {
       reporter.fail();

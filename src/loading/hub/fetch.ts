@@ -6,7 +6,8 @@
  * last error answer's headers (the package's own errors drop X-Error-Code), and makes a server
  * that ignores a `Range: bytes=N-` request look as if it had honoured it.
  */
-import { ErrorAnswer, HubError } from "./errors";
+import { HubApiError } from "@huggingface/hub";
+import { answerError, ErrorAnswer, HubError, RequestContext } from "./errors";
 
 const USER_AGENT = `tslens/0.1 (node ${process.versions.node})`;
 
@@ -56,6 +57,22 @@ export class HubFetch {
     private readonly token: string | undefined,
     private readonly timeoutMs: number,
   ) {}
+
+  /**
+   * The HubError behind an error that came out of the package, when it came from HTTP: our own
+   * HubErrors, the package's HubApiError (with the X-Error-Code it drops), and the message string a
+   * failed download stream is aborted with. Undefined for anything else.
+   */
+  explain(raw: unknown, ctx: RequestContext): HubError | undefined {
+    if (raw instanceof HubError) return raw;
+    const failure = this.lastFailure;
+    if (raw instanceof HubApiError) {
+      return answerError(failure?.status === raw.statusCode ? failure : { url: raw.url, status: raw.statusCode }, ctx);
+    }
+    if (typeof raw !== "string") return undefined;
+    if (failure !== undefined && raw.includes(`URL: ${failure.url}`)) return answerError(failure, ctx);
+    return this.lastError?.message === raw ? this.lastError : undefined;
+  }
 
   /** The fetch function (bound). */
   readonly fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>

@@ -5,7 +5,7 @@
  * `snapshots/<commit>/`, the shards of a weights index after the index. Network failures are
  * retried (downloads resume); `refs/<revision>` is written only once the snapshot is complete.
  */
-import { HubApiError, modelInfo, pathsInfo } from "@huggingface/hub";
+import { modelInfo, pathsInfo } from "@huggingface/hub";
 import * as fs from "fs";
 import {
   cachedSnapshot,
@@ -19,7 +19,7 @@ import {
   writeRef,
 } from "./cache";
 import { ensureBlob, RemoteFile } from "./download";
-import { answerError, HubError, RequestContext, where } from "./errors";
+import { HubError, RequestContext, where } from "./errors";
 import { HubFetch } from "./fetch";
 import { isCommitHash, RepoCache } from "./paths";
 import { ProgressOption } from "./progress";
@@ -179,13 +179,10 @@ export class SnapshotSession {
     }
   }
 
-  /** The package's errors (HubApiError, malformed answers) as HubErrors naming the repo, revision and file. */
+  /** The package's errors (HubApiError, malformed answers) and file errors as HubErrors naming the repo, revision and file. */
   private asHubError(raw: unknown, ctx: RequestContext): HubError {
-    if (raw instanceof HubError) return raw;
-    const failure = this.http.lastFailure;
-    if (raw instanceof HubApiError) {
-      return answerError(failure?.status === raw.statusCode ? failure : { url: raw.url, status: raw.statusCode }, ctx);
-    }
+    const explained = this.http.explain(raw, ctx);
+    if (explained !== undefined) return explained;
     const message = raw instanceof Error ? raw.message : String(raw);
     const errno = (raw as NodeJS.ErrnoException).code;
     if (typeof errno === "string" && (raw as NodeJS.ErrnoException).syscall !== undefined) {

@@ -62,6 +62,8 @@ export interface Faults {
   xet?: boolean;
   /** Answer this many Xet xorb requests with 429 (busy) first. */
   xorbBusy?: number;
+  /** Send every Xet xorb in 16 KiB pieces `delayMs` apart and drop the connection after `pieces`. */
+  xorbDrop?: { pieces: number; delayMs: number };
 }
 
 /** Files at least this large are served LFS-style (302 to /cdn/<sha256>). */
@@ -145,6 +147,21 @@ export class FakeHub {
     return `http://127.0.0.1:${server === "hub" ? this.hubPort : this.cdnPort}`;
   }
 
+  /** How xorb bodies go out: at once, or slowly and dropped (faults.xorbDrop). */
+  private xorbSender(): ((res: http.ServerResponse, body: Buffer) => void) | undefined {
+    const drop = this.faults.xorbDrop;
+    if (drop === undefined) return undefined;
+    return (res, body) => {
+      const piece = (i: number) => {
+        if (res.destroyed) return;
+        if (i >= drop.pieces) return void res.socket?.destroy();
+        res.write(body.subarray(i * 16_384, (i + 1) * 16_384));
+        setTimeout(() => piece(i + 1), drop.delayMs);
+      };
+      piece(0);
+    };
+  }
+
   private fileByXetHash(hash: string): Buffer | undefined {
     for (const repo of this.repos.values()) for (const data of Object.values(repo.files)) if (xetHash(data) === hash) return data;
     return undefined;
@@ -171,7 +188,7 @@ export class FakeHub {
       return;
     }
     if (server === "cdn" && path.startsWith("/xet/"))
-      return serveCas(req, res, path, this.origin("cdn"), (h) => this.fileByXetHash(h));
+      return serveCas(req, res, path, this.origin("cdn"), (h) => this.fileByXetHash(h), this.xorbSender());
     if (server === "hub" && path.startsWith("/api/models/")) return void this.api(req, res, path);
     const at = path.indexOf("/resolve/");
     if (server !== "hub" || at < 0) {

@@ -70,13 +70,14 @@ function askedRange(req: http.IncomingMessage, length: number): { start: number;
     : { start: Number(match[1]), end: Math.min(Number(match[2]), length - 1) };
 }
 
-/** Serves the CAS routes under /xet/; `find` maps a Xet hash to the file's content. */
+/** Serves the CAS routes under /xet/; `find` maps a Xet hash to the file's content, `send` writes a xorb body. */
 export function serveCas(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   path: string,
   cas: string,
   find: (hash: string) => Buffer | undefined,
+  send: (res: http.ServerResponse, body: Buffer) => void = (r, body) => r.end(body),
 ) {
   const match = /^\/xet\/(v2\/reconstructions|xorbs)\/([0-9a-f]{64})$/.exec(path);
   const data = match === null ? undefined : find(match[2]);
@@ -89,7 +90,7 @@ export function serveCas(
     const whole = xorb(data);
     const { start, end } = askedRange(req, whole.length);
     res.writeHead(206, { "Content-Range": `bytes ${start}-${end}/${whole.length}`, "Content-Length": String(end - start + 1) });
-    res.end(whole.subarray(start, end + 1));
+    send(res, whole.subarray(start, end + 1));
     return;
   }
   if (req.headers.authorization !== `Bearer ${XET_TOKEN}`) {
