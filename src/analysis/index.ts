@@ -1,6 +1,6 @@
 /**
  * Analysis instruments over a model and its runs: head detectors, induction diagnostics and repeated sequences, the
- * logit lens, activation patching, FLOP accounting.
+ * logit lens, activation patching, FLOP accounting, composition scores between heads.
  */
 export { detectHead } from "./detectHead";
 export type { DetectHeadOptions, DetectionPatternInput } from "./detectHead";
@@ -10,6 +10,8 @@ export { inductionLoss, inductionScores, repeatedRandomTokens } from "./inductio
 export type { InductionLossOptions, InductionScoresOptions, RepeatedTokensOptions } from "./induction";
 export { countFlops } from "./flops";
 export type { ComponentCount, FlopComponent, FlopReport } from "./flops";
+export { compositionScores } from "./compositionScores";
+export type { CompositionMode, CompositionScores, CompositionScoresOptions } from "./compositionScores";
 export * from "./patching";
 export { attentionEntropy, bosAttention, headSummary, topSource } from "./attentionSummaries";
 export { logitLensHooks, logitLensTopK } from "./logitLens";
