@@ -18,6 +18,7 @@ import { createHash } from "crypto";
 import * as http from "http";
 import * as net from "net";
 import { sendXetFileInfo, sendXetToken, serveCas, xetHash } from "./fake-xet";
+import { readBody, sendRange } from "./serve";
 
 /** One repository: its commit and files; files at least `lfsThreshold` bytes are served LFS-style. */
 export interface FakeRepo {
@@ -363,59 +364,4 @@ export class FakeHub {
     };
     next();
   }
-}
-
-/** Reads a request body as text. */
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let text = "";
-    req.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-    req.on("end", () => resolve(text));
-  });
-}
-
-/** The `Range: bytes=S-` or `bytes=S-E` a request asks for, clamped to the content. */
-function rangeOf(req: http.IncomingMessage, length: number): { start: number; end: number } | undefined {
-  const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
-  if (range === null) return undefined;
-  return { start: Number(range[1]), end: range[2] === "" ? length - 1 : Math.min(Number(range[2]), length - 1) };
-}
-
-/**
- * Writes the status and headers for `data`: 206 with Content-Range for a satisfiable Range (unless
- * `ignoreRange`), 416 past the end, else 200. Ends HEAD requests. When `deferBody` is false it also
- * sends the body; otherwise it returns the byte range for the caller to send (undefined: done).
- */
-function sendRange(
-  res: http.ServerResponse,
-  data: Buffer,
-  headers: http.OutgoingHttpHeaders,
-  deferBody: boolean,
-  ignoreRange = false,
-): { start: number; end: number } | undefined {
-  const req = res.req;
-  const range = ignoreRange ? undefined : rangeOf(req, data.length);
-  if (range !== undefined && range.start >= data.length) {
-    res.writeHead(416, { "Content-Range": `bytes */${data.length}` }).end();
-    return undefined;
-  }
-  const { start, end } = range ?? { start: 0, end: data.length - 1 };
-  if (range !== undefined) {
-    res.writeHead(206, {
-      ...headers,
-      "Content-Range": `bytes ${start}-${end}/${data.length}`,
-      "Content-Length": String(end - start + 1),
-    });
-  } else {
-    res.writeHead(200, { ...headers, "Content-Length": String(data.length) });
-  }
-  if (req.method === "HEAD") {
-    res.end();
-    return undefined;
-  }
-  if (!deferBody) {
-    res.end(data.subarray(start, end + 1));
-    return undefined;
-  }
-  return { start, end };
 }
