@@ -121,3 +121,22 @@ export function evaluate(model: HookedTransformer, seed = 1, seqLen = 50): Evalu
 export function continuations(model: HookedTransformer, prompts: string[], tokens = 60): string[] {
   return prompts.map((p) => model.generate(p, { maxNewTokens: tokens, temperature: 0 }));
 }
+
+/**
+ * Mean next-token loss (nats/token) of `model` on `rows` windows of the tokenised corpus, each BOS + nCtx − 1 tokens
+ * at offsets drawn by a seeded PRNG: the same windows for every model given the same corpus and seed. The windows come
+ * from the training corpus (there is no held-out split), so this compares models, it does not measure generalisation.
+ */
+export function corpusLoss(model: HookedTransformer, corpus: Int32Array, bos: number, seed = 7, rows = 16): number {
+  let state = seed >>> 0;
+  const random = () => (state = (Math.imul(state, 48271) + 11) >>> 0) / 2 ** 32;
+  const length = model.cfg.nCtx - 1;
+  const windows = Array.from({ length: rows }, () => {
+    const start = Math.floor(random() * (corpus.length - length));
+    return [bos, ...corpus.subarray(start, start + length)];
+  });
+  const loss = model.loss(windows); // scalar
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
+}

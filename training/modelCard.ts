@@ -7,7 +7,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadModel } from "../src/model/loadModel";
-import { continuations, evaluate, OffsetShare } from "./evaluate";
+import { compositionScores } from "../src/analysis/compositionScores";
+import type { HookedTransformer } from "../src/model/hookedTransformer";
+import { continuations, corpusLoss, evaluate, Evaluation, OffsetShare } from "./evaluate";
+import { prepareData } from "./train";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const PROMPTS = ["def __init__(self", "import os\nimport sys\n", "    for i in range(len("];
@@ -41,6 +44,58 @@ function offsets(top: OffsetShare[][][]): string {
   ].join("\n");
 }
 
+/** The attention-only model an MLP model is compared with: the same depth, heads, width and data. */
+const ATTENTION_ONLY_TWIN = "attn-only-2l";
+
+/** The best head of a layer by a score [layer][head]: its index and score. */
+function bestHead(scores: number[][], layer: number): { head: number; score: number } {
+  const score = Math.max(...scores[layer]);
+  return { head: scores[layer].indexOf(score), score };
+}
+
+/** One sentence on the previous-token and induction heads of a 2-layer model, as measured (thresholds 0.7 and 0.6). */
+function circuitSentence(ev: Evaluation): string {
+  const prev = bestHead(ev.previousToken, 0);
+  const ind = bestHead(ev.induction, 1);
+  const prevText =
+    prev.score >= 0.7
+      ? `a previous-token head in layer 0 (L0H${prev.head}, score ${fmt(prev.score)})`
+      : `no previous-token head in layer 0 (best L0H${prev.head}, score ${fmt(prev.score)})`;
+  const indText =
+    ind.score >= 0.6
+      ? `an induction head in layer 1 (L1H${ind.head}, score ${fmt(ind.score)}): it completes \`[A][B] … [A] → [B]\``
+      : `no induction head in layer 1 (best L1H${ind.head}, induction score ${fmt(ind.score)}; attn-only-2l's formed between steps 3,250 and 3,500 of this recipe)`;
+  return `It has ${prevText} and ${indText}.`;
+}
+
+/** The comparison section of an MLP model's card: corpus loss against its attention-only twin, and K-composition. */
+async function mlpSection(model: HookedTransformer, name: string, ev: Evaluation): Promise<string> {
+  const { data } = prepareData();
+  const twin = await loadModel(path.join(REPO, "models", ATTENTION_ONLY_TWIN));
+  const loss = corpusLoss(model, data.tokens, data.bos);
+  const twinLoss = corpusLoss(twin, data.tokens, data.bos);
+  twin.dispose();
+  const ind = bestHead(ev.induction, 1);
+  const k = compositionScores(model, { mode: "K" });
+  const intoInduction = (k.arraySync() as number[][][][])[0].map((heads) => heads[1][ind.head]); // [H]: layer 0 → L1H<ind>
+  k.dispose();
+  return `## Compared with ${ATTENTION_ONLY_TWIN}
+
+Mean next-token loss on 16 windows of ${model.cfg.nCtx} tokens (BOS + ${model.cfg.nCtx - 1}) of the corpus at seeded offsets, the same
+windows for both models (\`corpusLoss\` in \`training/evaluate.ts\`; the windows are training data, so this compares
+the models, it does not measure generalisation):
+
+| model | steps | loss (nats/token) |
+|---|---|---|
+| ${name} | ${JSON.parse(fs.readFileSync(path.join(REPO, "models", name, "training-log.json"), "utf8")).steps} | ${fmt(loss)} |
+| ${ATTENTION_ONLY_TWIN} | ${JSON.parse(fs.readFileSync(path.join(REPO, "models", ATTENTION_ONLY_TWIN, "training-log.json"), "utf8")).steps} | ${fmt(twinLoss)} |
+
+K-composition (\`lens.compositionScores\`) of each layer-0 head into L1H${ind.head}, the layer-1 head with the highest induction
+score: ${intoInduction.map((v, h) => `L0H${h} ${fmt(v)}`).join(", ")}.
+
+`;
+}
+
 /** Generates the card of one trained model. */
 export async function writeModelCard(name: string): Promise<void> {
   const folder = path.join(REPO, "models", name);
@@ -52,10 +107,13 @@ export async function writeModelCard(name: string): Promise<void> {
   const curve = log.curve.filter((p: { step: number }) => p.step % 250 === 0 || p.step === log.steps);
   const maxPrev = Math.max(...ev.previousToken[0]);
   const maxInd = Math.max(...ev.induction[ev.induction.length - 1]);
+  const attnOnly = model.cfg.attnOnly;
+  const kind = attnOnly ? "attention-only transformer" : `transformer with attention and ${model.cfg.actFn.toUpperCase()} MLPs`;
+  const comparison = attnOnly ? "" : await mlpSection(model, name, ev);
   const text = `# ${name}
 
-A ${model.cfg.nLayers}-layer attention-only transformer trained by tslens on its own engine (TensorFlow.js gradients),
-bundled so that tslens works offline. ${model.cfg.nLayers === 2 ? "It has a previous-token head in layer 0 and an induction head in layer 1: it completes `[A][B] … [A] → [B]`." : "With one layer it cannot compose heads, so it has no induction head: compare it with attn-only-2l."}
+A ${model.cfg.nLayers}-layer ${kind} trained by tslens on its own engine (TensorFlow.js gradients),
+bundled so that tslens works offline. ${!attnOnly ? circuitSentence(ev) : model.cfg.nLayers === 2 ? "It has a previous-token head in layer 0 and an induction head in layer 1: it completes `[A][B] … [A] → [B]`." : "With one layer it cannot compose heads, so it has no induction head: compare it with attn-only-2l."}
 
 Load it with \`lens.loadModel(${name === "attn-only-2l" ? "" : `"${name}"`})\`.
 
@@ -63,7 +121,7 @@ Load it with \`lens.loadModel(${name === "attn-only-2l" ? "" : `"${name}"`})\`.
 
 | field | value |
 |---|---|
-| layers | ${model.cfg.nLayers} (attention only, LayerNorm) |
+| layers | ${model.cfg.nLayers} (${attnOnly ? "attention only" : `attention, then a ${model.cfg.actFn.toUpperCase()} MLP of d_mlp ${model.cfg.dMlp}`}, LayerNorm) |
 | positions | ${POSITIONS[model.cfg.positionalEmbeddingType]} |
 | heads × d_head | ${model.cfg.nHeads} × ${model.cfg.dHead} (d_model ${model.cfg.dModel}) |
 | context | ${model.cfg.nCtx} tokens |
@@ -127,7 +185,7 @@ Where each head attends, as mean attention by offset from the queries of the sec
 
 ${offsets(ev.topOffsets)}
 
-## Sample continuations (greedy, 40 tokens)
+${comparison}## Sample continuations (greedy, 40 tokens)
 
 ${samples.map((s) => "```\n" + s.replace(/```/g, "` ` `") + "\n```").join("\n\n")}
 `;

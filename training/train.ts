@@ -31,11 +31,22 @@ const REPO = path.resolve(__dirname, "..", "..");
 interface TrainSpec {
   nLayers: number;
   steps: number;
+  /** Layers with an MLP after attention (absent: attention only). */
+  mlp?: MlpSpec;
 }
+
+/** The MLP of every layer: d_mlp hidden units and their activation. */
+export interface MlpSpec {
+  dMlp: number;
+  actFn: "gelu" | "gelu_new";
+}
+
+const GELU_2L_STEPS = 2000;
 
 const SPECS: Record<string, TrainSpec> = {
   "attn-only-2l": { nLayers: 2, steps: 4500 },
   "attn-only-1l": { nLayers: 1, steps: 4500 },
+  "gelu-2l": { nLayers: 2, steps: GELU_2L_STEPS, mlp: { dMlp: 512, actFn: "gelu" } },
 };
 
 /** The training recipe shared by every embedded model. */
@@ -84,8 +95,13 @@ export const RECIPE: Recipe = {
   pairsAfterStep: 750,
 };
 
-/** The tslens-native config.json of a model with `nLayers` attention-only layers. */
-export function nativeConfig(nLayers: number, recipe: Recipe = RECIPE, vocabSize = VOCAB_SIZE): Record<string, unknown> {
+/** The tslens-native config.json of a model with `nLayers` layers: attention only, or attention + `mlp`. */
+export function nativeConfig(
+  nLayers: number,
+  recipe: Recipe = RECIPE,
+  vocabSize = VOCAB_SIZE,
+  mlp?: MlpSpec,
+): Record<string, unknown> {
   return {
     tslens_format: 1,
     n_layers: nLayers,
@@ -94,7 +110,7 @@ export function nativeConfig(nLayers: number, recipe: Recipe = RECIPE, vocabSize
     d_head: recipe.dModel / recipe.nHeads,
     d_vocab: vocabSize,
     n_ctx: recipe.nCtx,
-    attn_only: true,
+    ...(mlp ? { attn_only: false, d_mlp: mlp.dMlp, act_fn: mlp.actFn } : { attn_only: true }),
     normalization_type: "LN",
     positional_embedding_type: recipe.positional,
     ...(recipe.positional === "rotary" ? { rotary_dim: recipe.dModel / recipe.nHeads, rotary_base: 10000 } : {}),
@@ -213,7 +229,7 @@ async function train(name: string, stepsOverride?: number): Promise<void> {
   if (!spec) throw new Error(`unknown model "${name}" (known: ${Object.keys(SPECS).join(", ")})`);
   await initBackend();
   const { corpus, tokenizerDir, tokenizer, data } = prepareData();
-  const configJson = nativeConfig(spec.nLayers, RECIPE, tokenizer.vocabSize);
+  const configJson = nativeConfig(spec.nLayers, RECIPE, tokenizer.vocabSize, spec.mlp);
   const cfg = configFromJson(configJson, name);
   const steps = stepsOverride ?? spec.steps;
   const started = Date.now();
