@@ -9,6 +9,7 @@ import { tf } from "../tensor";
 import type { TransformerConfig } from "./config";
 import type { WeightReader } from "./keymaps/types";
 import { SafetensorsError, SafetensorsFile } from "./safetensors";
+import { adoptableFloat32, GarbagePacer, tensorFromValues } from "./tensorMemory";
 
 /** Where a checkpoint comes from, for messages. */
 export interface CheckpointSource {
@@ -57,6 +58,8 @@ export class CheckpointReader implements WeightReader {
   readonly used = new Set<string>();
   /** Tensors read that held NaN or infinite values. */
   readonly nonFinite: NonFiniteTensor[] = [];
+  /** Key maps free most tensors they read once reshaped: their arrays are collected every 512 MB read. */
+  private readonly pacer = new GarbagePacer(512 * 1024 * 1024);
 
   constructor(
     private readonly files: SafetensorsFile[],
@@ -81,11 +84,12 @@ export class CheckpointReader implements WeightReader {
         `${file.path}: tensor "${key}" has shape [${entry.shape.join(", ")}] but the config needs [${shape.join(", ")}] (${this.source.configFile})`,
       );
     }
-    const { values } = await file.readFloat32(key);
+    const { values } = await file.readFloat32(key, adoptableFloat32);
     const { nan, infinite } = countNonFinite(values);
     if (nan + infinite > 0) this.nonFinite.push({ key, file: file.path, nan, infinite, size: values.length });
     this.used.add(key);
-    return tf.tensor(values, shape, "float32"); // [...shape]
+    this.pacer.allocated(values.byteLength);
+    return tensorFromValues(values, shape); // [...shape]
   }
 
   /** The checkpoint's files, for messages: one path, or the folder with the shard names and the index. */

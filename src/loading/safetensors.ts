@@ -11,6 +11,7 @@
  * file is never held in memory whole; F32, F16 and BF16 become Float32Array.
  */
 import { promises as fs } from "fs";
+import * as os from "os";
 
 /** Bytes per element of each safetensors dtype. */
 const DTYPE_BYTES: Record<string, number> = {
@@ -56,23 +57,56 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
+let halfTable: Float32Array | undefined;
+/** Every F16 bit pattern's value (65536 entries, built on first use). */
+function halfValues(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  return halfTable;
+}
+
+const LITTLE_ENDIAN = os.endianness() === "LE";
+
+/** Writes the values of little-endian float bytes of `dtype` into `out` from index `at`. */
+function decodeInto(bytes: Uint8Array, dtype: string, out: Float32Array, at: number): void {
+  const count = bytes.byteLength / DTYPE_BYTES[dtype];
+  const aligned = bytes.byteOffset % DTYPE_BYTES[dtype] === 0;
+  if (LITTLE_ENDIAN && aligned && (dtype === "F16" || dtype === "BF16")) {
+    const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+    if (dtype === "BF16") {
+      const words = new Uint32Array(out.buffer, out.byteOffset + at * 4, count);
+      for (let i = 0; i < count; i++) words[i] = halves[i] << 16; // BF16 is the upper half of an fp32
+    } else {
+      const table = halfValues();
+      for (let i = 0; i < count; i++) out[at + i] = table[halves[i]];
+    }
+    return;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const words = new Uint32Array(out.buffer, out.byteOffset + at * 4, count);
+  if (dtype === "F32") for (let i = 0; i < count; i++) out[at + i] = view.getFloat32(i * 4, true);
+  else if (dtype === "F16") for (let i = 0; i < count; i++) out[at + i] = halfToFloat(view.getUint16(i * 2, true));
+  else if (dtype === "BF16") for (let i = 0; i < count; i++) words[i] = view.getUint16(i * 2, true) << 16;
+  else throw new SafetensorsError(`dtype ${dtype} cannot be read as floating point`);
+}
+
 /** Decodes little-endian float bytes of `dtype` into a new Float32Array. */
 export function decodeFloats(bytes: Uint8Array, dtype: string): Float32Array {
-  const count = bytes.byteLength / DTYPE_BYTES[dtype];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(count);
-  if (dtype === "F32") {
-    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-  } else if (dtype === "F16") {
-    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-  } else if (dtype === "BF16") {
-    const word = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) word[i] = view.getUint16(i * 2, true) << 16;
-  } else {
-    throw new SafetensorsError(`dtype ${dtype} cannot be read as floating point`);
-  }
+  if (!FLOAT_DTYPES.has(dtype)) throw new SafetensorsError(`dtype ${dtype} cannot be read as floating point`);
+  const out = new Float32Array(bytes.byteLength / DTYPE_BYTES[dtype]);
+  decodeInto(bytes, dtype, out, 0);
   return out;
 }
+
+/** Half-precision tensors are converted through a scratch buffer of at most this many bytes. */
+const CONVERT_CHUNK_BYTES = 8 * 1024 * 1024;
+/** One read() call returns at most about 2 GB on Linux; larger tensors are read in several calls. */
+const MAX_READ_BYTES = 1024 * 1024 * 1024;
+
+/** Makes the Float32Array a tensor's values are written into (so a caller can choose where they live). */
+export type Float32Allocator = (length: number) => Float32Array;
 
 /** An open safetensors file whose header has been validated. */
 export class SafetensorsFile {
@@ -102,19 +136,55 @@ export class SafetensorsFile {
     return [...this.tensors.keys()];
   }
 
-  /** Reads one floating-point tensor as fp32 values. */
-  async readFloat32(name: string): Promise<{ shape: number[]; values: Float32Array }> {
+  /**
+   * Reads one floating-point tensor as fp32 values, straight from the file into the array `allocate` returns (F32
+   * without an intermediate copy; F16 and BF16 converted through a small scratch buffer).
+   */
+  async readFloat32(
+    name: string,
+    allocate: Float32Allocator = (n) => new Float32Array(n),
+  ): Promise<{ shape: number[]; values: Float32Array }> {
     const entry = this.tensors.get(name);
     if (!entry) throw new SafetensorsError(`${this.path}: no tensor named "${name}"`);
     if (!FLOAT_DTYPES.has(entry.dtype)) {
       throw new SafetensorsError(`${this.path}: tensor "${name}" has dtype ${entry.dtype}; weights must be F32, F16 or BF16`);
     }
-    const bytes = new Uint8Array(entry.end - entry.begin);
-    const { bytesRead } = await this.handle.read(bytes, 0, bytes.byteLength, entry.begin);
-    if (bytesRead !== bytes.byteLength) {
-      throw new SafetensorsError(`${this.path}: tensor "${name}" is truncated (read ${bytesRead} of ${bytes.byteLength} bytes)`);
+    const width = DTYPE_BYTES[entry.dtype];
+    const count = (entry.end - entry.begin) / width;
+    const values = allocate(count);
+    if (entry.dtype === "F32" && LITTLE_ENDIAN) {
+      await this.readRange(name, entry.begin, new Uint8Array(values.buffer, values.byteOffset, count * 4));
+      return { shape: entry.shape, values };
     }
-    return { shape: entry.shape, values: decodeFloats(bytes, entry.dtype) };
+    const perChunk = Math.max(1, Math.floor(CONVERT_CHUNK_BYTES / width));
+    const scratch = new Uint8Array(Math.min(count, perChunk) * width);
+    for (let first = 0; first < count; first += perChunk) {
+      const n = Math.min(perChunk, count - first);
+      const bytes = scratch.subarray(0, n * width);
+      await this.readRange(name, entry.begin + first * width, bytes);
+      decodeInto(bytes, entry.dtype, values, first);
+    }
+    return { shape: entry.shape, values };
+  }
+
+  /** Fills `into` with the file's bytes from `position`; a short read is a truncated tensor, named with the file. */
+  private async readRange(name: string, position: number, into: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < into.byteLength) {
+      const length = Math.min(MAX_READ_BYTES, into.byteLength - done);
+      const { bytesRead } = await this.handle.read(into, done, length, position + done).catch((err: Error) => {
+        throw new SafetensorsError(`${this.path}: cannot read tensor "${name}": ${err.message}`);
+      });
+      if (bytesRead === 0) {
+        const entry = this.tensors.get(name)!;
+        const total = entry.end - entry.begin;
+        const got = position - entry.begin + done;
+        throw new SafetensorsError(
+          `${this.path}: tensor "${name}" is truncated (the file ends after ${got} of its ${total} bytes)`,
+        );
+      }
+      done += bytesRead;
+    }
   }
 
   /** Reads one integer tensor (I32, or I64 within ±2^53) as an Int32Array, e.g. token ids. */
