@@ -6,6 +6,7 @@
  *
  *   npm run bench                       # tensorflow and wasm
  *   npm run bench -- --backends tensorflow,wasm,cpu --lengths 128
+ *   npm run bench -- --load             # load memory instead (bench/loadMemory.js)
  *
  * Prints JSON: per backend, load time and peak RSS, and median times of
  * forward and forward + full cache at 1×128 and 1×1024 tokens.
@@ -77,6 +78,7 @@ async function child(folder, lengths) {
 
 async function main() {
   if (process.argv[2] === "--child") return child(process.argv[3], process.argv[4].split(",").map(Number));
+  if (process.argv.includes("--load")) return require("./loadMemory").main();
   const backends = arg("--backends", "tensorflow,wasm").split(",");
   const lengths = arg("--lengths", "128,1024");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-bench-"));
