@@ -19,6 +19,8 @@ export type {
   TokenOptions,
   RunWithCacheOptions,
   RunWithHooksOptions,
+  RunWithGradsOptions,
+  GradRun,
   RunFromLayerOptions,
   NamesFilter,
   TokenPositionOptions,
@@ -35,3 +37,4 @@ export * from "./analysis";
 export type { TransformerConfig } from "./loading/config";
 export { backend, backendInfo, initBackend, tf } from "./tensor";
 export { Tokenizer } from "./tokenizer";
+export type { BwdHookFn, GradMetric } from "./gradients/gradientRun";

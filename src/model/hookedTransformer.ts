@@ -21,7 +21,17 @@ import { HookName, hookNameList, hookNames, missingHookError } from "./hookPoint
 import { describeValue } from "./hooks";
 import { getTokenPosition, strTokensOfEach, toSingleToken, TokenPositionOptions } from "./tokenLookup";
 import { ParamStore, StackedName } from "./params";
-import { lossFromLogits, RunApi, RunFromLayerOptions, RunInputOptions, RunWithCacheOptions, RunWithHooksOptions } from "./run";
+import type { GradMetric } from "../gradients/gradientRun";
+import {
+  GradRun,
+  lossFromLogits,
+  RunApi,
+  RunFromLayerOptions,
+  RunInputOptions,
+  RunWithCacheOptions,
+  RunWithGradsOptions,
+  RunWithHooksOptions,
+} from "./run";
 import { ModelInput, TokenCodec, TokenOptions, TokensWithMask } from "./tokens";
 
 export type { GenerateOptions } from "./generate";
@@ -29,6 +39,8 @@ export type { StackedName } from "./params";
 export type { TokenPositionOptions } from "./tokenLookup";
 export type {
   CacheRun,
+  GradRun,
+  RunWithGradsOptions,
   NamesFilter,
   ReturnType,
   RunFromLayerOptions,
@@ -163,7 +175,11 @@ export class HookedTransformer {
     return this.runs.forward(input, options);
   }
 
-  /** Runs with forward hooks; they apply to this call only, even if one throws. Returns logits (caller disposes). */
+  /**
+   * Runs with forward hooks; they apply to this call only, even if one throws. Returns logits (caller disposes).
+   * With `bwdHooks` and a `metric` (logits → scalar tensor) it also runs the backward pass of the metric, and each
+   * backward hook sees (and may replace) the gradient at its hook point, as TransformerLens's `dir="bwd"` hooks.
+   */
   runWithHooks(input: ModelInput, options: RunWithHooksOptions): Tensor {
     return this.runs.runWithHooks(input, options);
   }
@@ -206,6 +222,16 @@ export class HookedTransformer {
   ): { loss?: Tensor; cache: ActivationCache };
   runWithCache(input: ModelInput, options: RunWithCacheOptions = {}): { logits?: Tensor; loss?: Tensor; cache: ActivationCache } {
     return this.runs.runWithCache(input, options);
+  }
+
+  /**
+   * One forward and one backward pass of `metric` (logits → scalar tensor): `{ value, cache, grads }` — the metric's
+   * value, the activations at the hook points `namesFilter` selects (default: all), and ∂metric/∂activation there, an
+   * ActivationCache under the same names and shapes (TransformerLens's run_with_cache with incl_bwd, then backward).
+   * A metric that does not read the logits gives zero gradients (and a note). Dispose both caches.
+   */
+  runWithCacheAndGrads(input: ModelInput, metric: GradMetric, options: RunWithGradsOptions = {}): GradRun {
+    return this.runs.runWithCacheAndGrads(input, metric, options);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
 import { ActivationCache } from "../cache/activationCache";
 import type { CacheModel } from "../cache/cacheModel";
 import { tf } from "../tensor";
+import { BwdHookFn, GradMetric, gradientRun } from "../gradients/gradientRun";
 import { forward } from "./forward";
 import { HookName, hookNameList, missingHookError } from "./hookPoints";
 import { checkHookList, describeValue, HookContext, HookFn, HookTarget, unknownHookError } from "./hooks";
@@ -50,8 +51,28 @@ export interface RunWithCacheOptions extends RunInputOptions {
 
 /** Options of runWithHooks. */
 export interface RunWithHooksOptions extends RunInputOptions {
-  fwdHooks: [HookTarget, HookFn][];
+  /** Forward hooks (required unless bwdHooks are given). */
+  fwdHooks?: [HookTarget, HookFn][];
   stopAtLayer?: number;
+  /** Backward hooks: they see (and may replace) ∂metric/∂activation at their hook point; need `metric`. */
+  bwdHooks?: [HookTarget, BwdHookFn][];
+  /** The scalar the backward pass differentiates (logits → tf.Scalar); only with bwdHooks. */
+  metric?: GradMetric;
+}
+
+/** Options of runWithCacheAndGrads. */
+export interface RunWithGradsOptions extends RunInputOptions {
+  /** Which hook points to keep activations and gradients of (default: all). */
+  namesFilter?: NamesFilter;
+  fwdHooks?: [HookTarget, HookFn][];
+  bwdHooks?: [HookTarget, BwdHookFn][];
+}
+
+/** What runWithCacheAndGrads returns: the metric's value, activations and ∂metric/∂activation under the same names. */
+export interface GradRun {
+  value: number;
+  cache: ActivationCache;
+  grads: ActivationCache;
 }
 
 /** Options of runFromLayer. */
@@ -175,8 +196,68 @@ export class RunApi {
       throw new Error(
         `runWithHooks(input, { fwdHooks: [[hookName, fn], …] }) needs options with fwdHooks, got ${describeValue(options)}`,
       );
+    if (options.bwdHooks !== undefined || options.metric !== undefined) return this.runWithBwdHooks(input, options);
     const hooks = this.checkHooks(options.fwdHooks, "runWithHooks's fwdHooks");
     return this.run(input, options, new HookContext(hooks), options.stopAtLayer);
+  }
+
+  /** runWithHooks with backward hooks: one forward and one backward pass of `options.metric`; returns logits. */
+  private runWithBwdHooks(input: ModelInput, options: RunWithHooksOptions): Tensor {
+    if (options.bwdHooks === undefined)
+      throw new Error("runWithHooks's metric is only used by backward hooks: pass bwdHooks too, or drop metric");
+    if (options.metric === undefined)
+      throw new Error(
+        "runWithHooks's bwdHooks need a metric to differentiate: pass { bwdHooks, metric: (logits) => scalar tf.Tensor }",
+      );
+    const fwdHooks = this.checkHooks(options.fwdHooks ?? [], "runWithHooks's fwdHooks");
+    const bwdHooks = this.checkHooks(options.bwdHooks, "runWithHooks's bwdHooks") as [HookTarget, BwdHookFn][];
+    this.checkStopAtLayer(options.stopAtLayer);
+    const batch = this.codec.checkedBatch(input, options);
+    try {
+      const traced = gradientRun({
+        forward: (ctx) => this.runChecked(batch.tokens, ctx, options.stopAtLayer, batch.attentionMask),
+        metric: options.metric,
+        fwdHooks,
+        bwdHooks,
+        keep: () => false,
+        keepLogits: true,
+        caller: "runWithHooks",
+      });
+      return traced.logits!;
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+
+  /** Activations and ∂metric/∂activation at the selected hook points (see HookedTransformer.runWithCacheAndGrads). */
+  runWithCacheAndGrads(input: ModelInput, metric: GradMetric, options: RunWithGradsOptions = {}): GradRun {
+    this.store.checkAlive();
+    const keep = this.cacheFilter(options.namesFilter);
+    const fwdHooks = this.checkHooks(options.fwdHooks ?? [], "runWithCacheAndGrads's fwdHooks");
+    const bwdHooks = this.checkHooks(options.bwdHooks ?? [], "runWithCacheAndGrads's bwdHooks") as [HookTarget, BwdHookFn][];
+    const batch = this.codec.checkedBatch(input, options);
+    let traced;
+    try {
+      traced = gradientRun({
+        forward: (ctx) => this.runChecked(batch.tokens, ctx, undefined, batch.attentionMask),
+        metric,
+        fwdHooks,
+        bwdHooks,
+        keep,
+        caller: "runWithCacheAndGrads",
+      });
+    } catch (err) {
+      disposeBatch(batch);
+      throw err;
+    }
+    if (!traced.connected && Object.keys(traced.grads).length > 0)
+      console.warn("runWithCacheAndGrads: the metric does not depend on the logits, so every gradient is zero");
+    const names = hookNameList(this.model.cfg);
+    const tokens = batch.owned ? batch.tokens : batch.tokens.clone();
+    const mask = batch.attentionMask;
+    const cache = new ActivationCache(traced.activations, names, this.model, { tokens, attentionMask: mask });
+    const gradInput = { tokens: tokens.clone(), attentionMask: mask?.clone() };
+    return { value: traced.value, cache, grads: new ActivationCache(traced.grads, names, this.model, gradInput) };
   }
 
   /** Blocks `startAtLayer` … on the residual stream `resid` [batch, pos, d_model] (see HookedTransformer.runFromLayer). */

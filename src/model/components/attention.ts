@@ -173,8 +173,7 @@ export function attention(
   if (cap !== undefined) scores = scores.div(cap).tanh().mul(cap); // [b, heads, query, key]
   const allowed = o.slidingWindow ? o.mask.logicalAnd(windowMask(pos, keys.shape[1]!, o.slidingWindow)) : o.mask;
   scores = ctx.point(at.hook_attn_scores, tf.where(allowed, scores, tf.scalar(-Infinity))); // [b, heads, query, key]
-  const probs = tf.softmax(scores); // [b, heads, query, key]; NaN only on fully masked rows (padded queries)
-  const pattern = ctx.point(at.hook_pattern, o.padded ? tf.where(tf.isNaN(probs), tf.zerosLike(probs), probs) : probs);
+  const pattern = ctx.point(at.hook_pattern, o.padded ? paddedSoftmax(scores, allowed) : tf.softmax(scores)); // [b, heads, query, key]
   const z = ctx.point(at.hook_z, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
   if (o.useAttnResult) {
     const written = tf.matMul(z.transpose([2, 0, 1, 3]).reshape([o.nHeads, batch * pos, o.dHead]), w.W_O); // [heads, b·p, d]
@@ -200,6 +199,17 @@ function normalizeAcrossHeads(
   const [, , heads, dHead] = x.shape as [number, number, number, number];
   const scale = ctx.point(at.hook_scale, x.square().mean([2, 3], true).add(eps).sqrt()); // [b, p, 1, 1]
   return ctx.point(at.hook_normalized, x.div(scale).mul(weights.w!.reshape([heads, dHead]))); // [b, p, heads, e]
+}
+
+/**
+ * Softmax over keys of scores [batch, heads, query, key] whose fully masked query rows (padding before a row's first
+ * token) get a zero pattern. Those rows are softmaxed as zeros and then zeroed, never as all −inf, so the backward
+ * pass gets no NaN from them (0 · NaN would poison every gradient upstream).
+ */
+function paddedSoftmax(scores: Tensor, allowed: Tensor): Tensor {
+  const seesAKey = tf.broadcastTo(tf.any(allowed, -1, true), scores.shape); // [b, heads, query, key]
+  const probs = tf.softmax(tf.where(seesAKey, scores, tf.zerosLike(scores))); // [b, heads, query, key]
+  return tf.where(seesAKey, probs, tf.zerosLike(probs));
 }
 
 /**
