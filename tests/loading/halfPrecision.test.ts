@@ -176,6 +176,28 @@ describe("half-precision checkpoints", function () {
     }
   });
 
+  for (const dtype of ["F32", "BF16"]) {
+    it(`a ${dtype} file cut short after its header was read: the read names the file, the tensor and the bytes there were`, async () => {
+      const dir = folderFor("llama-tiny");
+      const file = path.join(dir, "shrinks.safetensors");
+      const count = 1000;
+      const raw = new Uint8Array(count * (dtype === "F32" ? 4 : 2)).fill(0x3f);
+      writeSafetensors(file, { first: { shape: [4], values: new Float32Array(4) }, w: { shape: [count], dtype, raw } });
+      const opened = await SafetensorsFile.open(file);
+      try {
+        fs.truncateSync(file, fs.statSync(file).size - 100);
+        await assert.rejects(
+          opened.readFloat32("w"),
+          new RegExp(
+            `${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: tensor "w" is truncated \\(the file ends after ${raw.length - 100} of its ${raw.length} bytes\\)`,
+          ),
+        );
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
   it("a shard cut short is refused naming the shard and the tensor, leaving no tensors", async () => {
     const tensors = await fixtureTensors("llama-tiny");
     const { half } = writeRounded("llama-tiny", tensors, "BF16", 2);
