@@ -1,7 +1,8 @@
 /**
  * Every example notebook in notebooks/ runs to the end on the tslens kernel with
  * nbclient (as `jupyter nbconvert --execute` would), stores its widget state for
- * static views, and exports to HTML with the widget scripts.
+ * static views, and exports to HTML with the widget scripts. Each notebook runs once; the
+ * outputs committed with it must have the same kinds, cell by cell, as the outputs of this run.
  */
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
@@ -27,6 +28,10 @@ interface NotebookSummary {
   view_outputs: string[][];
   /** True when the HTML export holds an <img src=x …> element (markup from token text). */
   html_has_markup_from_tokens: boolean;
+  /** Per code cell, its outputs' kinds ("stream stdout", "display_data image/png text/plain …") as committed… */
+  committed_structure: string[][];
+  /** …and as this run made them. */
+  executed_structure: string[][];
 }
 
 describe("example notebooks under nbclient", function () {
@@ -56,6 +61,20 @@ describe("example notebooks under nbclient", function () {
     for (const s of summaries) {
       assert.equal(s.error, null, `${s.path}: ${s.error}`);
       assert.deepEqual(s.error_outputs, [], `${s.path} has error outputs`);
+    }
+  });
+
+  it("the outputs committed with each notebook are of the kinds this run makes, cell by cell (npm run notebooks)", function () {
+    for (const s of summaries) {
+      const name = path.basename(s.path);
+      assert.equal(s.committed_structure.length, s.executed_structure.length, name);
+      s.executed_structure.forEach((kinds, i) =>
+        assert.deepEqual(
+          s.committed_structure[i],
+          kinds,
+          `${name}, code cell ${i + 1}: committed outputs are stale (run npm run notebooks)`,
+        ),
+      );
     }
   });
 
@@ -161,5 +180,33 @@ describe("example notebooks under nbclient", function () {
     assert.equal(String(tokens.length), s.texts[0], "the first cell prints the run's token count");
     assert.ok(tokens.slice(1).join("").startsWith("<img src=x onerror=alert(1)> Mr and Mrs"), JSON.stringify(tokens.slice(0, 8)));
     assert.ok(s.texts.includes("'done'"), JSON.stringify(s.texts));
+  });
+
+  it("07-layernorm: folding measured on every embedded model and architecture within float32 rounding, the direction table, every tensor freed", function () {
+    const s = summaries.find((x) => x.path.endsWith("07-layernorm.ipynb"));
+    assert.ok(s, "07-layernorm.ipynb missing");
+    const printed = s.texts.join("\n");
+    const gaps = new Map(
+      [...printed.matchAll(/^(\S+)(?: \*)?\s+(?:LN|RMS) → (?:LN|LNPre|RMSPre)\s+(\d\.\de[-+]\d+)/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+    const families = ["gpt2", "neox", "llama", "qwen2", "qwen3", "mistral", "phi3", "gemma", "gemma2", "gemma3", "olmo2"];
+    for (const name of ["attn-only-1l", "attn-only-2l", ...families.map((f) => `${f}-tiny`)])
+      assert.ok(gaps.has(name), `${name} missing from the folding table:\n${printed}`);
+    for (const [name, gap] of gaps) assert.ok(gap <= 3e-5, `${name}: processing moved log-probs by ${gap}`);
+    // the all-ones direction is removed at every norm; basis and random rows are printed for each
+    const ones = [...printed.matchAll(/^(\S+)\s+all-ones\s+— \(nothing left\)\s+(\S+)/gm)];
+    assert.deepEqual(
+      ones.map((m) => m[1]),
+      ["blocks.0.ln1", "blocks.1.ln1", "ln_final"],
+    );
+    for (const m of ones) assert.ok(Number(m[2]) <= 1e-5, `${m[1]}: ${m[2]} left along the all-ones direction`);
+    assert.equal((printed.match(/^\S+\s+(basis|random)\s+\d\.\d{3} \(/gm) ?? []).length, 6, printed);
+    assert.match(printed, /normalise\(xH\) vs normalise\(x\)H: max \|Δ\| \d\.\de-\d+/);
+    const plots = s.view_outputs.filter((m) => m.includes("image/png"));
+    assert.equal(plots.length, 1, "the hook_scale plot carries a PNG");
+    assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
   });
 });

@@ -15,8 +15,29 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def structure(nb):
+    """Per code cell, the kinds of its outputs: the output type with the stream name or the MIME types. Stderr is left
+    out (the backend notes it on some machines only) and consecutive pieces of one stream are merged (the kernel
+    flushes them on a timer)."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kinds = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                if out.get("name") == "stderr" or kinds[-1:] == [f"stream {out.get('name')}"]:
+                    continue
+                kinds.append(f"stream {out.get('name')}")
+            else:
+                kinds.append(" ".join([out.get("output_type", "")] + sorted(out.get("data", {}).keys())))
+        cells.append(kinds)
+    return cells
+
+
 def summarize(path, out_dir):
     nb = nbformat.read(path, as_version=4)
+    committed = structure(nb)
     client = NotebookClient(nb, kernel_name="tslens", timeout=120, resources={"metadata": {"path": os.path.dirname(path)}})
     error = None
     try:
@@ -39,6 +60,8 @@ def summarize(path, out_dir):
         "html_view_scripts": html.count(f'<script type="{WIDGET_VIEW}">'),
         "view_outputs": [sorted(o["data"].keys()) for o in outputs if WIDGET_VIEW in o.get("data", {})],
         "html_has_markup_from_tokens": "<img src=x" in html,
+        "committed_structure": committed,
+        "executed_structure": structure(nb),
     }
 
 
