@@ -38,3 +38,4 @@ export type { TransformerConfig } from "./loading/config";
 export { backend, backendInfo, initBackend, tf } from "./tensor";
 export { Tokenizer } from "./tokenizer";
 export type { BwdHookFn, GradMetric } from "./gradients/gradientRun";
+export * from "./sae";

@@ -1,0 +1,8 @@
+/**
+ * Sparse autoencoders in SAELens's format: loading, encode/decode, splicing into a model, metrics.
+ */
+export { loadSae, expectedParameters, SAE_CONFIG_FILE, SAE_WEIGHTS_FILE } from "./loadSae";
+export { Sae, SAE_HOOK_SUFFIXES } from "./sae";
+export type { SaeHookSuffix } from "./sae";
+export { parseSaeConfig, SAE_ARCHITECTURES, SAE_NORMALIZATIONS } from "./config";
+export type { SaeArchitecture, SaeConfig, SaeNormalization } from "./config";

@@ -1,0 +1,81 @@
+/**
+ * lens.loadSae(folder): an SAE saved in SAELens's on-disk format — `cfg.json` and `sae_weights.safetensors`
+ * (sae-lens's `save_model` / `save_inference_model`). Everything is checked before any tensor is made: the config
+ * (see config.ts), then each parameter the architecture needs, by name and shape. On any error nothing is left
+ * loaded and the file handle is closed.
+ */
+import { promises as fs } from "fs";
+import * as path from "path";
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { SafetensorsFile } from "../loading/safetensors";
+import { tf } from "../tensor";
+import { parseSaeConfig, SaeConfig } from "./config";
+import { Sae } from "./sae";
+
+export const SAE_CONFIG_FILE = "cfg.json";
+export const SAE_WEIGHTS_FILE = "sae_weights.safetensors";
+
+/** The parameters (name → shape) an SAE with `cfg` must have. */
+export function expectedParameters(cfg: SaeConfig): Record<string, number[]> {
+  const { dIn, dSae, dOut, architecture } = cfg;
+  const shapes: Record<string, number[]> = { W_enc: [dIn, dSae], W_dec: [dSae, dOut], b_dec: [dOut] };
+  if (architecture === "gated") Object.assign(shapes, { b_gate: [dSae], r_mag: [dSae], b_mag: [dSae] });
+  else shapes.b_enc = [dSae];
+  if (architecture.startsWith("jumprelu")) shapes.threshold = [dSae];
+  if (architecture.includes("skip")) shapes.W_skip = [dOut, dIn];
+  return shapes;
+}
+
+/**
+ * Loads the SAE in `folder` (cfg.json + sae_weights.safetensors, as sae-lens 6 writes them): standard, jumprelu,
+ * topk, gated (BatchTopK as saved for inference, a jumprelu SAE), and transcoders (transcoder, jumprelu_transcoder,
+ * and their skip variants). Hub ids are not read yet: pass a local folder.
+ */
+export async function loadSae(folder: string): Promise<Sae> {
+  if (typeof folder !== "string" || folder === "")
+    throw new Error(`loadSae needs the path of a folder holding ${SAE_CONFIG_FILE} and ${SAE_WEIGHTS_FILE}`);
+  const stat = await fs.stat(folder).catch(() => undefined);
+  if (!stat?.isDirectory())
+    throw new Error(
+      `loadSae: ${folder} is not a folder (it should hold ${SAE_CONFIG_FILE} and ${SAE_WEIGHTS_FILE}; hub ids are not supported yet)`,
+    );
+  const cfgPath = path.join(folder, SAE_CONFIG_FILE);
+  const text = await fs.readFile(cfgPath, "utf8").catch((err: Error) => {
+    throw new Error(`${cfgPath}: cannot read the SAE's config (${err.message})`);
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${cfgPath}: not valid JSON (${(err as Error).message})`);
+  }
+  const cfg = parseSaeConfig(json, cfgPath);
+  const weightsPath = path.join(folder, SAE_WEIGHTS_FILE);
+  const file = await SafetensorsFile.open(weightsPath);
+  const weights: Record<string, Tensor> = {};
+  try {
+    const expected = expectedParameters(cfg);
+    for (const [name, shape] of Object.entries(expected)) {
+      const entry = file.tensors.get(name);
+      if (!entry)
+        throw new Error(
+          `${weightsPath}: missing tensor "${name}" (a ${cfg.architecture} SAE needs ${Object.keys(expected).join(", ")})`,
+        );
+      if (entry.shape.join() !== shape.join())
+        throw new Error(
+          `${weightsPath}: tensor "${name}" has shape [${entry.shape}] but ${cfgPath} (d_in ${cfg.dIn}, d_sae ${cfg.dSae}` +
+            `${cfg.dOut !== cfg.dIn ? `, d_out ${cfg.dOut}` : ""}) needs [${shape}]`,
+        );
+    }
+    for (const [name, shape] of Object.entries(expected)) {
+      const { values } = await file.readFloat32(name);
+      weights[name] = tf.tensor(values, shape, "float32"); // shape as checked above
+    }
+  } catch (err) {
+    tf.dispose(Object.values(weights));
+    throw err;
+  } finally {
+    await file.close();
+  }
+  return new Sae(cfg, weights, folder);
+}
