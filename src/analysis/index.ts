@@ -20,3 +20,4 @@ export { repeatedSequence, repeatedSequenceScores } from "./repeatedSequence";
 export type { RepeatedSequenceOptions, RepeatedSequenceScores } from "./repeatedSequence";
 export { testPrompt } from "./testPrompt";
 export type { AnswerTokenScore, TestPromptOptions, TestPromptResult, TokenScore } from "./testPrompt";
+export * from "./attribution/attrPatch";
