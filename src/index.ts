@@ -39,3 +39,5 @@ export { backend, backendInfo, initBackend, tf } from "./tensor";
 export { Tokenizer } from "./tokenizer";
 export type { BwdHookFn, GradMetric } from "./gradients/gradientRun";
 export * from "./sae";
+export { gradientXInput, integratedGradients } from "./gradients/tokenAttribution";
+export type { IntegratedGradientsOptions } from "./gradients/tokenAttribution";
