@@ -1,6 +1,6 @@
 /**
- * Gradients and attribution patching against torch autograd through Hugging Face on gpt2-tiny and llama-tiny
- * (processWeights: false), from scripts/fixtures/make_gradient_fixtures.py.
+ * Gradients and attribution patching against torch autograd through Hugging Face on gpt2-tiny, llama-tiny
+ * and qwen2-tiny (processWeights: false), from scripts/fixtures/make_gradient_fixtures.py.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -53,7 +53,7 @@ const ATTR: Record<string, lens.AttrPatchFn> = {
   mlp_neurons: lens.attrPatchMlpNeurons,
 };
 
-for (const name of ["gpt2-tiny", "llama-tiny"]) {
+for (const name of ["gpt2-tiny", "llama-tiny", "qwen2-tiny"]) {
   describe(`gradients vs torch autograd: ${name}`, function () {
     this.timeout(120_000);
     let model: HookedTransformer;
