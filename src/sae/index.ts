@@ -6,3 +6,13 @@ export { Sae, SAE_HOOK_SUFFIXES } from "./sae";
 export type { SaeHookSuffix } from "./sae";
 export { parseSaeConfig, SAE_ARCHITECTURES, SAE_NORMALIZATIONS } from "./config";
 export type { SaeArchitecture, SaeConfig, SaeNormalization } from "./config";
+export { runWithSaes, runWithCacheWithSaes } from "./splice";
+export type {
+  AnyHookName,
+  RunWithCacheWithSaesOptions,
+  RunWithSaesOptions,
+  SaeHookFn,
+  SaeHookName,
+  SaeHookTarget,
+} from "./splice";
+import "./methods";
