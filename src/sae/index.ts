@@ -16,3 +16,5 @@ export type {
   SaeHookTarget,
 } from "./splice";
 import "./methods";
+export { saeMetrics } from "./metrics";
+export type { SaeMetrics, SaeMetricsOptions } from "./metrics";
