@@ -21,3 +21,5 @@ export type { RepeatedSequenceOptions, RepeatedSequenceScores } from "./repeated
 export { testPrompt } from "./testPrompt";
 export type { AnswerTokenScore, TestPromptOptions, TestPromptResult, TokenScore } from "./testPrompt";
 export * from "./attribution/attrPatch";
+export { attributionVsPatching } from "./attribution/compareView";
+export type { AttributionVsPatchingOptions } from "./attribution/compareView";
