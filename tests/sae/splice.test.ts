@@ -137,5 +137,34 @@ describe("runWithSaes / runWithCacheWithSaes against sae-lens's HookedSAETransfo
       wide.dispose();
       assert.equal(tf.memory().numTensors, before, "tensors leaked by failed runs");
     });
+
+    it("a hook that throws inside a transcoder's splice frees the captured input and the cached SAE tensors", async () => {
+      const tc = await loadSae(path.join(SAE_FIXTURES, "transcoder"));
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) {
+        assert.throws(
+          () =>
+            model.runWithCacheWithSaes(tokens, [tc], {
+              fwdHooks: [
+                [
+                  "blocks.0.hook_mlp_out.hook_sae_recons",
+                  () => {
+                    throw new Error("steering failed");
+                  },
+                ],
+              ],
+            }),
+          /steering failed/,
+        );
+        const { logits, cache } = model.runWithCacheWithSaes(tokens, [tc], {
+          namesFilter: ["blocks.0.hook_mlp_out.hook_sae_acts_post"],
+        });
+        assert.deepEqual(cache.keys(), ["blocks.0.hook_mlp_out.hook_sae_acts_post"]);
+        logits.dispose();
+        cache.dispose();
+      }
+      assert.equal(tf.memory().numTensors, before, "tensors leaked across repeated runs");
+      tc.dispose();
+    });
   });
 });
