@@ -82,7 +82,7 @@ describe("embedded models", function () {
   this.timeout(120_000);
 
   it("ship config, weights, tokenizer and a model card, each model under 16 MB", () => {
-    for (const name of ["attn-only-2l", "attn-only-1l"]) {
+    for (const name of ["attn-only-2l", "attn-only-1l", "gelu-2l"]) {
       const dir = path.join(REPO_ROOT, "models", name);
       for (const f of ["config.json", "model.safetensors", "tokenizer.json", "MODEL_CARD.md"])
         assert.ok(fs.existsSync(path.join(dir, f)), `${name}/${f}`);
@@ -114,6 +114,31 @@ describe("embedded models", function () {
       report("attn-only-1l", s);
       assert.ok(Math.max(...s.induction.flat()) < 0.2, `an induction score of ${Math.max(...s.induction.flat())}`);
       assert.ok(s.lossSecond > ONE_LAYER_MIN_RATIO * s.lossFirst, `loss ${s.lossFirst} → ${s.lossSecond}`);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('loadModel("gelu-2l"): GELU MLPs in both layers that the model relies on, a previous-token head in layer 0 (≥ 0.7), the same tokenizer as attn-only-2l', async () => {
+    const model = await loadModel("gelu-2l");
+    try {
+      assert.deepEqual([model.cfg.nLayers, model.cfg.attnOnly, model.cfg.dMlp, model.cfg.actFn], [2, false, 512, "gelu"]);
+      assert.equal(
+        fs.readFileSync(path.join(REPO_ROOT, "models", "gelu-2l", "tokenizer.json"), "utf8"),
+        fs.readFileSync(path.join(REPO_ROOT, "models", "attn-only-2l", "tokenizer.json"), "utf8"),
+      );
+      const s = measure(model);
+      report("gelu-2l", s);
+      assert.ok(Math.max(...s.prev[0]) >= 0.7, `best layer-0 previous-token score ${Math.max(...s.prev[0])}`);
+      // Zero-ablating both MLPs' outputs on these lines of Python: measured 3.32 → 6.98 nats/token.
+      const text = "import os\nimport sys\n\n\ndef main(argv=None):\n    for name in argv:\n        if os.path.exists(name):\n            print(name)\n";
+      const tokens = model.toTokens(text); // [1, pos]
+      const clean = model.loss(tokens);
+      const logits = model.runWithHooks(tokens, { fwdHooks: [[(n) => n.endsWith("hook_mlp_out"), (x) => x.mul(0)]] });
+      const ablated = HookedTransformer.lossFromLogits(logits, tokens);
+      const [withMlps, withoutMlps] = [clean.dataSync()[0], ablated.dataSync()[0]];
+      tf.dispose([tokens, clean, logits, ablated]);
+      assert.ok(withoutMlps > withMlps + 1, `loss with MLPs ${withMlps}, without ${withoutMlps}`);
     } finally {
       model.dispose();
     }
