@@ -61,6 +61,61 @@ describe("attribution patching", function () {
     });
   }
 
+  it("on a left-padded batch, each row's cells are those of its prompt alone (the grid sums the rows)", async () => {
+    const [cleanA, dirtyA] = [
+      [9, 4, 33, 21, 5],
+      [9, 4, 40, 21, 5],
+    ];
+    const [cleanB, dirtyB] = [TOKENS[0], [5, 17, 3, 91, 44, 12, 7, 60]];
+    const mask = tf.tensor2d(
+      [
+        [0, 0, 0, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 1, 1, 1],
+      ],
+      [2, 8],
+      "int32",
+    );
+    const pad = (row: number[]) => [...new Array(8 - row.length).fill(0), ...row];
+    const both = (logits: Tensor) =>
+      tf.tidy(() =>
+        logits
+          .slice([0, 7, 7], [2, 1, 1])
+          .sub(logits.slice([0, 7, 3], [2, 1, 1]))
+          .sum(),
+      );
+    const lastOf = (n: number) => (logits: Tensor) =>
+      tf.tidy(() =>
+        logits
+          .slice([0, n - 1, 7], [1, 1, 1])
+          .sub(logits.slice([0, n - 1, 3], [1, 1, 1]))
+          .reshape([]),
+      );
+    const cleanBatch = tf.tensor2d([pad(cleanA), cleanB], [2, 8], "int32");
+    const dirtyBatch = tf.tensor2d([pad(dirtyA), dirtyB], [2, 8], "int32");
+    const clean = model.runWithCache(cleanBatch, { attentionMask: mask, returnType: "none" }).cache;
+    const aloneA = model.runWithCache([cleanA], { returnType: "none" }).cache;
+    const aloneB = model.runWithCache([cleanB], { returnType: "none" }).cache;
+    try {
+      const grid = await lens.attrPatchResidPre(model, dirtyBatch, clean, both, { attentionMask: mask }); // [layers, 8]
+      const a = await lens.attrPatchResidPre(model, [dirtyA], aloneA, lastOf(5)); // [layers, 5]
+      const b = await lens.attrPatchResidPre(model, [dirtyB], aloneB, lastOf(8)); // [layers, 8]
+      const expected = tf.tidy(() =>
+        tf
+          .pad(a, [
+            [0, 0],
+            [3, 0],
+          ])
+          .add(b),
+      );
+      const [err, scale] = tf.tidy(() => [grid.sub(expected).abs().max().dataSync()[0], expected.abs().max().dataSync()[0]]);
+      tf.dispose([grid, a, b, expected]);
+      assert.ok(scale > 1e-3 && err < 1e-5 * scale + 1e-6, `${err} vs ${scale}`);
+    } finally {
+      tf.dispose([mask, cleanBatch, dirtyBatch]);
+      for (const c of [clean, aloneA, aloneB]) c.dispose();
+    }
+  });
+
   it("names a clean cache without the hook point, or of another shape", async () => {
     const partial = model.runWithCache(TOKENS, { namesFilter: ["blocks.0.hook_resid_pre"], returnType: "none" }).cache;
     const shorter = model.runWithCache([TOKENS[0].slice(0, 6)], { returnType: "none" }).cache;
