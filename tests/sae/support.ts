@@ -23,6 +23,7 @@ export const SAE_NAMES = [
   "layer-norm",
   "transcoder",
   "jumprelu-transcoder",
+  "skip-transcoder",
   "batchtopk",
 ];
 
