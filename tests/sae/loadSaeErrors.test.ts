@@ -109,6 +109,19 @@ describe("loadSae: bad folders", () => {
     await rejects(path.join(SAE_FIXTURES, "no-such-sae"), /is not a folder/);
   });
 
+  it("an older config with hook_name at the top level (no metadata, no architecture) loads as a standard SAE", async () => {
+    const dir = copyFixture("standard", (c) => {
+      c.hook_name = "blocks.1.hook_resid_pre";
+      delete c.metadata;
+      delete c.architecture;
+    });
+    const sae = await loadSae(dir);
+    assert.equal(sae.cfg.hookName, "blocks.1.hook_resid_pre");
+    assert.equal(sae.cfg.architecture, "standard");
+    sae.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("an input of the wrong width names d_in; a disposed SAE says so", async () => {
     const sae = await loadSae(path.join(SAE_FIXTURES, "standard"));
     const x = tf.zeros([2, 16]);
