@@ -2,14 +2,17 @@
  * A PNG of a plotly figure for places without the view, drawn the way plotly.js draws it: heatmaps
  * (row 0 at the bottom unless the y axis is reversed; the trace's colour scale with zmin/zmax/zmid, tslens's
  * ramps when it has none, and its colour bar; cells without a value (null/NaN) in the masked grey), bars (grouped) and lines/markers, on x and y axes with tick labels — numbers,
- * categories, or the layout's tickvals/ticktext — axis titles, the title and a legend. Other trace
- * types are listed by name only.
+ * categories, or the layout's tickvals/ticktext — axis titles, the title, a legend and text annotations placed on
+ * the paper. Subplots (traces on xaxis2/yaxis2…, placed by the axes' domains or layout.grid) are drawn side by side,
+ * each on its own axes; heatmaps on one coloraxis share its scale and colour bar. Other trace types are listed by
+ * name only.
  */
-import { MASKED } from "../../common/draw/colors";
 import type { Rgb } from "../../common/draw/colors";
 import type { Figure } from "./spec";
 import { Context2D, renderPng } from "../core/canvas";
-import { ColourScale, heatmapScale, linearTicks, PLOTLY_COLORWAY, tickLabels } from "./snapshotScales";
+import { heatmapScale, linearTicks, PLOTLY_COLORWAY, tickLabels } from "./snapshotScales";
+import { barSlot, drawColourBar, drawLegendBox, drawSeries, line, Series, shorten } from "./snapshotDraw";
+import { panelsOf, rangeAxis, traceAxis, withColourAxis } from "./snapshotPanels";
 
 type Json = Record<string, unknown>;
 
@@ -24,20 +27,6 @@ interface Axis {
   reversed: boolean;
   ticks: { at: number; label: string }[];
   title: string;
-}
-
-/** A trace in data coordinates (categories already turned into their index). */
-interface Series {
-  kind: "line" | "bar" | "heatmap";
-  name: string;
-  colour: string;
-  xs: number[];
-  ys: number[];
-  markers: boolean;
-  z?: number[][]; // heatmap: [row][column]
-  scale?: ColourScale;
-  barColours?: string[];
-  horizontal?: boolean; // a bar trace with orientation "h"
 }
 
 const asJson = (v: unknown): Json => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
@@ -71,23 +60,37 @@ function edges(centres: number[], cells: number): number[] {
   return [2 * centres[0] - mids[0], ...mids, 2 * centres[cells - 1] - mids[cells - 2]];
 }
 
-/** Reads the figure's traces into series on shared x and y category lists. */
-function readSeries(figure: Figure, toRgb: (css: string) => Rgb, xCats: Categories, yCats: Categories): Series[] {
-  const drawable = figure.data.filter(
-    (t) => t.visible !== false && [undefined, "scatter", "scattergl", "bar", "heatmap"].includes(t.type as string),
-  );
+/** A series and the axes it sits on. */
+type Placed = Series & { x: string; y: string };
 
-  return drawable.map((trace, i) => {
+const DRAWABLE = [undefined, "scatter", "scattergl", "bar", "heatmap"];
+const drawable = (trace: Json) => trace.visible !== false && DRAWABLE.includes(trace.type as string);
+
+/** Reads the figure's traces into series, with category lists per axis (`categoriesOf(axis)`). */
+function readSeries(figure: Figure, toRgb: (css: string) => Rgb, categoriesOf: (axis: string) => Categories): Placed[] {
+  const layout = asJson(figure.layout);
+  const traces = figure.data.filter(drawable);
+  const zOf = (trace: Json) =>
+    (Array.isArray(trace.z) ? trace.z : []).map((row) =>
+      Array.isArray(row) ? row.map((v) => (v === null ? NaN : Number(v))) : [],
+    );
+  // Heatmaps on one coloraxis share a scale over all their values.
+  const onColourAxis = (ref: unknown) =>
+    traces.filter((t) => t.type === "heatmap" && typeof ref === "string" && t.coloraxis === ref).flatMap((t) => zOf(t).flat());
+
+  return traces.map((trace, i) => {
     const colour = String(asJson(trace.line).color ?? asJson(trace.marker).color ?? PLOTLY_COLORWAY[i % PLOTLY_COLORWAY.length]);
     const name = typeof trace.name === "string" ? trace.name : `trace ${i}`;
+    const [x, y] = [traceAxis(trace, "x"), traceAxis(trace, "y")];
+    const [xCats, yCats] = [categoriesOf(x), categoriesOf(y)];
     if (trace.type === "heatmap") {
-      const z = (Array.isArray(trace.z) ? trace.z : []).map((row) =>
-        Array.isArray(row) ? row.map((v) => (v === null ? NaN : Number(v))) : [],
-      );
+      const z = zOf(trace);
       const cols = Math.max(0, ...z.map((r) => r.length));
       const xs = edges(positions(trace.x, cols, xCats), cols);
       const ys = edges(positions(trace.y, z.length, yCats), z.length);
-      return { kind: "heatmap", name, colour, xs, ys, markers: false, z, scale: heatmapScale(trace, z.flat(), toRgb) };
+      const shared = onColourAxis(trace.coloraxis);
+      const scale = heatmapScale(withColourAxis(trace, layout), shared.length ? shared : z.flat(), toRgb);
+      return { kind: "heatmap", name, colour, xs, ys, markers: false, z, scale, x, y };
     }
     const horizontal = trace.type === "bar" && trace.orientation === "h";
     const [along, value] = horizontal ? [trace.y, trace.x] : [trace.x, trace.y];
@@ -107,6 +110,8 @@ function readSeries(figure: Figure, toRgb: (css: string) => Rgb, xCats: Categori
       markers: mode.includes("markers"),
       barColours,
       horizontal,
+      x,
+      y,
     };
   });
 }
@@ -152,11 +157,27 @@ function thinned<T>(ticks: T[], size: number, span: number): T[] {
   return ticks.filter((_, i) => i % every === 0);
 }
 
-const shorten = (label: string): string => (label.length > 14 ? `${label.slice(0, 13)}…` : label);
+/** A rectangle on the canvas, in pixels. */
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
 
-/** Draws the series, axes, colour bar and legend of `figure` inside a `width` × `height` canvas. */
+/** What one panel draws: its series, all series whose axes share its ranges, and its axes' layout entries. */
+interface PanelContent {
+  series: Placed[];
+  xValuesFrom: Placed[];
+  yValuesFrom: Placed[];
+  xLayout: Json;
+  yLayout: Json;
+  categories: (axis: string) => Categories;
+}
+
+/** Draws the series, axes, colour bar, legend and paper annotations of `figure` inside a `width` × `height` canvas. */
 function drawFigure(ctx: Context2D, figure: Figure, width: number, height: number): void {
-  const layout = figure.layout ?? {};
+  const layout = asJson(figure.layout);
   const toRgb = (css: string): Rgb => {
     ctx.fillStyle = "#000000";
     ctx.fillStyle = css; // the canvas parses any CSS colour; read back as #rrggbb or rgba(…)
@@ -165,8 +186,14 @@ function drawFigure(ctx: Context2D, figure: Figure, width: number, height: numbe
     if (hex) return [0, 2, 4].map((i) => parseInt(hex[1].slice(i, i + 2), 16)) as Rgb;
     return (parsed.match(/[\d.]+/g) ?? ["0", "0", "0"]).slice(0, 3).map(Number) as Rgb;
   };
-  const [xCats, yCats] = [new Categories(), new Categories()];
-  const series = readSeries(figure, toRgb, xCats, yCats);
+  // Axes that match another share its categories (and range).
+  const categoryLists = new Map<string, Categories>();
+  const categories = (axis: string): Categories => {
+    const owner = rangeAxis(layout, axis);
+    if (!categoryLists.has(owner)) categoryLists.set(owner, new Categories());
+    return categoryLists.get(owner)!;
+  };
+  const series = readSeries(figure, toRgb, categories);
   const title = textOf(layout.title);
   ctx.fillStyle = "black";
   if (title) ctx.fillText(title.slice(0, 80), 12, 10);
@@ -179,8 +206,56 @@ function drawFigure(ctx: Context2D, figure: Figure, width: number, height: numbe
   const showLegend = layout.showlegend === true || (layout.showlegend !== false && legend.length > 1);
   const legendWidth = showLegend ? Math.min(160, 30 + Math.max(...legend.map((s) => ctx.measureText(shorten(s.name)).width))) : 0;
   const right = (heatmap ? 72 : 16) + legendWidth;
-  const [xLayout, yLayout] = [asJson(layout.xaxis), asJson(layout.yaxis)];
-  const top = title ? 36 : 16;
+  const annotations = (Array.isArray(layout.annotations) ? layout.annotations : [])
+    .map(asJson)
+    .filter((a) => a.xref === "paper" && a.yref === "paper" && typeof a.text === "string" && numeric(a.x) && numeric(a.y));
+  const top = (title ? 36 : 16) + (annotations.some((a) => Number(a.y) > 1) ? 16 : 0);
+  const skipped = figure.data.length - series.length;
+  const area: Box = { x0: 0, y0: top, x1: width - right, y1: height - (skipped > 0 ? 18 : 0) };
+  const [areaWidth, areaHeight] = [area.x1 - area.x0, area.y1 - area.y0];
+
+  // Each pair of axes is a panel, placed by its axes' domains within the area; one panel fills it.
+  const plotted: Box[] = panelsOf(layout, series).map((panel) => {
+    const cell: Box = {
+      x0: area.x0 + panel.xDomain[0] * areaWidth,
+      x1: area.x0 + panel.xDomain[1] * areaWidth,
+      y0: area.y0 + (1 - panel.yDomain[1]) * areaHeight,
+      y1: area.y0 + (1 - panel.yDomain[0]) * areaHeight,
+    };
+    const sharing = (letter: "x" | "y") =>
+      series.filter((s) => rangeAxis(layout, s[letter]) === rangeAxis(layout, panel[letter]));
+    return drawPanel(ctx, cell, {
+      series: panel.traces.map((i) => series[i]),
+      xValuesFrom: sharing("x"),
+      yValuesFrom: sharing("y"),
+      xLayout: asJson(layout[`xaxis${panel.x.slice(1)}`]),
+      yLayout: asJson(layout[`yaxis${panel.y.slice(1)}`]),
+      categories,
+    });
+  });
+
+  ctx.fillStyle = "black";
+  ctx.textAlign = "center";
+  for (const a of annotations) {
+    const [x, y] = [area.x0 + Number(a.x) * areaWidth, area.y0 + (1 - Number(a.y)) * areaHeight];
+    ctx.fillText(String(a.text).slice(0, 60), x, Number(a.y) >= 2 / 3 ? y - 14 : y - 7);
+  }
+  ctx.textAlign = "left";
+  const heatmapTrace = heatmap ? withColourAxis(figure.data.filter(drawable)[series.indexOf(heatmap)], layout) : {};
+  if (heatmap?.scale && heatmap.z && heatmapTrace.showscale !== false) {
+    const [barTop, barBottom] = [Math.min(...plotted.map((b) => b.y0)), Math.max(...plotted.map((b) => b.y1))];
+    drawColourBar(ctx, heatmap.scale, area.x1 + 14, barTop, barBottom - barTop);
+  }
+  if (showLegend) drawLegendBox(ctx, legend, width - legendWidth - 4, top);
+  if (skipped > 0)
+    ctx.fillText(`${skipped} trace${skipped === 1 ? "" : "s"} not drawn here (${DRAWN_TYPES} only)`, 8, height - 14);
+}
+
+/** Draws one panel's axes and series inside `cell` (its tick labels and titles included); returns its plot area. */
+function drawPanel(ctx: Context2D, cell: Box, panel: PanelContent): Box {
+  const { series, xLayout, yLayout } = panel;
+  const heatmap = series.some((s) => s.kind === "heatmap");
+  const [xCats, yCats] = [panel.categories(series[0].x), panel.categories(series[0].y)];
   // Data ranges: bars reach 0 and span their slots, heatmaps span their cells, scatter gets a little room.
   const slot = barSlot(series);
   const extent = (s: Series, axis: "x" | "y"): number[] => {
@@ -188,21 +263,21 @@ function drawFigure(ctx: Context2D, figure: Figure, width: number, height: numbe
     if (s.kind !== "bar") return values;
     return (axis === "x") === s.horizontal ? [...values, 0] : values.flatMap((v) => [v - slot / 2, v + slot / 2]);
   };
-  const [xValues, yValues] = [series.flatMap((s) => extent(s, "x")), series.flatMap((s) => extent(s, "y"))];
+  const xValues = panel.xValuesFrom.flatMap((s) => extent(s, "x"));
+  const yValues = panel.yValuesFrom.flatMap((s) => extent(s, "y"));
   const scatterOnly = series.every((s) => s.kind === "line");
   const yPad = heatmap ? 0 : 0.05;
-  const provisionalY = makeAxis(yLayout, yValues, yCats, height - top - 60, 40, yPad);
+  const provisionalY = makeAxis(yLayout, yValues, yCats, cell.y1 - cell.y0 - 60, 40, yPad);
   const yLabels = provisionalY.ticks.map((t) => shorten(t.label));
-  const left = 14 + Math.max(20, ...yLabels.map((l) => ctx.measureText(l).width)) + (provisionalY.title ? 20 : 0);
-  const plotWidth = width - left - right;
+  const left = cell.x0 + 14 + Math.max(20, ...yLabels.map((l) => ctx.measureText(l).width)) + (provisionalY.title ? 20 : 0);
+  const plotWidth = cell.x1 - left;
   const xPad = scatterOnly && series.some((s) => s.markers) ? 0.03 : 0;
   const xAxis = makeAxis(xLayout, xValues, xCats, plotWidth, 80, xPad);
   const xLabelWidth = Math.max(...xAxis.ticks.map((t) => ctx.measureText(shorten(t.label)).width), 1);
   const upright = xAxis.ticks.length * (xLabelWidth + 8) > plotWidth; // labels turn vertical when they do not fit
-  const skipped = figure.data.length - series.length;
   const labelsHeight = 12 + (upright ? Math.min(90, xLabelWidth) : 14);
-  const bottom = labelsHeight + (xAxis.title ? 20 : 0) + (skipped > 0 ? 18 : 0);
-  const plotHeight = height - top - bottom;
+  const top = cell.y0;
+  const plotHeight = cell.y1 - top - labelsHeight - (xAxis.title ? 20 : 0);
   const yAxis = makeAxis(yLayout, yValues, yCats, plotHeight, 40, yPad);
   const px = (x: number) => left + ((xAxis.reversed ? xAxis.hi - x : x - xAxis.lo) / (xAxis.hi - xAxis.lo)) * plotWidth;
   const py = (y: number) =>
@@ -250,111 +325,13 @@ function drawFigure(ctx: Context2D, figure: Figure, width: number, height: numbe
   if (xAxis.title) ctx.fillText(xAxis.title.slice(0, 60), left + plotWidth / 2, top + plotHeight + labelsHeight + 2);
   if (yAxis.title) {
     ctx.save();
-    ctx.translate(6, top + plotHeight / 2);
+    ctx.translate(cell.x0 + 6, top + plotHeight / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.fillText(yAxis.title.slice(0, 60), 0, 0);
     ctx.restore();
   }
   ctx.textAlign = "left";
-  if (heatmap?.scale && heatmap.z && asJson(figure.data.find((t) => t.type === "heatmap")).showscale !== false)
-    drawColourBar(ctx, heatmap.scale, left + plotWidth + 14, top, plotHeight);
-  if (showLegend) drawLegendBox(ctx, legend, width - legendWidth - 4, top);
-  if (skipped > 0)
-    ctx.fillText(`${skipped} trace${skipped === 1 ? "" : "s"} not drawn here (${DRAWN_TYPES} only)`, 8, height - 14);
-}
-
-function line(ctx: Context2D, x0: number, y0: number, x1: number, y1: number): void {
-  ctx.beginPath();
-  ctx.moveTo(x0, y0);
-  ctx.lineTo(x1, y1);
-  ctx.stroke();
-}
-
-/** The data width of one bar position: the smallest gap between positions of any bar trace (1 when none). */
-function barSlot(series: Series[]): number {
-  let slot = Infinity;
-  for (const s of series.filter((t) => t.kind === "bar")) {
-    const at = [...new Set((s.horizontal ? s.ys : s.xs).filter(Number.isFinite))].sort((a, b) => a - b);
-    for (let i = 1; i < at.length; i++) slot = Math.min(slot, at[i] - at[i - 1]);
-  }
-  return Number.isFinite(slot) ? slot : 1;
-}
-
-/** Heatmap cells, grouped bars and lines/markers, in data order. */
-function drawSeries(ctx: Context2D, series: Series[], slot: number, px: (x: number) => number, py: (y: number) => number): void {
-  const bars = series.filter((s) => s.kind === "bar");
-  for (const s of series) {
-    if (s.kind === "heatmap") {
-      s.z!.forEach((row, r) =>
-        row.forEach((v, c) => {
-          if (c + 1 >= s.xs.length || r + 1 >= s.ys.length) return;
-          const [x0, x1, y0, y1] = [px(s.xs[c]), px(s.xs[c + 1]), py(s.ys[r]), py(s.ys[r + 1])];
-          const [red, green, blue] = Number.isFinite(v) ? s.scale!.colourOf(v) : MASKED;
-          ctx.fillStyle = `rgb(${red}, ${green}, ${blue})`;
-          ctx.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0) + 0.5, Math.abs(y1 - y0) + 0.5);
-        }),
-      );
-    } else if (s.kind === "bar") {
-      // Grouped: each bar trace takes its share of 80% of a position's slot.
-      const horizontal = s.horizontal === true;
-      const [share, width] = [bars.indexOf(s), (0.8 * slot) / bars.length];
-      const along = horizontal ? s.ys : s.xs;
-      along.forEach((at, j) => {
-        const value = horizontal ? s.xs[j] : s.ys[j];
-        if (!Number.isFinite(value) || !Number.isFinite(at)) return;
-        const [from, to] = [at - 0.4 * slot + share * width, at - 0.4 * slot + (share + 1) * width];
-        ctx.fillStyle = s.barColours?.[j] ?? s.colour;
-        const [x0, x1, y0, y1] = horizontal ? [px(0), px(value), py(from), py(to)] : [px(from), px(to), py(0), py(value)];
-        ctx.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.max(1, Math.abs(x1 - x0)), Math.max(1, Math.abs(y1 - y0)));
-      });
-    } else {
-      ctx.strokeStyle = ctx.fillStyle = s.colour;
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      let drawing = false;
-      s.xs.forEach((x, j) => {
-        const ok = Number.isFinite(x) && Number.isFinite(s.ys[j]);
-        if (ok && drawing) ctx.lineTo(px(x), py(s.ys[j]));
-        else if (ok) ctx.moveTo(px(x), py(s.ys[j]));
-        drawing = ok;
-      });
-      ctx.stroke();
-      if (s.markers)
-        s.xs.forEach((x, j) => {
-          if (!Number.isFinite(x) || !Number.isFinite(s.ys[j])) return;
-          ctx.beginPath();
-          ctx.arc(px(x), py(s.ys[j]), 3, 0, 2 * Math.PI);
-          ctx.fill();
-        });
-    }
-  }
-}
-
-/** The heatmap's colour bar: the scale from min (bottom) to max (top), 14 px wide, with round ticks. */
-function drawColourBar(ctx: Context2D, scale: ColourScale, x: number, top: number, height: number): void {
-  for (let row = 0; row < height; row++) {
-    const [r, g, b] = scale.colourOf(scale.max - ((row + 0.5) / height) * (scale.max - scale.min));
-    ctx.fillStyle = `rgb(${r}, ${g}, ${b})`;
-    ctx.fillRect(x, top + row, 14, 1);
-  }
-  const values = linearTicks(scale.min, scale.max, Math.max(2, Math.round(height / 60)));
-  const labels = tickLabels(values);
-  ctx.fillStyle = "black";
-  values.forEach((v, i) => {
-    const y = top + ((scale.max - v) / (scale.max - scale.min)) * height;
-    ctx.fillRect(x + 14, y, 3, 1);
-    ctx.fillText(labels[i], x + 20, y - 6);
-  });
-}
-
-/** Trace names with their colours, top right. */
-function drawLegendBox(ctx: Context2D, series: Series[], x: number, top: number): void {
-  series.forEach((s, i) => {
-    ctx.fillStyle = s.colour;
-    ctx.fillRect(x, top + i * 18 + 3, 14, s.kind === "bar" ? 10 : 3);
-    ctx.fillStyle = "black";
-    ctx.fillText(shorten(s.name), x + 20, top + i * 18);
-  });
+  return { x0: left, y0: top, x1: left + plotWidth, y1: top + plotHeight };
 }
 
 /** PNG bytes of the figure (layout.width × layout.height, else 560 × 360), or undefined when no canvas is available. */
