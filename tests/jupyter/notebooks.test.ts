@@ -182,6 +182,44 @@ describe("example notebooks under nbclient", function () {
     assert.ok(s.texts.includes("'done'"), JSON.stringify(s.texts));
   });
 
+  it("06-mlps: the FLOP table (OPT-175B under 80 %, Llama 3 above it in weight products), neurons, the loss ordering, every tensor freed", function () {
+    const s = summaries.find((x) => x.path.endsWith("06-mlps.ipynb"));
+    assert.ok(s, "06-mlps.ipynb missing");
+    const printed = s.texts.join("\n");
+    // model, context, then the MLP share of all FLOPs, without the unembedding, of attention + MLP, of the weight products
+    const shares = new Map(
+      [
+        ...printed.matchAll(/^(\S+(?: \S+)*?)\s+(\d+)\s+[\d.]+B\s+[\d.]+\s+([\d.]+) %\s+([\d.]+) %\s+([\d.]+) %\s+([\d.]+) %$/gm),
+      ].map((m) => [m[1], m.slice(3, 7).map(Number)]),
+    );
+    assert.equal(shares.size, 15, `15 models in the FLOP table:\n${printed}`);
+    const opt = shares.get("OPT-175B")!;
+    assert.ok(
+      opt.every((x) => x > 60 && x < 80),
+      `OPT-175B: ${opt}`,
+    );
+    for (const [name, row] of shares)
+      if (!name.startsWith("Llama")) assert.ok(Math.abs(row[3] - 66.7) <= 0.15, `${name}: weight products ${row[3]} %`);
+    for (const name of ["Llama 3 8B", "Llama 3 70B"]) assert.ok(shares.get(name)![3] > 80, `${name}: ${shares.get(name)}`);
+    assert.equal((printed.match(/^L[01]N\d+ \(variance \d+\.\d\d\)/gm) ?? []).length, 4, printed);
+    for (const m of printed.matchAll(
+      /beats (\d+\.\d) % of the vocabulary in this output's logits \((\d+\.\d) % at every position\)/g,
+    ))
+      assert.ok(Number(m[1]) > Number(m[2]), m[0]);
+    const losses = [...printed.matchAll(/^(layer 0|layer 1|both layers)((?:\s+\d+\.\d{3}){5})$/gm)].map((m) =>
+      m[2].trim().split(/\s+/).map(Number),
+    );
+    assert.equal(losses.length, 3, `the loss table:\n${printed}`);
+    for (const [real, fit, tangent, mean, zero] of losses)
+      assert.ok(real < fit && fit < Math.min(tangent, mean, zero), `${[real, fit, tangent, mean, zero]}`);
+    assert.equal(
+      s.view_outputs.filter((m) => m.includes("image/png")).length,
+      2,
+      "the FLOP plot and the coloured tokens carry PNGs",
+    );
+    assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
+  });
+
   it("07-layernorm: folding measured on every embedded model and architecture within float32 rounding, the direction table, every tensor freed", function () {
     const s = summaries.find((x) => x.path.endsWith("07-layernorm.ipynb"));
     assert.ok(s, "07-layernorm.ipynb missing");
