@@ -66,8 +66,16 @@ type Placed = Series & { x: string; y: string };
 const DRAWABLE = [undefined, "scatter", "scattergl", "bar", "heatmap"];
 const drawable = (trace: Json) => trace.visible !== false && DRAWABLE.includes(trace.type as string);
 
-/** Reads the figure's traces into series, with category lists per axis (`categoriesOf(axis)`). */
-function readSeries(figure: Figure, toRgb: (css: string) => Rgb, categoriesOf: (axis: string) => Categories): Placed[] {
+/**
+ * Reads the drawable traces into series on the axes `axesOf(i)` gives the i-th of them, with category lists per axis
+ * (`categoriesOf(axis)`).
+ */
+function readSeries(
+  figure: Figure,
+  toRgb: (css: string) => Rgb,
+  axesOf: (i: number) => { x: string; y: string },
+  categoriesOf: (axis: string) => Categories,
+): Placed[] {
   const layout = asJson(figure.layout);
   const traces = figure.data.filter(drawable);
   const zOf = (trace: Json) =>
@@ -81,7 +89,7 @@ function readSeries(figure: Figure, toRgb: (css: string) => Rgb, categoriesOf: (
   return traces.map((trace, i) => {
     const colour = String(asJson(trace.line).color ?? asJson(trace.marker).color ?? PLOTLY_COLORWAY[i % PLOTLY_COLORWAY.length]);
     const name = typeof trace.name === "string" ? trace.name : `trace ${i}`;
-    const [x, y] = [traceAxis(trace, "x"), traceAxis(trace, "y")];
+    const { x, y } = axesOf(i);
     const [xCats, yCats] = [categoriesOf(x), categoriesOf(y)];
     if (trace.type === "heatmap") {
       const z = zOf(trace);
@@ -193,7 +201,13 @@ function drawFigure(ctx: Context2D, figure: Figure, width: number, height: numbe
     if (!categoryLists.has(owner)) categoryLists.set(owner, new Categories());
     return categoryLists.get(owner)!;
   };
-  const series = readSeries(figure, toRgb, categories);
+  // Each pair of axes is a panel, placed by its axes' domains; a trace is drawn on its panel's axes.
+  const panels = panelsOf(
+    layout,
+    figure.data.filter(drawable).map((trace) => ({ x: traceAxis(trace, "x"), y: traceAxis(trace, "y") })),
+  );
+  const panelOf = (i: number) => panels.find((p) => p.traces.includes(i))!;
+  const series = readSeries(figure, toRgb, panelOf, categories);
   const title = textOf(layout.title);
   ctx.fillStyle = "black";
   if (title) ctx.fillText(title.slice(0, 80), 12, 10);
@@ -214,8 +228,8 @@ function drawFigure(ctx: Context2D, figure: Figure, width: number, height: numbe
   const area: Box = { x0: 0, y0: top, x1: width - right, y1: height - (skipped > 0 ? 18 : 0) };
   const [areaWidth, areaHeight] = [area.x1 - area.x0, area.y1 - area.y0];
 
-  // Each pair of axes is a panel, placed by its axes' domains within the area; one panel fills it.
-  const plotted: Box[] = panelsOf(layout, series).map((panel) => {
+  // Panels sit in the area by their domains; a single panel fills it.
+  const plotted: Box[] = panels.map((panel) => {
     const cell: Box = {
       x0: area.x0 + panel.xDomain[0] * areaWidth,
       x1: area.x0 + panel.xDomain[1] * areaWidth,

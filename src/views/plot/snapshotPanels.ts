@@ -1,8 +1,8 @@
 /**
  * How the plot snapshot lays out subplots as plotly.js does: each trace sits on the pair of axes it names
  * (`xaxis: "x2"`, `yaxis: "y2"`), each pair is a panel placed by its axes' `domain` (fractions of the plot area) or by
- * the cell `layout.grid` gives it, axes that `matches` another share its range, and heatmaps on a shared `coloraxis`
- * take their colour scale from it.
+ * the cell `layout.grid` gives it (pairs on the same domains, such as a secondary y axis, share one panel), axes that
+ * `matches` another share its range, and heatmaps on a shared `coloraxis` take their colour scale from it.
  */
 type Json = Record<string, unknown>;
 
@@ -33,8 +33,14 @@ export function rangeAxis(layout: Json, ref: string): string {
   return at;
 }
 
-/** The [start, end] fraction of the plot area an axis spans: its `domain`, else its `layout.grid` cell, else [0, 1]. */
-export function axisDomain(layout: Json, ref: string): [number, number] {
+/**
+ * The [start, end] fraction of the plot area an axis spans: that of the axis it is `overlaying` (a secondary axis),
+ * else its `domain`, else its `layout.grid` cell, else [0, 1].
+ */
+export function axisDomain(layout: Json, ref: string, seen: string[] = []): [number, number] {
+  const overlaying = asJson(layout[axisKey(ref)]).overlaying;
+  if (typeof overlaying === "string" && overlaying[0] === ref[0] && !seen.includes(overlaying))
+    return axisDomain(layout, overlaying, [...seen, ref]);
   const domain = asJson(layout[axisKey(ref)]).domain;
   if (Array.isArray(domain) && domain.length === 2 && domain.every(isNumber) && domain[0] < domain[1])
     return [Math.max(0, domain[0]), Math.min(1, domain[1])];
@@ -66,13 +72,18 @@ export interface Panel {
   traces: number[];
 }
 
-/** The panels of traces on the axes `refs` (one entry per trace), one per pair of axes, in order of first use. */
+/**
+ * The panels of traces on the axes `refs` (one entry per trace), in order of first use: one per pair of axes, except
+ * that pairs with the same domains (overlaid axes, or axes without domains) share one panel, drawn on the first pair.
+ */
 export function panelsOf(layout: Json, refs: { x: string; y: string }[]): Panel[] {
   const panels: Panel[] = [];
+  const same = (a: [number, number], b: [number, number]) => a[0] === b[0] && a[1] === b[1];
   refs.forEach(({ x, y }, i) => {
-    const panel = panels.find((p) => p.x === x && p.y === y);
+    const [xDomain, yDomain] = [axisDomain(layout, x), axisDomain(layout, y)];
+    const panel = panels.find((p) => (p.x === x && p.y === y) || (same(p.xDomain, xDomain) && same(p.yDomain, yDomain)));
     if (panel) panel.traces.push(i);
-    else panels.push({ x, y, xDomain: axisDomain(layout, x), yDomain: axisDomain(layout, y), traces: [i] });
+    else panels.push({ x, y, xDomain, yDomain, traces: [i] });
   });
   return panels;
 }

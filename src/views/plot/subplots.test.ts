@@ -78,6 +78,24 @@ describe("plot PNG fallback: subplots", function () {
     assert.ok(label(texts, "4").x > label(texts, "d").x, "the colour bar is right of both panels");
   });
 
+  it("axes on one domain (a secondary y axis overlaying y, or axes without domains) share one panel", async () => {
+    for (const layout of [{ yaxis2: { overlaying: "y", side: "right" } }, {}]) {
+      const { image, texts } = await snapshotOf(() =>
+        plot({
+          data: [
+            { y: [1, 2, 3], x: ["p", "q", "r"], name: "first" },
+            { y: [30, 10, 20], x: ["p", "q", "r"], name: "second", yaxis: "y2" },
+          ],
+          layout,
+        }),
+      );
+      for (const tick of ["p", "q", "r"]) label(texts, tick); // one x axis, drawn once
+      const orange = pixelsWhere(image, ([r, g, b]) => r > 230 && g > 100 && g < 150 && b < 40); // plotly's second colour
+      const blue = pixelsWhere(image, ([r, g, b]) => r < 60 && g > 100 && g < 140 && b > 160); // and its first
+      assert.ok(orange.length > 50 && blue.length > 50, `both lines drawn (${blue.length}, ${orange.length} pixels)`);
+    }
+  });
+
   it("attributionVsPatching: the left panel's pixels come from the patching grid, the right's from the attribution", async () => {
     // Patching puts +1 in the top-left cell, attribution −1 in the bottom-right: with the view's reversed RdBu on
     // [−1, 1], +1 is blue and −1 red, everything else the grey of 0.
