@@ -78,6 +78,21 @@ describe("plot PNG fallback: subplots", function () {
     assert.ok(label(texts, "4").x > label(texts, "d").x, "the colour bar is right of both panels");
   });
 
+  it("a layout.grid of two rows stacks its panels, the first pair of axes on top", async () => {
+    const { image } = await snapshotOf(() =>
+      plot({
+        data: [
+          { type: "heatmap", z: [[0, 0]], colorscale: "RdBu", zmin: 0, zmax: 1, showscale: false },
+          { type: "heatmap", z: [[1, 1]], colorscale: "RdBu", zmin: 0, zmax: 1, xaxis: "x2", yaxis: "y2", showscale: false },
+        ],
+        layout: { grid: { rows: 2, columns: 1, pattern: "independent" } },
+      }),
+    );
+    const [low, high] = [RDBU_LOW, RDBU_HIGH].map((colour) => pixelsWhere(image, (rgb) => rgb.join() === colour.join()));
+    assert.ok(low.length > 1000 && high.length > 1000, `both panels drawn (${low.length}, ${high.length} pixels)`);
+    assert.ok(Math.max(...low.map((p) => p.y)) < Math.min(...high.map((p) => p.y)), "the first trace's panel above the second's");
+  });
+
   it("axes on one domain (a secondary y axis overlaying y, or axes without domains) share one panel", async () => {
     for (const layout of [{ yaxis2: { overlaying: "y", side: "right" } }, {}]) {
       const { image, texts } = await snapshotOf(() =>
