@@ -12,8 +12,17 @@ import { HookedTransformer, loadModel, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
 import { SafetensorsFile } from "../../src/loading/safetensors";
 import { writeSafetensors } from "../../src/loading/save";
-import type { Tensor } from "../../src/tensor";
-import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
+import {
+  checkPaddedBatch,
+  describeFamilyFixture,
+  everyLayer,
+  LN_FINAL,
+  LOGITS,
+  PADDED_PROMPTS,
+  reportWorst,
+  type WorstErrors,
+} from "../support/familyFixture";
+import { FIXTURES, hfReference } from "../support/hfReference";
 
 const MODELS = ["qwen2-tiny", "qwen2-tiny-tied", "qwen3-tiny", "mistral-tiny"];
 const INPUTS = ["single", "batch"];
@@ -29,114 +38,39 @@ function editedCopy(model: string, edit: (config: Record<string, unknown>) => vo
   return folder;
 }
 
-const worst: Record<string, number> = {};
+const worst: WorstErrors = {};
 
 describe("model families against Hugging Face transformers (fp32)", function () {
   this.timeout(120_000);
 
   for (const name of MODELS) {
-    describe(name, function () {
-      let raw: HookedTransformer;
-      let processed: HookedTransformer;
-      before(async () => {
-        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-        processed = await loadModel(path.join(FIXTURES, name));
-      });
-      after(() => {
-        raw?.dispose();
-        processed?.dispose();
-      });
-
-      for (const input of INPUTS) {
-        it(`${input}: logits, resid_pre/post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`, async () => {
-          const ref = await hfReference(name, input);
-          const { logits, cache } = raw.runWithCache(ref.tokens);
-          try {
-            const check = (kind: string, actual: Tensor, refName: string) => {
-              const expected = ref.tensors.get(refName);
-              assert.ok(expected, `reference lacks ${refName}`);
-              const err = maxAbsDiff(actual, expected, `${name}/${input} ${refName}`);
-              worst[`${name} ${kind}`] = Math.max(worst[`${name} ${kind}`] ?? 0, err);
-              assert.ok(err <= TOLERANCE, `${name}/${input} ${refName}: max abs diff ${err}`);
-            };
-            check("logits", logits, "logits");
-            const L = raw.cfg.nLayers;
-            for (let l = 0; l < L; l++) {
-              check("resid_pre", cache.get(`blocks.${l}.hook_resid_pre`), `blocks.${l}.hook_resid_pre`);
-              check("pattern", cache.get(`blocks.${l}.attn.hook_pattern`), `blocks.${l}.attn.hook_pattern`);
-            }
-            for (const refName of ref.tensors.keys()) {
-              // Qwen3's q_norm / k_norm outputs, [b, p, heads, d_head].
-              if (/\.attn\.[qk]_norm\./.test(refName)) check("qk_norm", cache.get(raw.hookName(refName)), refName);
-            }
-            check("resid_post", cache.get(`blocks.${L - 1}.hook_resid_post`), `blocks.${L - 1}.hook_resid_post`);
-            check("ln_final", cache.get("ln_final.hook_normalized"), "ln_final.out");
-          } finally {
-            logits.dispose();
-            cache.dispose();
-            tf.dispose([ref.tokens, ...ref.tensors.values()]);
-          }
-        });
-
-        it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
-          const ref = await hfReference(name, input);
-          const logits = processed.forward(ref.tokens);
-          const logProbs = tf.logSoftmax(logits);
-          try {
-            const err = maxAbsDiff(logProbs, ref.tensors.get("log_probs")!, `${name}/${input} log_probs`);
-            worst[`${name} log_probs (processed)`] = Math.max(worst[`${name} log_probs (processed)`] ?? 0, err);
-            assert.ok(err <= TOLERANCE, `${name}/${input}: log-probs max abs diff ${err}`);
-          } finally {
-            tf.dispose([logits, logProbs, ref.tokens, ...ref.tensors.values()]);
-          }
-        });
-      }
+    describeFamilyFixture(name, {
+      inputs: INPUTS,
+      tolerance: TOLERANCE,
+      worst,
+      title: (input) =>
+        `${input}: logits, resid_pre/post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`,
+      hooks: ({ cfg: { nLayers: L } }, refNames) => [
+        LOGITS,
+        ...everyLayer(L, "hook_resid_pre", "resid_pre"),
+        ...everyLayer(L, "attn.hook_pattern", "pattern"),
+        // Qwen3's q_norm / k_norm outputs, [b, p, heads, d_head].
+        ...refNames.filter((r) => /\.attn\.[qk]_norm\./.test(r)).map((r) => ({ kind: "qk_norm", hook: r, ref: r })),
+        { kind: "resid_post", hook: `blocks.${L - 1}.hook_resid_post`, ref: `blocks.${L - 1}.hook_resid_post` },
+        LN_FINAL,
+      ],
     });
   }
 
   describe("padded batches equal each prompt run alone (both sides, every family)", function () {
-    const PROMPTS = [
-      [4, 19, 50, 7, 88, 23, 61, 2, 35, 14, 70],
-      [9, 41, 3],
-    ]; // 11 tokens (longer than mistral-tiny's window of 5) and 3
+    // PADDED_PROMPTS: 11 tokens (longer than mistral-tiny's window of 5) and 3
     for (const name of MODELS) {
       for (const side of ["left", "right"] as const) {
         it(`${name}, ${side} padding: each row's real positions match its single run ≤ ${TOLERANCE}`, async () => {
           const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-          const width = Math.max(...PROMPTS.map((p) => p.length));
-          const pad = (row: number[], fill: number) => {
-            const extra: number[] = new Array(width - row.length).fill(fill);
-            return side === "left" ? [...extra, ...row] : [...row, ...extra];
-          };
-          const ids = tf.tensor2d(
-            PROMPTS.map((p) => pad(p, 0)),
-            [PROMPTS.length, width],
-            "int32",
-          );
-          const mask = tf.tensor2d(
-            PROMPTS.map((p) =>
-              pad(
-                p.map(() => 1),
-                0,
-              ),
-            ),
-            [PROMPTS.length, width],
-            "int32",
-          );
-          const batch = model.forward(ids, { attentionMask: mask }); // [2, width, vocab]
           try {
-            PROMPTS.forEach((prompt, row) => {
-              const alone = tf.tensor2d([prompt], [1, prompt.length], "int32");
-              const single = model.forward(alone); // [1, len, vocab]
-              const start = side === "left" ? width - prompt.length : 0;
-              const rowLogits = tf.tidy(() => batch.slice([row, start, 0], [1, prompt.length, -1]));
-              const err = maxAbsDiff(rowLogits, single, `${name} row ${row}`);
-              tf.dispose([alone, single, rowLogits]);
-              worst[`${name} padded (${side})`] = Math.max(worst[`${name} padded (${side})`] ?? 0, err);
-              assert.ok(err <= TOLERANCE, `${name}, ${side} padding, row ${row}: max abs diff ${err}`);
-            });
+            checkPaddedBatch(model, name, side, PADDED_PROMPTS, TOLERANCE, worst);
           } finally {
-            tf.dispose([ids, mask, batch]);
             model.dispose();
           }
         });
@@ -324,8 +258,5 @@ describe("model families against Hugging Face transformers (fp32)", function () 
     });
   });
 
-  after(() => {
-    console.log(`      worst max-abs errors (${tf.getBackend()}):`);
-    for (const [k, v] of Object.entries(worst)) console.log(`        ${k}: ${v.toExponential(2)}`);
-  });
+  reportWorst(worst);
 });
