@@ -11,8 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import { HookedTransformer, loadModel, processWeights, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
-import type { Tensor } from "../../src/tensor";
-import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
+import { checkPaddedBatch, describeFamilyFixture, PADDED_PROMPTS, reportWorst, type WorstErrors } from "../support/familyFixture";
+import { FIXTURES, hfReference } from "../support/hfReference";
 
 const MODELS = ["gemma2-tiny", "gemma3-tiny", "olmo2-tiny", "gemma-tiny", "gemma3-mm-tiny"];
 const INPUTS = ["single", "batch"];
@@ -30,103 +30,41 @@ function editedCopy(model: string, edit: (config: Record<string, unknown>) => vo
   return folder;
 }
 
-const worst: Record<string, number> = {};
+const worst: WorstErrors = {};
 
 describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", function () {
   this.timeout(120_000);
 
   for (const name of MODELS) {
-    describe(name, function () {
-      let raw: HookedTransformer;
-      let processed: HookedTransformer;
-      before(async () => {
-        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-        processed = await loadModel(path.join(FIXTURES, name));
-      });
-      after(() => {
-        raw?.dispose();
-        processed?.dispose();
-      });
-
-      for (const input of INPUTS) {
-        it(`${input}: logits and every referenced hook ≤ ${TOLERANCE} (processWeights: false)`, async () => {
-          const ref = await hfReference(name, input);
-          const { logits, cache } = raw.runWithCache(ref.tokens);
-          try {
-            const check = (actual: Tensor, refName: string) => {
-              const err = maxAbsDiff(actual, ref.tensors.get(refName)!, `${name}/${input} ${refName}`);
-              const kind = refName.replace(/^blocks\.\d+\./, "");
-              worst[`${name} ${kind}`] = Math.max(worst[`${name} ${kind}`] ?? 0, err);
-              assert.ok(err <= TOLERANCE, `${name}/${input} ${refName}: max abs diff ${err}`);
-            };
-            let checked = 0;
-            for (const refName of ref.tensors.keys()) {
-              if (refName === "log_probs") continue;
-              if (refName === "logits") check(logits, refName);
-              else if (refName === "ln_final.out") check(cache.get("ln_final.hook_normalized"), refName);
-              else check(cache.get(raw.hookName(refName)), refName);
-              checked++;
-            }
-            const L = raw.cfg.nLayers;
-            // logits, ln_final and per layer resid_pre, resid_post and pattern at least.
-            assert.ok(checked >= 2 + 3 * L, `${name}: only ${checked} references checked`);
-          } finally {
-            logits.dispose();
-            cache.dispose();
-            tf.dispose([ref.tokens, ...ref.tensors.values()]);
-          }
-        });
-
-        it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
-          const ref = await hfReference(name, input);
-          const logits = processed.forward(ref.tokens);
-          const logProbs = tf.logSoftmax(logits);
-          try {
-            const err = maxAbsDiff(logProbs, ref.tensors.get("log_probs")!, `${name}/${input} log_probs`);
-            worst[`${name} log_probs (processed)`] = Math.max(worst[`${name} log_probs (processed)`] ?? 0, err);
-            assert.ok(err <= TOLERANCE, `${name}/${input}: log-probs max abs diff ${err}`);
-          } finally {
-            tf.dispose([logits, logProbs, ref.tokens, ...ref.tensors.values()]);
-          }
-        });
-      }
+    describeFamilyFixture(name, {
+      inputs: INPUTS,
+      tolerance: TOLERANCE,
+      worst,
+      title: (input) => `${input}: logits and every referenced hook ≤ ${TOLERANCE} (processWeights: false)`,
+      hooks: ({ cfg: { nLayers: L } }, refNames) => {
+        const checks = refNames
+          .filter((refName) => refName !== "log_probs")
+          .map((refName) => ({
+            kind: refName.replace(/^blocks\.\d+\./, ""),
+            hook: refName === "ln_final.out" ? "ln_final.hook_normalized" : refName,
+            ref: refName,
+          }));
+        // logits, ln_final and per layer resid_pre, resid_post and pattern at least.
+        assert.ok(checks.length >= 2 + 3 * L, `${name}: only ${checks.length} references checked`);
+        return checks;
+      },
     });
   }
 
   describe("padded batches equal each prompt run alone (both sides)", function () {
-    const PROMPTS = [
-      [4, 19, 50, 7, 88, 23, 61, 2, 35, 14, 70],
-      [9, 41, 3],
-    ]; // 11 tokens (longer than the Gemma windows of 4) and 3
+    // PADDED_PROMPTS: 11 tokens (longer than the Gemma windows of 4) and 3
     for (const name of MODELS) {
       for (const side of ["left", "right"] as const) {
         it(`${name}, ${side} padding: each row's real positions match its single run ≤ ${TOLERANCE}`, async () => {
           const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-          const width = Math.max(...PROMPTS.map((p) => p.length));
-          const pad = (row: number[]) => {
-            const extra: number[] = new Array(width - row.length).fill(0);
-            return side === "left" ? [...extra, ...row] : [...row, ...extra];
-          };
-          const ids = tf.tensor2d(PROMPTS.map(pad), [PROMPTS.length, width], "int32");
-          const mask = tf.tensor2d(
-            PROMPTS.map((p) => pad(p.map(() => 1))),
-            [PROMPTS.length, width],
-            "int32",
-          );
-          const batch = model.forward(ids, { attentionMask: mask }); // [2, width, vocab]
           try {
-            PROMPTS.forEach((prompt, row) => {
-              const alone = tf.tensor2d([prompt], [1, prompt.length], "int32");
-              const single = model.forward(alone); // [1, len, vocab]
-              const start = side === "left" ? width - prompt.length : 0;
-              const rowLogits = tf.tidy(() => batch.slice([row, start, 0], [1, prompt.length, -1]));
-              const err = maxAbsDiff(rowLogits, single, `${name} row ${row}`);
-              tf.dispose([alone, single, rowLogits]);
-              worst[`${name} padded (${side})`] = Math.max(worst[`${name} padded (${side})`] ?? 0, err);
-              assert.ok(err <= TOLERANCE, `${name}, ${side} padding, row ${row}: max abs diff ${err}`);
-            });
+            checkPaddedBatch(model, name, side, PADDED_PROMPTS, TOLERANCE, worst);
           } finally {
-            tf.dispose([ids, mask, batch]);
             model.dispose();
           }
         });
@@ -378,8 +316,5 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
     }
   });
 
-  after(() => {
-    console.log(`      worst max-abs errors (${tf.getBackend()}):`);
-    for (const [k, v] of Object.entries(worst)) console.log(`        ${k}: ${v.toExponential(2)}`);
-  });
+  reportWorst(worst);
 });
