@@ -14,7 +14,17 @@ import { HookedTransformer, loadModel, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
 import { SafetensorsFile } from "../../src/loading/safetensors";
 import { writeSafetensors } from "../../src/loading/save";
-import type { Tensor } from "../../src/tensor";
+import {
+  assertNoLeak,
+  checkPaddedBatch,
+  describeFamilyFixture,
+  everyLayer,
+  LN_FINAL,
+  LOGITS,
+  PADDED_PROMPTS,
+  reportWorst,
+  type WorstErrors,
+} from "../support/familyFixture";
 import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
 
 /** Fixture → its reference inputs (phi3-tiny-longrope's "short" stays within its original context of 8). */
@@ -35,117 +45,43 @@ function copyWithConfig(model: string, config: Record<string, unknown>): string 
   return folder;
 }
 
-const worst: Record<string, number> = {};
+const worst: WorstErrors = {};
 
 describe("Phi-3 against Hugging Face transformers (fp32)", function () {
   this.timeout(120_000);
 
   for (const [name, inputs] of Object.entries(MODELS)) {
-    describe(name, function () {
-      let raw: HookedTransformer;
-      let processed: HookedTransformer;
-      before(async () => {
-        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-        processed = await loadModel(path.join(FIXTURES, name));
-      });
-      after(() => {
-        raw?.dispose();
-        processed?.dispose();
-      });
+    describeFamilyFixture(name, {
+      inputs,
+      tolerance: TOLERANCE,
+      worst,
+      title: (input) =>
+        `${input}: logits, every resid_pre/resid_post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`,
+      hooks: ({ cfg: { nLayers: L } }) => [
+        LOGITS,
+        ...everyLayer(L, "hook_resid_pre"),
+        ...everyLayer(L, "hook_resid_post"),
+        ...everyLayer(L, "attn.hook_pattern"),
+        LN_FINAL,
+      ],
+      more: (models) => {
+        for (const side of ["left", "right"] as const) {
+          // PADDED_PROMPTS: 11 tokens (longer than phi3-tiny's window of 5) and 3
+          it(`${side}-padded batch: each row's real positions equal its single run ≤ ${TOLERANCE}`, () => {
+            checkPaddedBatch(models.raw, name, side, PADDED_PROMPTS, TOLERANCE, worst);
+          });
+        }
 
-      for (const input of inputs) {
-        it(`${input}: logits, every resid_pre/resid_post, ln_final.hook_normalized, patterns ≤ ${TOLERANCE} (processWeights: false)`, async () => {
-          const ref = await hfReference(name, input);
-          const { logits, cache } = raw.runWithCache(ref.tokens);
-          try {
-            const check = (kind: string, actual: Tensor, refName: string) => {
-              const expected = ref.tensors.get(refName);
-              assert.ok(expected, `reference lacks ${refName}`);
-              const err = maxAbsDiff(actual, expected, `${name}/${input} ${refName}`);
-              worst[`${name} ${kind}`] = Math.max(worst[`${name} ${kind}`] ?? 0, err);
-              assert.ok(err <= TOLERANCE, `${name}/${input} ${refName}: max abs diff ${err}`);
-            };
-            check("logits", logits, "logits");
-            for (let l = 0; l < raw.cfg.nLayers; l++) {
-              for (const hook of ["hook_resid_pre", "hook_resid_post", "attn.hook_pattern"] as const) {
-                check(hook, cache.get(`blocks.${l}.${hook}`), `blocks.${l}.${hook}`);
-              }
-            }
-            check("ln_final", cache.get("ln_final.hook_normalized"), "ln_final.out");
-          } finally {
+        it("runWithCache leaks nothing (numTensors flat over repeated runs)", () => {
+          const tokens = tf.tensor2d([[5, 9, 33, 70, 12, 8, 1]], [1, 7], "int32");
+          assertNoLeak(() => {
+            const { logits, cache } = models.raw.runWithCache(tokens);
             logits.dispose();
             cache.dispose();
-            tf.dispose([ref.tokens, ...ref.tensors.values()]);
-          }
+          });
+          tokens.dispose();
         });
-
-        it(`${input}: log-softmax of logits ≤ ${TOLERANCE} with default weight processing`, async () => {
-          const ref = await hfReference(name, input);
-          const logits = processed.forward(ref.tokens);
-          const logProbs = tf.logSoftmax(logits);
-          try {
-            const err = maxAbsDiff(logProbs, ref.tensors.get("log_probs")!, `${name}/${input} log_probs`);
-            worst[`${name} log_probs (processed)`] = Math.max(worst[`${name} log_probs (processed)`] ?? 0, err);
-            assert.ok(err <= TOLERANCE, `${name}/${input}: log-probs max abs diff ${err}`);
-          } finally {
-            tf.dispose([logits, logProbs, ref.tokens, ...ref.tensors.values()]);
-          }
-        });
-      }
-
-      for (const side of ["left", "right"] as const) {
-        it(`${side}-padded batch: each row's real positions equal its single run ≤ ${TOLERANCE}`, () => {
-          const prompts = [
-            [4, 19, 50, 7, 88, 23, 61, 2, 35, 14, 70],
-            [9, 41, 3],
-          ]; // 11 tokens (longer than phi3-tiny's window of 5) and 3
-          const width = 11;
-          const pad = (row: number[], fill: number) => {
-            const extra: number[] = new Array(width - row.length).fill(fill);
-            return side === "left" ? [...extra, ...row] : [...row, ...extra];
-          };
-          const ids = tf.tensor2d(
-            prompts.map((p) => pad(p, 0)),
-            [2, width],
-            "int32",
-          );
-          const mask = tf.tensor2d(
-            prompts.map((p) => pad(new Array(p.length).fill(1), 0)),
-            [2, width],
-            "int32",
-          );
-          const batch = raw.forward(ids, { attentionMask: mask }); // [2, width, vocab]
-          try {
-            prompts.forEach((prompt, row) => {
-              const alone = tf.tensor2d([prompt], [1, prompt.length], "int32");
-              const single = raw.forward(alone); // [1, len, vocab]
-              const start = side === "left" ? width - prompt.length : 0;
-              const rowLogits = tf.tidy(() => batch.slice([row, start, 0], [1, prompt.length, -1]));
-              const err = maxAbsDiff(rowLogits, single, `${name} row ${row}`);
-              tf.dispose([alone, single, rowLogits]);
-              worst[`${name} padded (${side})`] = Math.max(worst[`${name} padded (${side})`] ?? 0, err);
-              assert.ok(err <= TOLERANCE, `${name}, ${side} padding, row ${row}: max abs diff ${err}`);
-            });
-          } finally {
-            tf.dispose([ids, mask, batch]);
-          }
-        });
-      }
-
-      it("runWithCache leaks nothing (numTensors flat over repeated runs)", () => {
-        const tokens = tf.tensor2d([[5, 9, 33, 70, 12, 8, 1]], [1, 7], "int32");
-        const run = () => {
-          const { logits, cache } = raw.runWithCache(tokens);
-          logits.dispose();
-          cache.dispose();
-        };
-        run();
-        const before = tf.memory().numTensors;
-        run();
-        run();
-        assert.equal(tf.memory().numTensors, before);
-        tokens.dispose();
-      });
+      },
     });
   }
 
@@ -334,8 +270,5 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
     });
   });
 
-  after(() => {
-    console.log(`      worst max-abs errors (${tf.getBackend()}):`);
-    for (const [k, v] of Object.entries(worst)) console.log(`        ${k}: ${v.toExponential(2)}`);
-  });
+  reportWorst(worst);
 });
