@@ -3,40 +3,29 @@
  * not folded (LayerNorm / RMSNorm), and without them after folding (LayerNormPre / RMSPre).
  */
 import { strict as assert } from "assert";
-import * as path from "path";
-import { HookedTransformer, loadModel, tf } from "../../src";
+import { tf } from "../../src";
 import type { Tensor } from "../../src/tensor";
-import { REPO_ROOT } from "../support/paths";
+import { assertNoLeak, loadRawAndProcessed } from "../support/familyFixture";
+import { maxAbsDiff } from "../support/hfReference";
 
-const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const TOKENS = [[3, 17, 42, 9, 5, 28]];
 
 /** Largest |a − b| of two tensors of the same shape. */
-function maxDiff(a: Tensor, b: Tensor): number {
-  assert.deepEqual(a.shape, b.shape);
-  return tf.tidy(() => a.sub(b).abs().max().dataSync()[0]);
-}
+const maxDiff = (a: Tensor, b: Tensor) => maxAbsDiff(a, b, "hook_normalized check");
 
 describe("hook_normalized (TransformerLens semantics)", function () {
   this.timeout(60_000);
 
   for (const name of ["gpt2-tiny", "llama-tiny"]) {
     describe(name, () => {
-      let raw: HookedTransformer;
-      let folded: HookedTransformer;
-      before(async () => {
-        raw = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-        folded = await loadModel(path.join(FIXTURES, name));
-      });
-      after(() => {
-        raw?.dispose();
-        folded?.dispose();
-      });
+      const models = loadRawAndProcessed(name);
 
       it("unfolded: logits = ln_final.hook_normalized · W_U + b_U (the weight is inside the hook)", () => {
-        const { logits, cache } = raw.runWithCache(TOKENS);
+        const { logits, cache } = models.raw.runWithCache(TOKENS);
         const expected = tf.tidy(() =>
-          tf.einsum("bpd,dv->bpv", cache.get("ln_final.hook_normalized"), raw.param("unembed.W_U")).add(raw.param("unembed.b_U")),
+          tf
+            .einsum("bpd,dv->bpv", cache.get("ln_final.hook_normalized"), models.raw.param("unembed.W_U"))
+            .add(models.raw.param("unembed.b_U")),
         );
         const gap = maxDiff(expected, logits);
         tf.dispose([logits, expected]);
@@ -45,19 +34,19 @@ describe("hook_normalized (TransformerLens semantics)", function () {
       });
 
       it("unfolded: a hook zeroing ln_final.hook_normalized leaves logits = b_U (no weight or bias after it)", () => {
-        const logits = raw.runWithHooks(TOKENS, { fwdHooks: [["ln_final.hook_normalized", (x) => tf.zerosLike(x)]] });
-        const expected = tf.tidy(() => raw.param("unembed.b_U").reshape([1, 1, -1]).tile([1, TOKENS[0].length, 1]));
+        const logits = models.raw.runWithHooks(TOKENS, { fwdHooks: [["ln_final.hook_normalized", (x) => tf.zerosLike(x)]] });
+        const expected = tf.tidy(() => models.raw.param("unembed.b_U").reshape([1, 1, -1]).tile([1, TOKENS[0].length, 1]));
         const gap = maxDiff(expected, logits);
         tf.dispose([logits, expected]);
         assert.ok(gap === 0, `logits after zeroing the normalized stream differ from b_U by ${gap}`);
       });
 
       it("unfolded: blocks.0.attn.hook_q = ln1.hook_normalized · W_Q + b_Q (before rotary)", () => {
-        const { logits, cache } = raw.runWithCache(TOKENS);
+        const { logits, cache } = models.raw.runWithCache(TOKENS);
         const expected = tf.tidy(() =>
           tf
-            .einsum("bpd,hde->bphe", cache.get("blocks.0.ln1.hook_normalized"), raw.param("blocks.0.attn.W_Q"))
-            .add(raw.param("blocks.0.attn.b_Q")),
+            .einsum("bpd,hde->bphe", cache.get("blocks.0.ln1.hook_normalized"), models.raw.param("blocks.0.attn.W_Q"))
+            .add(models.raw.param("blocks.0.attn.b_Q")),
         );
         const gap = maxDiff(expected, cache.get("blocks.0.attn.hook_q"));
         tf.dispose([logits, expected]);
@@ -66,8 +55,8 @@ describe("hook_normalized (TransformerLens semantics)", function () {
       });
 
       it("folded (LNPre / RMSPre): hook_normalized has no weight, so each row has unit root-mean-square", () => {
-        assert.ok(!folded.paramNames().includes("ln_final.w"), "the final norm weight is folded away");
-        const { logits, cache } = folded.runWithCache(TOKENS);
+        assert.ok(!models.processed.paramNames().includes("ln_final.w"), "the final norm weight is folded away");
+        const { logits, cache } = models.processed.runWithCache(TOKENS);
         const rms = tf.tidy(() => cache.get("ln_final.hook_normalized").square().mean(-1).sqrt());
         const gap = tf.tidy(() => rms.sub(1).abs().max().dataSync()[0]);
         tf.dispose([logits, rms]);
@@ -76,16 +65,11 @@ describe("hook_normalized (TransformerLens semantics)", function () {
       });
 
       it("leaks no tensors across repeated runs", () => {
-        const run = () => {
-          const { logits, cache } = raw.runWithCache(TOKENS);
+        assertNoLeak(() => {
+          const { logits, cache } = models.raw.runWithCache(TOKENS);
           logits.dispose();
           cache.dispose();
-        };
-        run();
-        const before = tf.memory().numTensors;
-        run();
-        run();
-        assert.equal(tf.memory().numTensors, before);
+        });
       });
     });
   }
