@@ -13,12 +13,13 @@ import { configFromJson } from "../../src/loading/config";
 import { SafetensorsFile } from "../../src/loading/safetensors";
 import { writeSafetensors } from "../../src/loading/save";
 import {
-  checkPaddedBatch,
+  assertGreedyMatchesFullForward,
+  assertNoLeak,
   describeFamilyFixture,
+  describePaddedBatches,
   everyLayer,
   LN_FINAL,
   LOGITS,
-  PADDED_PROMPTS,
   reportWorst,
   type WorstErrors,
 } from "../support/familyFixture";
@@ -62,21 +63,7 @@ describe("model families against Hugging Face transformers (fp32)", function () 
     });
   }
 
-  describe("padded batches equal each prompt run alone (both sides, every family)", function () {
-    // PADDED_PROMPTS: 11 tokens (longer than mistral-tiny's window of 5) and 3
-    for (const name of MODELS) {
-      for (const side of ["left", "right"] as const) {
-        it(`${name}, ${side} padding: each row's real positions match its single run ≤ ${TOLERANCE}`, async () => {
-          const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-          try {
-            checkPaddedBatch(model, name, side, PADDED_PROMPTS, TOLERANCE, worst);
-          } finally {
-            model.dispose();
-          }
-        });
-      }
-    }
-  });
+  describePaddedBatches("padded batches equal each prompt run alone (both sides, every family)", MODELS, TOLERANCE, worst);
 
   describe("mistral-tiny sliding window (5 positions, prompts of 9 and 12)", function () {
     let model: HookedTransformer;
@@ -100,23 +87,8 @@ describe("model families against Hugging Face transformers (fp32)", function () 
     });
 
     it("generating past the window with the KV cache gives the greedy tokens of one full forward, leaking nothing", () => {
-      const prompt = tf.tensor2d([[3, 17, 42, 8, 61, 5]], [1, 6], "int32");
-      const run = () => {
-        const generated = model.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
-        const full = model.forward(generated); // [1, 12, vocab]
-        const greedy = tf.tidy(() => full.slice([0, 5, 0], [1, 6, -1]).argMax(-1)); // [1, 6]: next after 5…10
-        const newTokens = tf.tidy(() => generated.slice([0, 6], [1, 6])); // [1, 6]
-        try {
-          assert.deepEqual(greedy.arraySync(), newTokens.arraySync());
-        } finally {
-          tf.dispose([generated, full, greedy, newTokens]);
-        }
-      };
-      run();
-      const before = tf.memory().numTensors;
-      run();
-      assert.equal(tf.memory().numTensors, before);
-      prompt.dispose();
+      // 6 prompt tokens + 6 generated: past the sliding window.
+      assertNoLeak(() => assertGreedyMatchesFullForward(model, [3, 17, 42, 8, 61, 5], 6));
     });
   });
 

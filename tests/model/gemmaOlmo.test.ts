@@ -11,7 +11,14 @@ import * as os from "os";
 import * as path from "path";
 import { HookedTransformer, loadModel, processWeights, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
-import { checkPaddedBatch, describeFamilyFixture, PADDED_PROMPTS, reportWorst, type WorstErrors } from "../support/familyFixture";
+import {
+  assertGreedyMatchesFullForward,
+  assertNoLeak,
+  describeFamilyFixture,
+  describePaddedBatches,
+  reportWorst,
+  type WorstErrors,
+} from "../support/familyFixture";
 import { FIXTURES, hfReference } from "../support/hfReference";
 
 const MODELS = ["gemma2-tiny", "gemma3-tiny", "olmo2-tiny", "gemma-tiny", "gemma3-mm-tiny"];
@@ -56,21 +63,7 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
     });
   }
 
-  describe("padded batches equal each prompt run alone (both sides)", function () {
-    // PADDED_PROMPTS: 11 tokens (longer than the Gemma windows of 4) and 3
-    for (const name of MODELS) {
-      for (const side of ["left", "right"] as const) {
-        it(`${name}, ${side} padding: each row's real positions match its single run ≤ ${TOLERANCE}`, async () => {
-          const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
-          try {
-            checkPaddedBatch(model, name, side, PADDED_PROMPTS, TOLERANCE, worst);
-          } finally {
-            model.dispose();
-          }
-        });
-      }
-    }
-  });
+  describePaddedBatches("padded batches equal each prompt run alone (both sides)", MODELS, TOLERANCE, worst);
 
   describe("gemma2-tiny: sandwich norms, soft-capping, local and global layers", function () {
     let model: HookedTransformer;
@@ -161,23 +154,8 @@ describe("Gemma 1 / 2 / 3 and OLMo-2 against Hugging Face transformers (fp32)", 
 
     /** Greedy generation past the window equals the argmax of one full forward; repeated runs leak nothing. */
     function generates(generator: HookedTransformer): void {
-      const prompt = tf.tensor2d([[3, 17, 42, 8, 61, 5]], [1, 6], "int32");
-      const run = () => {
-        const generated = generator.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
-        const full = generator.forward(generated); // [1, 12, vocab]
-        const greedy = tf.tidy(() => full.slice([0, 5, 0], [1, 6, -1]).argMax(-1)); // [1, 6]
-        const newTokens = tf.tidy(() => generated.slice([0, 6], [1, 6])); // [1, 6]
-        try {
-          assert.deepEqual(greedy.arraySync(), newTokens.arraySync());
-        } finally {
-          tf.dispose([generated, full, greedy, newTokens]);
-        }
-      };
-      run();
-      const before = tf.memory().numTensors;
-      run();
-      assert.equal(tf.memory().numTensors, before);
-      prompt.dispose();
+      // 6 prompt tokens + 6 generated: past the sliding window.
+      assertNoLeak(() => assertGreedyMatchesFullForward(generator, [3, 17, 42, 8, 61, 5], 6));
     }
 
     it("centerUnembed is refused under final-logit soft-capping; the default processing skips it", async () => {

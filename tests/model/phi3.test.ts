@@ -15,6 +15,7 @@ import { configFromJson } from "../../src/loading/config";
 import { SafetensorsFile } from "../../src/loading/safetensors";
 import { writeSafetensors } from "../../src/loading/save";
 import {
+  assertGreedyMatchesFullForward,
   assertNoLeak,
   checkPaddedBatch,
   describeFamilyFixture,
@@ -91,23 +92,8 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
     after(() => model?.dispose());
 
     it("generating past the window of 5 with the KV cache gives the greedy tokens of one full forward, leaking nothing", () => {
-      const prompt = tf.tensor2d([[3, 17, 42, 8, 61, 5]], [1, 6], "int32");
-      const run = () => {
-        const generated = model.generate(prompt, { maxNewTokens: 6, temperature: 0 }); // [1, 12]
-        const full = model.forward(generated); // [1, 12, vocab]
-        const greedy = tf.tidy(() => full.slice([0, 5, 0], [1, 6, -1]).argMax(-1)); // [1, 6]: next after 5…10
-        const newTokens = tf.tidy(() => generated.slice([0, 6], [1, 6])); // [1, 6]
-        try {
-          assert.deepEqual(greedy.arraySync(), newTokens.arraySync());
-        } finally {
-          tf.dispose([generated, full, greedy, newTokens]);
-        }
-      };
-      run();
-      const before = tf.memory().numTensors;
-      run();
-      assert.equal(tf.memory().numTensors, before);
-      prompt.dispose();
+      // 6 prompt tokens + 6 generated: past the sliding window.
+      assertNoLeak(() => assertGreedyMatchesFullForward(model, [3, 17, 42, 8, 61, 5], 6));
     });
 
     it("a checkpoint without one layer's gate_up_proj is refused naming the fused tensor and its shape; nothing leaks", async () => {
@@ -141,23 +127,9 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
     before(async () => (model = await loadModel(path.join(FIXTURES, "phi3-tiny-longrope"), { processWeights: false })));
     after(() => model?.dispose());
 
-    /** Greedy generation through the KV cache equals the argmax of one full forward over the generated tokens. */
-    const greedyMatchesFullForward = (prompt: number[], newTokens: number) => {
-      const ids = tf.tensor2d([prompt], [1, prompt.length], "int32");
-      const generated = model.generate(ids, { maxNewTokens: newTokens, temperature: 0 }); // [1, len + new]
-      const full = model.forward(generated); // [1, len + new, vocab]
-      const greedy = tf.tidy(() => full.slice([0, prompt.length - 1, 0], [1, newTokens, -1]).argMax(-1)); // [1, new]
-      const made = tf.tidy(() => generated.slice([0, prompt.length], [1, newTokens])); // [1, new]
-      try {
-        assert.deepEqual(greedy.arraySync(), made.arraySync());
-      } finally {
-        tf.dispose([ids, generated, full, greedy, made]);
-      }
-    };
-
     it("within the original context (3 + 4 tokens: short factors throughout) and past it from the prompt on (9 + 3: long)", () => {
-      greedyMatchesFullForward([4, 19, 50], 4);
-      greedyMatchesFullForward([4, 19, 50, 7, 88, 23, 61, 2, 35], 3);
+      assertGreedyMatchesFullForward(model, [4, 19, 50], 4);
+      assertGreedyMatchesFullForward(model, [4, 19, 50, 7, 88, 23, 61, 2, 35], 3);
     });
 
     it("continuing a short-factor KV cache past the original context is refused with a clear error, leaking nothing", () => {

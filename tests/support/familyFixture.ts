@@ -199,3 +199,38 @@ export function everyLayer(nLayers: number, hook: string, kind: string = hook): 
 /** The checks of logits and of the final norm's output (ln_final.hook_normalized against HF's "ln_final.out"). */
 export const LOGITS: ReferenceCheck = { kind: "logits", hook: "logits", ref: "logits" };
 export const LN_FINAL: ReferenceCheck = { kind: "ln_final", hook: "ln_final.hook_normalized", ref: "ln_final.out" };
+
+/**
+ * Registers describe(`title`) with, per fixture in `names` and per padding side, a test that a padded batch of
+ * PADDED_PROMPTS matches each prompt run alone within `tolerance` (each test loads its model without processing).
+ */
+export function describePaddedBatches(title: string, names: string[], tolerance: number, worst: WorstErrors): void {
+  describe(title, function () {
+    for (const name of names) {
+      for (const side of ["left", "right"] as const) {
+        it(`${name}, ${side} padding: each row's real positions match its single run ≤ ${tolerance}`, async () => {
+          const model = await loadModel(path.join(FIXTURES, name), { processWeights: false });
+          try {
+            checkPaddedBatch(model, name, side, PADDED_PROMPTS, tolerance, worst);
+          } finally {
+            model.dispose();
+          }
+        });
+      }
+    }
+  });
+}
+
+/** Asserts greedy generation of `newTokens` after `prompt` through the KV cache equals the argmax of one full forward. */
+export function assertGreedyMatchesFullForward(model: HookedTransformer, prompt: number[], newTokens: number): void {
+  const ids = tf.tensor2d([prompt], [1, prompt.length], "int32");
+  const generated = model.generate(ids, { maxNewTokens: newTokens, temperature: 0 }); // [1, len + new]
+  const full = model.forward(generated); // [1, len + new, vocab]
+  const greedy = tf.tidy(() => full.slice([0, prompt.length - 1, 0], [1, newTokens, -1]).argMax(-1)); // [1, new]
+  const made = tf.tidy(() => generated.slice([0, prompt.length], [1, newTokens])); // [1, new]
+  try {
+    assert.deepEqual(greedy.arraySync(), made.arraySync());
+  } finally {
+    tf.dispose([ids, generated, full, greedy, made]);
+  }
+}
