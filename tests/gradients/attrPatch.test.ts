@@ -3,39 +3,25 @@
  * for a clean cache that does not fit, and no leaks. The torch references are in gradientFixtures.test.ts.
  */
 import { strict as assert } from "assert";
-import * as path from "path";
 import type { Tensor } from "@tensorflow/tfjs-core";
 import * as lens from "../../src";
-import { HookedTransformer, loadModel, tf } from "../../src";
-import { REPO_ROOT } from "../support/paths";
+import { tf } from "../../src";
+import { logitDiff, rawModels } from "../support/gradients";
 
-const MODELS = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const TOKENS = [[5, 17, 3, 90, 44, 12, 7, 60]];
-
-const logitDiff = (logits: Tensor): Tensor =>
-  tf.tidy(() =>
-    logits
-      .slice([0, 7, 7], [1, 1, 1])
-      .sub(logits.slice([0, 7, 3], [1, 1, 1]))
-      .reshape([]),
-  );
 
 describe("attribution patching", function () {
   this.timeout(120_000);
-  let model: HookedTransformer;
+  const models = rawModels({ llama: "llama-tiny" });
   let direction: Tensor;
-  before(async () => {
-    model = await loadModel(path.join(MODELS, "llama-tiny"), { processWeights: false });
+  before(() => {
     direction = tf.randomNormal([1, 8, 32], 0, 1, "float32", 3); // [1, pos, d_model]
   });
-  after(() => {
-    model?.dispose();
-    direction?.dispose();
-  });
+  after(() => direction?.dispose());
 
   /** A "clean" run that differs from TOKENS's by `eps` along `direction` in the token embeddings. */
   const nearbyClean = (eps: number) =>
-    model.runWithCache(TOKENS, { fwdHooks: [["hook_embed", (e) => e.add(direction.mul(eps))]], returnType: "none" }).cache;
+    models.llama.runWithCache(TOKENS, { fwdHooks: [["hook_embed", (e) => e.add(direction.mul(eps))]], returnType: "none" }).cache;
 
   for (const [label, attr, act] of [
     ["resid_pre", lens.attrPatchResidPre, lens.getActPatchResidPre],
@@ -44,9 +30,9 @@ describe("attribution patching", function () {
   ] as const) {
     it(`${label}: within 5% of activation patching for a perturbation of 1e-2`, async () => {
       const clean = nearbyClean(1e-2);
-      const estimate = await attr(model, TOKENS, clean, logitDiff);
-      const patched = await act(model, TOKENS, clean, logitDiff, { progress: false });
-      const base = tf.tidy(() => logitDiff(model.forward(TOKENS)));
+      const estimate = await attr(models.llama, TOKENS, clean, logitDiff);
+      const patched = await act(models.llama, TOKENS, clean, logitDiff, { progress: false });
+      const base = tf.tidy(() => logitDiff(models.llama.forward(TOKENS)));
       try {
         const change = tf.tidy(() => patched.sub(base)); // activation patching's effect on the metric
         const [err, scale] = tf.tidy(() => [estimate.sub(change).abs().max().dataSync()[0], change.abs().max().dataSync()[0]]);
@@ -92,13 +78,13 @@ describe("attribution patching", function () {
       );
     const cleanBatch = tf.tensor2d([pad(cleanA), cleanB], [2, 8], "int32");
     const dirtyBatch = tf.tensor2d([pad(dirtyA), dirtyB], [2, 8], "int32");
-    const clean = model.runWithCache(cleanBatch, { attentionMask: mask, returnType: "none" }).cache;
-    const aloneA = model.runWithCache([cleanA], { returnType: "none" }).cache;
-    const aloneB = model.runWithCache([cleanB], { returnType: "none" }).cache;
+    const clean = models.llama.runWithCache(cleanBatch, { attentionMask: mask, returnType: "none" }).cache;
+    const aloneA = models.llama.runWithCache([cleanA], { returnType: "none" }).cache;
+    const aloneB = models.llama.runWithCache([cleanB], { returnType: "none" }).cache;
     try {
-      const grid = await lens.attrPatchResidPre(model, dirtyBatch, clean, both, { attentionMask: mask }); // [layers, 8]
-      const a = await lens.attrPatchResidPre(model, [dirtyA], aloneA, lastOf(5)); // [layers, 5]
-      const b = await lens.attrPatchResidPre(model, [dirtyB], aloneB, lastOf(8)); // [layers, 8]
+      const grid = await lens.attrPatchResidPre(models.llama, dirtyBatch, clean, both, { attentionMask: mask }); // [layers, 8]
+      const a = await lens.attrPatchResidPre(models.llama, [dirtyA], aloneA, lastOf(5)); // [layers, 5]
+      const b = await lens.attrPatchResidPre(models.llama, [dirtyB], aloneB, lastOf(8)); // [layers, 8]
       const expected = tf.tidy(() =>
         tf
           .pad(a, [
@@ -117,21 +103,21 @@ describe("attribution patching", function () {
   });
 
   it("names a clean cache without the hook point, or of another shape", async () => {
-    const partial = model.runWithCache(TOKENS, { namesFilter: ["blocks.0.hook_resid_pre"], returnType: "none" }).cache;
-    const shorter = model.runWithCache([TOKENS[0].slice(0, 6)], { returnType: "none" }).cache;
+    const partial = models.llama.runWithCache(TOKENS, { namesFilter: ["blocks.0.hook_resid_pre"], returnType: "none" }).cache;
+    const shorter = models.llama.runWithCache([TOKENS[0].slice(0, 6)], { returnType: "none" }).cache;
     try {
       await assert.rejects(
-        lens.attrPatchResidPre(model, TOKENS, partial, logitDiff),
+        lens.attrPatchResidPre(models.llama, TOKENS, partial, logitDiff),
         /the clean cache has no blocks.1.hook_resid_pre/,
       );
       await assert.rejects(
-        lens.attrPatchAttnOut(model, TOKENS, shorter, logitDiff),
+        lens.attrPatchAttnOut(models.llama, TOKENS, shorter, logitDiff),
         /the clean cache's blocks.0.hook_attn_out has shape \[1,6,32\] but the corrupted run's has \[1,8,32\]/,
       );
       const before = tf.memory().numTensors;
       for (let i = 0; i < 5; i++) {
-        await assert.rejects(lens.attrPatchAttnOut(model, TOKENS, shorter, logitDiff), /shape/);
-        await assert.rejects(lens.attrPatchAttnHeadPatternAllPos(model, TOKENS, partial, logitDiff), /has no/);
+        await assert.rejects(lens.attrPatchAttnOut(models.llama, TOKENS, shorter, logitDiff), /shape/);
+        await assert.rejects(lens.attrPatchAttnHeadPatternAllPos(models.llama, TOKENS, partial, logitDiff), /has no/);
       }
       assert.equal(tf.memory().numTensors, before);
     } finally {

@@ -2,43 +2,26 @@
  * Backward hooks (runWithHooks with bwdHooks and a metric), bad input of the gradient runs, and tensor leaks.
  */
 import { strict as assert } from "assert";
-import * as path from "path";
 import type { Tensor } from "@tensorflow/tfjs-core";
-import { HookedTransformer, HookName, loadModel, tf } from "../../src";
-import { REPO_ROOT } from "../support/paths";
+import { HookName, tf } from "../../src";
+import { logitDiff, maxAbs, rawModels } from "../support/gradients";
 
-const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const TOKENS = [[5, 17, 3, 90, 44, 12, 7, 7]];
 const PRE0: HookName = "blocks.0.hook_resid_pre";
 const PRE1: HookName = "blocks.1.hook_resid_pre";
 
-/** Logit of token 7 minus logit of token 3 at the last position []. */
-const logitDiff = (logits: Tensor): Tensor =>
-  tf.tidy(() =>
-    logits
-      .slice([0, 7, 7], [1, 1, 1])
-      .sub(logits.slice([0, 7, 3], [1, 1, 1]))
-      .reshape([]),
-  );
-
-const maxAbs = (t: Tensor): number => tf.tidy(() => t.abs().max().dataSync()[0]);
-
 describe("backward hooks and gradient errors", function () {
   this.timeout(120_000);
-  let model: HookedTransformer;
-  before(async () => {
-    model = await loadModel(path.join(FIXTURES, "gpt2-tiny"), { processWeights: false });
-  });
-  after(() => model?.dispose());
+  const models = rawModels({ gpt2: "gpt2-tiny" });
 
   it("a backward hook reads the gradient runWithCacheAndGrads reports, and returns the usual logits", () => {
     let seen: Tensor | undefined;
-    const logits = model.runWithHooks(TOKENS, {
+    const logits = models.gpt2.runWithHooks(TOKENS, {
       bwdHooks: [[PRE1, (grad) => void (seen = tf.keep(grad.clone()))]],
       metric: logitDiff,
     });
-    const plain = model.forward(TOKENS);
-    const { cache, grads } = model.runWithCacheAndGrads(TOKENS, logitDiff, { namesFilter: [PRE1] });
+    const plain = models.gpt2.forward(TOKENS);
+    const { cache, grads } = models.gpt2.runWithCacheAndGrads(TOKENS, logitDiff, { namesFilter: [PRE1] });
     try {
       assert.deepEqual(logits.dataSync(), plain.dataSync());
       assert.ok(seen);
@@ -52,7 +35,7 @@ describe("backward hooks and gradient errors", function () {
 
   it("a backward hook's return value replaces the gradient upstream (doubling, zeroing)", () => {
     const at = (hook?: (g: Tensor) => Tensor) => {
-      const run = model.runWithCacheAndGrads(TOKENS, logitDiff, {
+      const run = models.gpt2.runWithCacheAndGrads(TOKENS, logitDiff, {
         namesFilter: [PRE0, PRE1],
         bwdHooks: hook ? [[PRE1, hook]] : [],
       });
@@ -77,22 +60,25 @@ describe("backward hooks and gradient errors", function () {
 
   it("names the problem: bwdHooks without metric, metric without bwdHooks, unknown names, bad returns", () => {
     const read = () => undefined;
-    assert.throws(() => model.runWithHooks(TOKENS, { bwdHooks: [[PRE1, read]] }), /runWithHooks's bwdHooks need a metric/);
-    assert.throws(() => model.runWithHooks(TOKENS, { fwdHooks: [], metric: logitDiff }), /metric is only used by backward hooks/);
+    assert.throws(() => models.gpt2.runWithHooks(TOKENS, { bwdHooks: [[PRE1, read]] }), /runWithHooks's bwdHooks need a metric/);
     assert.throws(
-      () => model.runWithHooks(TOKENS, { bwdHooks: [["blocks.1.hook_resid_pr" as HookName, read]], metric: logitDiff }),
+      () => models.gpt2.runWithHooks(TOKENS, { fwdHooks: [], metric: logitDiff }),
+      /metric is only used by backward hooks/,
+    );
+    assert.throws(
+      () => models.gpt2.runWithHooks(TOKENS, { bwdHooks: [["blocks.1.hook_resid_pr" as HookName, read]], metric: logitDiff }),
       /unknown hook point "blocks.1.hook_resid_pr"; did you mean "blocks.1.hook_resid_pre"\?/,
     );
     assert.throws(
-      () => model.runWithHooks(TOKENS, { bwdHooks: [[PRE1, () => tf.zeros([2])]], metric: logitDiff }),
+      () => models.gpt2.runWithHooks(TOKENS, { bwdHooks: [[PRE1, () => tf.zeros([2])]], metric: logitDiff }),
       /backward hook on blocks.1.hook_resid_pre returned shape \[2\] but the gradient has shape \[1,8,32\]/,
     );
     assert.throws(
-      () => model.runWithCacheAndGrads(TOKENS, (l) => l.sum(-1), { namesFilter: [PRE1] }),
+      () => models.gpt2.runWithCacheAndGrads(TOKENS, (l) => l.sum(-1), { namesFilter: [PRE1] }),
       /runWithCacheAndGrads: the metric must return a scalar tf.Tensor .* got a tensor of shape \[1,8\]/,
     );
     assert.throws(
-      () => model.runWithCacheAndGrads(TOKENS, (() => 3) as never),
+      () => models.gpt2.runWithCacheAndGrads(TOKENS, (() => 3) as never),
       /the metric must return a scalar tf.Tensor .* got a number \(3\)/,
     );
   });
@@ -102,7 +88,9 @@ describe("backward hooks and gradient errors", function () {
     const notes: string[] = [];
     console.warn = (msg: string) => void notes.push(msg);
     try {
-      const { value, cache, grads } = model.runWithCacheAndGrads(TOKENS, () => tf.scalar(2.5), { namesFilter: [PRE0, PRE1] });
+      const { value, cache, grads } = models.gpt2.runWithCacheAndGrads(TOKENS, () => tf.scalar(2.5), {
+        namesFilter: [PRE0, PRE1],
+      });
       assert.equal(value, 2.5);
       assert.deepEqual(grads.get(PRE0).shape, [1, 8, 32]);
       assert.equal(maxAbs(grads.get(PRE0)), 0);
@@ -117,9 +105,9 @@ describe("backward hooks and gradient errors", function () {
 
   it("keeps the tensor count flat over 100 gradient runs, failing ones included", () => {
     const failing = [
-      () => model.runWithCacheAndGrads(TOKENS, (l) => l.sum(-1), { namesFilter: [PRE0] }),
+      () => models.gpt2.runWithCacheAndGrads(TOKENS, (l) => l.sum(-1), { namesFilter: [PRE0] }),
       () =>
-        model.runWithHooks(TOKENS, {
+        models.gpt2.runWithHooks(TOKENS, {
           bwdHooks: [
             [
               PRE0,
@@ -131,7 +119,7 @@ describe("backward hooks and gradient errors", function () {
           metric: logitDiff,
         }),
       () =>
-        model.runWithCacheAndGrads(TOKENS, logitDiff, {
+        models.gpt2.runWithCacheAndGrads(TOKENS, logitDiff, {
           fwdHooks: [
             [
               PRE1,
@@ -142,14 +130,15 @@ describe("backward hooks and gradient errors", function () {
           ],
         }),
       () =>
-        model.runWithCacheAndGrads(TOKENS, () => {
+        models.gpt2.runWithCacheAndGrads(TOKENS, () => {
           throw new Error("metric boom");
         }),
     ];
     const once = (i: number) => {
       if (i % 2 === 1) return assert.throws(failing[((i - 1) / 2) % failing.length], /boom|scalar/);
-      if (i % 4 === 2) return tf.dispose(model.runWithHooks(TOKENS, { bwdHooks: [[PRE0, (g) => g.neg()]], metric: logitDiff }));
-      const { cache, grads } = model.runWithCacheAndGrads(TOKENS, logitDiff, { bwdHooks: [[PRE1, (g) => g.mul(0.5)]] });
+      if (i % 4 === 2)
+        return tf.dispose(models.gpt2.runWithHooks(TOKENS, { bwdHooks: [[PRE0, (g) => g.neg()]], metric: logitDiff }));
+      const { cache, grads } = models.gpt2.runWithCacheAndGrads(TOKENS, logitDiff, { bwdHooks: [[PRE1, (g) => g.mul(0.5)]] });
       cache.dispose();
       grads.dispose();
     };

@@ -3,30 +3,20 @@
  * with central differences, and a left-padded run's gradients are finite with zeros on the padding.
  */
 import { strict as assert } from "assert";
-import * as path from "path";
 import type { Tensor } from "@tensorflow/tfjs-core";
-import { HookName, loadModel, tf } from "../../src";
-import { REPO_ROOT } from "../support/paths";
+import { HookName, tf } from "../../src";
+import { loadRaw, logitDiff } from "../support/gradients";
 
-const MODELS = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const FAMILIES = ["neox-tiny", "mistral-tiny", "qwen2-tiny", "qwen3-tiny", "gemma-tiny", "gemma2-tiny", "gemma3-tiny"];
 FAMILIES.push("olmo2-tiny", "phi3-tiny", "phi3-tiny-longrope", "llama-tiny-rope-llama3");
 const TOKENS = [[1, 5, 9, 13, 2, 7, 3, 11]];
 const NAME: HookName = "blocks.0.hook_resid_pre";
 
-const logitDiff = (logits: Tensor): Tensor =>
-  tf.tidy(() =>
-    logits
-      .slice([0, 7, 7], [1, 1, 1])
-      .sub(logits.slice([0, 7, 3], [1, 1, 1]))
-      .reshape([]),
-  );
-
 describe("gradients on every family", function () {
   this.timeout(120_000);
   for (const family of FAMILIES) {
     it(family, async () => {
-      const model = await loadModel(path.join(MODELS, family), { processWeights: false });
+      const model = await loadRaw(family);
       const mask = tf.tensor2d([[0, 0, 1, 1, 1, 1, 1, 1]], [1, 8], "int32");
       const { cache, grads } = model.runWithCacheAndGrads(TOKENS, logitDiff, { namesFilter: [NAME] });
       const padded = model.runWithCacheAndGrads(TOKENS, logitDiff, { namesFilter: [NAME], attentionMask: mask });

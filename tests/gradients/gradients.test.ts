@@ -3,12 +3,10 @@
  * The torch autograd references are in gradientFixtures.test.ts.
  */
 import { strict as assert } from "assert";
-import * as path from "path";
 import type { Tensor } from "@tensorflow/tfjs-core";
-import { HookedTransformer, HookName, loadModel, tf } from "../../src";
-import { REPO_ROOT } from "../support/paths";
+import { HookName, tf } from "../../src";
+import { rawModels } from "../support/gradients";
 
-const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const TOKENS = [[5, 17, 3, 90, 44, 12, 7, 7]];
 
 /** Logit of token 7 minus logit of token 3 at the last position of row 0 []. */
@@ -27,20 +25,11 @@ function relError(a: Tensor, b: Tensor): number {
 
 describe("runWithCacheAndGrads", function () {
   this.timeout(120_000);
-  let gpt2: HookedTransformer;
-  let llama: HookedTransformer;
-  before(async () => {
-    gpt2 = await loadModel(path.join(FIXTURES, "gpt2-tiny"), { processWeights: false });
-    llama = await loadModel(path.join(FIXTURES, "llama-tiny"), { processWeights: false });
-  });
-  after(() => {
-    gpt2?.dispose();
-    llama?.dispose();
-  });
+  const models = rawModels({ gpt2: "gpt2-tiny", llama: "llama-tiny" });
 
   for (const family of ["gpt2", "llama"] as const) {
     it(`${family}: a directional derivative at blocks.1.hook_resid_pre matches central differences`, () => {
-      const model = family === "gpt2" ? gpt2 : llama;
+      const model = family === "gpt2" ? models.gpt2 : models.llama;
       const name: HookName = "blocks.1.hook_resid_pre";
       const { value, cache, grads } = model.runWithCacheAndGrads(TOKENS, logitDiff, { namesFilter: [name] });
       const direction = tf.randomNormal([1, 8, 32], 0, 1, "float32", 7); // [1, pos, d_model]
@@ -67,8 +56,8 @@ describe("runWithCacheAndGrads", function () {
   }
 
   it("keeps the same activations as runWithCache, and a gradient of every kept name", () => {
-    const { logits, cache: plain } = gpt2.runWithCache(TOKENS);
-    const { cache, grads } = gpt2.runWithCacheAndGrads(TOKENS, logitDiff);
+    const { logits, cache: plain } = models.gpt2.runWithCache(TOKENS);
+    const { cache, grads } = models.gpt2.runWithCacheAndGrads(TOKENS, logitDiff);
     try {
       assert.deepEqual(cache.keys(), plain.keys());
       assert.deepEqual(grads.keys(), plain.keys());
@@ -94,7 +83,7 @@ describe("runWithCacheAndGrads", function () {
   it("differentiates through forward hooks: an ablated attention output passes no gradient to hook_z", () => {
     const zero = (a: Tensor) => tf.zerosLike(a);
     const names: HookName[] = ["blocks.0.attn.hook_z", "blocks.1.attn.hook_z"];
-    const { cache, grads } = llama.runWithCacheAndGrads(TOKENS, logitDiff, {
+    const { cache, grads } = models.llama.runWithCacheAndGrads(TOKENS, logitDiff, {
       namesFilter: names,
       fwdHooks: [["blocks.0.hook_attn_out", zero]],
     });
@@ -127,8 +116,8 @@ describe("runWithCacheAndGrads", function () {
           .sub(logits.slice([0, 7, 3], [2, 1, 1]))
           .sum(),
       );
-    const batch = llama.runWithCacheAndGrads(padded, sumLastDiffs, { namesFilter: [name], attentionMask: mask });
-    const alone = llama.runWithCacheAndGrads([short], logitDiff, { namesFilter: [name] });
+    const batch = models.llama.runWithCacheAndGrads(padded, sumLastDiffs, { namesFilter: [name], attentionMask: mask });
+    const alone = models.llama.runWithCacheAndGrads([short], logitDiff, { namesFilter: [name] });
     try {
       const row = batch.grads.get(name).slice([0, 3, 0], [1, 5, 32]);
       assert.ok(relError(row, alone.grads.get(name)) < 1e-4);

@@ -3,37 +3,23 @@
  * gradients' completeness, bad options, and leaks.
  */
 import { strict as assert } from "assert";
-import * as path from "path";
 import type { Tensor } from "@tensorflow/tfjs-core";
 import * as lens from "../../src";
-import { HookedTransformer, loadModel, tf } from "../../src";
-import { REPO_ROOT } from "../support/paths";
+import { tf } from "../../src";
+import { logitDiff, rawModels } from "../support/gradients";
 
-const MODELS = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const TOKENS = [[5, 17, 3, 90, 44, 12, 7, 60]];
-
-const logitDiff = (logits: Tensor): Tensor =>
-  tf.tidy(() =>
-    logits
-      .slice([0, 7, 7], [1, 1, 1])
-      .sub(logits.slice([0, 7, 3], [1, 1, 1]))
-      .reshape([]),
-  );
 
 describe("token attributions", function () {
   this.timeout(120_000);
-  let model: HookedTransformer;
-  before(async () => {
-    model = await loadModel(path.join(MODELS, "gpt2-tiny"), { processWeights: false });
-  });
-  after(() => model?.dispose());
+  const models = rawModels({ gpt2: "gpt2-tiny" });
 
   /** The metric with the token embeddings scaled by `scale` [1, pos, 1]. */
   const scaled = (scale: Tensor): number =>
-    tf.tidy(() => logitDiff(model.runWithHooks(TOKENS, { fwdHooks: [["hook_embed", (e) => e.mul(scale)]] })).dataSync()[0]);
+    tf.tidy(() => logitDiff(models.gpt2.runWithHooks(TOKENS, { fwdHooks: [["hook_embed", (e) => e.mul(scale)]] })).dataSync()[0]);
 
   it("gradientXInput: token t's value is d metric / d s at s = 1 for token t's embedding scaled by s", () => {
-    const attributions = lens.gradientXInput(model, TOKENS, logitDiff);
+    const attributions = lens.gradientXInput(models.gpt2, TOKENS, logitDiff);
     try {
       assert.deepEqual(attributions.shape, [1, 8]);
       const values = attributions.dataSync();
@@ -60,12 +46,12 @@ describe("token attributions", function () {
   });
 
   it("integratedGradients: the values add up to metric(input) − metric(baseline)", () => {
-    const full = tf.tidy(() => logitDiff(model.forward(TOKENS)).dataSync()[0]);
+    const full = tf.tidy(() => logitDiff(models.gpt2.forward(TOKENS)).dataSync()[0]);
     const zeros = tf.zeros([1, 8, 1]);
     const atZero = scaled(zeros);
     zeros.dispose();
-    const coarse = lens.integratedGradients(model, TOKENS, logitDiff, { steps: 4 });
-    const fine = lens.integratedGradients(model, TOKENS, logitDiff, { steps: 32 });
+    const coarse = lens.integratedGradients(models.gpt2, TOKENS, logitDiff, { steps: 4 });
+    const fine = lens.integratedGradients(models.gpt2, TOKENS, logitDiff, { steps: 32 });
     try {
       assert.deepEqual(fine.shape, [1, 8]);
       const gap = (t: Tensor) => Math.abs(tf.tidy(() => t.sum().dataSync()[0]) - (full - atZero));
@@ -77,15 +63,15 @@ describe("token attributions", function () {
   });
 
   it("integratedGradients from a given baseline embedding [d_model]", () => {
-    const baseline = tf.tidy(() => model.param("embed.W_E").slice([0, 0], [1, -1]).reshape([32])); // token 0's embedding
-    const full = tf.tidy(() => logitDiff(model.forward(TOKENS)).dataSync()[0]);
+    const baseline = tf.tidy(() => models.gpt2.param("embed.W_E").slice([0, 0], [1, -1]).reshape([32])); // token 0's embedding
+    const full = tf.tidy(() => logitDiff(models.gpt2.forward(TOKENS)).dataSync()[0]);
     const atBaseline = tf.tidy(
       () =>
         logitDiff(
-          model.runWithHooks(TOKENS, { fwdHooks: [["hook_embed", (e) => tf.broadcastTo(baseline, e.shape)]] }),
+          models.gpt2.runWithHooks(TOKENS, { fwdHooks: [["hook_embed", (e) => tf.broadcastTo(baseline, e.shape)]] }),
         ).dataSync()[0],
     );
-    const values = lens.integratedGradients(model, TOKENS, logitDiff, { steps: 32, baseline });
+    const values = lens.integratedGradients(models.gpt2, TOKENS, logitDiff, { steps: 32, baseline });
     try {
       const sum = tf.tidy(() => values.sum().dataSync()[0]);
       assert.ok(Math.abs(sum - (full - atBaseline)) < 1e-2 * Math.abs(full - atBaseline), `${sum} vs ${full - atBaseline}`);
@@ -98,21 +84,21 @@ describe("token attributions", function () {
     const wrong = tf.zeros([3, 5]);
     try {
       assert.throws(
-        () => lens.integratedGradients(model, TOKENS, logitDiff, { steps: 0 }),
+        () => lens.integratedGradients(models.gpt2, TOKENS, logitDiff, { steps: 0 }),
         /steps must be a positive integer, got 0/,
       );
       assert.throws(
-        () => lens.integratedGradients(model, TOKENS, logitDiff, { baseline: "mean" as never }),
+        () => lens.integratedGradients(models.gpt2, TOKENS, logitDiff, { baseline: "mean" as never }),
         /baseline must be "zeros" or a tensor \[batch, pos, d_model\], got a string/,
       );
       const before = tf.memory().numTensors;
       for (let i = 0; i < 3; i++) {
         assert.throws(
-          () => lens.integratedGradients(model, TOKENS, logitDiff, { baseline: wrong, steps: 2 }),
+          () => lens.integratedGradients(models.gpt2, TOKENS, logitDiff, { baseline: wrong, steps: 2 }),
           /baseline must broadcast to \[1,8,32\], got \[3,5\]/,
         );
-        tf.dispose(lens.integratedGradients(model, TOKENS, logitDiff, { steps: 2 }));
-        tf.dispose(lens.gradientXInput(model, TOKENS, logitDiff));
+        tf.dispose(lens.integratedGradients(models.gpt2, TOKENS, logitDiff, { steps: 2 }));
+        tf.dispose(lens.gradientXInput(models.gpt2, TOKENS, logitDiff));
       }
       assert.equal(tf.memory().numTensors, before);
     } finally {

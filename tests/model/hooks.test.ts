@@ -2,31 +2,20 @@
  * Hooks and caching: names, shapes, edits, filters, errors, and no tensor leaks.
  */
 import { strict as assert } from "assert";
-import * as path from "path";
-import { HookedTransformer, hookName, HookName, loadModel, tf } from "../../src";
-import { REPO_ROOT } from "../support/paths";
+import { hookName, HookName, tf } from "../../src";
+import { rawModels } from "../support/gradients";
 
-const FIXTURES = path.join(REPO_ROOT, "tests", "fixtures", "models");
 const TOKENS = [[5, 17, 3, 90, 44, 12, 7, 7]];
 
 describe("hooks and cache", function () {
   this.timeout(60_000);
-  let gpt2: HookedTransformer;
-  let llama: HookedTransformer;
-  before(async () => {
-    gpt2 = await loadModel(path.join(FIXTURES, "gpt2-tiny"), { processWeights: false });
-    llama = await loadModel(path.join(FIXTURES, "llama-tiny"), { processWeights: false });
-  });
-  after(() => {
-    gpt2?.dispose();
-    llama?.dispose();
-  });
+  const models = rawModels({ gpt2: "gpt2-tiny", llama: "llama-tiny" });
 
   it("caches every hook point with TransformerLens shapes", () => {
-    const { logits, cache } = gpt2.runWithCache(TOKENS);
+    const { logits, cache } = models.gpt2.runWithCache(TOKENS);
     try {
-      assert.deepEqual(cache.keys(), gpt2.hookNames());
-      assert.equal(gpt2.hookNames().length, 2 + 2 * 17 + 2);
+      assert.deepEqual(cache.keys(), models.gpt2.hookNames());
+      assert.equal(models.gpt2.hookNames().length, 2 + 2 * 17 + 2);
       const shapes: Record<string, number[]> = {
         hook_embed: [1, 8, 32],
         hook_pos_embed: [1, 8, 32],
@@ -50,7 +39,7 @@ describe("hooks and cache", function () {
   });
 
   it("GQA: hook_k / hook_v have n_key_value_heads; W_K expands to every head", () => {
-    const { logits, cache } = llama.runWithCache(TOKENS, { namesFilter: (n) => n.startsWith("blocks.0.attn.") });
+    const { logits, cache } = models.llama.runWithCache(TOKENS, { namesFilter: (n) => n.startsWith("blocks.0.attn.") });
     try {
       assert.deepEqual(cache.get("blocks.0.attn.hook_k").shape, [1, 8, 2, 8]);
       assert.deepEqual(cache.get("blocks.0.attn.hook_rot_q").shape, [1, 8, 4, 8]);
@@ -59,7 +48,7 @@ describe("hooks and cache", function () {
       logits.dispose();
       cache.dispose();
     }
-    const wk = llama.stacked("W_K");
+    const wk = models.llama.stacked("W_K");
     assert.deepEqual(wk.shape, [2, 4, 32, 8]);
     const heads = tf.unstack(wk.gather([0]).squeeze([0]));
     assert.equal(
@@ -71,9 +60,9 @@ describe("hooks and cache", function () {
   });
 
   it("a hook that zeroes hook_z changes the output; hooks apply only to that call", () => {
-    const clean = gpt2.forward(TOKENS);
-    const ablated = gpt2.runWithHooks(TOKENS, { fwdHooks: [["blocks.0.attn.hook_z", (z) => z.mul(0)]] });
-    const again = gpt2.forward(TOKENS);
+    const clean = models.gpt2.forward(TOKENS);
+    const ablated = models.gpt2.runWithHooks(TOKENS, { fwdHooks: [["blocks.0.attn.hook_z", (z) => z.mul(0)]] });
+    const again = models.gpt2.forward(TOKENS);
     try {
       assert.ok(tf.tidy(() => clean.sub(ablated).abs().max().dataSync()[0]) > 1e-3);
       assert.equal(
@@ -89,26 +78,26 @@ describe("hooks and cache", function () {
     // A misspelt literal does not compile (tests/types); names built at run time are still checked.
     const misspelt = "blocks.0.attn.hook_patern" as HookName;
     assert.throws(
-      () => gpt2.runWithHooks(TOKENS, { fwdHooks: [[misspelt, (x) => x]] }),
+      () => models.gpt2.runWithHooks(TOKENS, { fwdHooks: [[misspelt, (x) => x]] }),
       /unknown hook point "blocks\.0\.attn\.hook_patern"; did you mean "blocks\.0\.attn\.hook_pattern"\?/,
     );
     assert.throws(
-      () => gpt2.runWithHooks(TOKENS, { fwdHooks: [["blocks.0.attn.hook_result", (x) => x]] }),
+      () => models.gpt2.runWithHooks(TOKENS, { fwdHooks: [["blocks.0.attn.hook_result", (x) => x]] }),
       /set model\.cfg\.useAttnResult = true/,
     );
-    assert.throws(() => gpt2.runWithCache(TOKENS, { namesFilter: ["blocks.9.hook_resid_pre"] }), /unknown hook point/);
+    assert.throws(() => models.gpt2.runWithCache(TOKENS, { namesFilter: ["blocks.9.hook_resid_pre"] }), /unknown hook point/);
   });
 
   it("hook_result (when enabled) sums to hook_attn_out minus b_O", () => {
-    gpt2.cfg.useAttnResult = true;
+    models.gpt2.cfg.useAttnResult = true;
     try {
-      const { logits, cache } = gpt2.runWithCache(TOKENS, { namesFilter: (n) => n.startsWith("blocks.0.") });
+      const { logits, cache } = models.gpt2.runWithCache(TOKENS, { namesFilter: (n) => n.startsWith("blocks.0.") });
       const diff = tf.tidy(
         () =>
           cache
             .get("blocks.0.attn.hook_result")
             .sum(2)
-            .add(gpt2.param("blocks.0.attn.b_O"))
+            .add(models.gpt2.param("blocks.0.attn.b_O"))
             .sub(cache.get("blocks.0.hook_attn_out"))
             .abs()
             .max()
@@ -118,12 +107,12 @@ describe("hooks and cache", function () {
       cache.dispose();
       assert.ok(diff < 1e-5, `diff ${diff}`);
     } finally {
-      gpt2.cfg.useAttnResult = false;
+      models.gpt2.cfg.useAttnResult = false;
     }
   });
 
   it("stopAtLayer returns the residual stream before that block", () => {
-    const { logits: resid, cache } = gpt2.runWithCache(TOKENS, { stopAtLayer: 1 });
+    const { logits: resid, cache } = models.gpt2.runWithCache(TOKENS, { stopAtLayer: 1 });
     try {
       assert.deepEqual(resid.shape, [1, 8, 32]);
       assert.ok(!cache.has("blocks.1.hook_resid_pre"));
@@ -138,19 +127,19 @@ describe("hooks and cache", function () {
   });
 
   it("keeps tf.memory().numTensors flat over 100 runWithCache + dispose, and after a hook throws", () => {
-    const warm = gpt2.runWithCache(TOKENS);
+    const warm = models.gpt2.runWithCache(TOKENS);
     warm.logits.dispose();
     warm.cache.dispose();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 100; i++) {
-      const { logits, cache } = gpt2.runWithCache(TOKENS);
+      const { logits, cache } = models.gpt2.runWithCache(TOKENS);
       logits.dispose();
       cache.dispose();
     }
     assert.equal(tf.memory().numTensors, before, "after 100 runs");
     assert.throws(
       () =>
-        gpt2.runWithHooks(TOKENS, {
+        models.gpt2.runWithHooks(TOKENS, {
           fwdHooks: [
             [
               "blocks.1.attn.hook_pattern",
