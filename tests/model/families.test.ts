@@ -6,12 +6,9 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { HookedTransformer, loadModel, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
-import { SafetensorsFile } from "../../src/loading/safetensors";
-import { writeSafetensors } from "../../src/loading/save";
 import {
   assertGreedyMatchesFullForward,
   assertNoLeak,
@@ -23,21 +20,12 @@ import {
   reportWorst,
   type WorstErrors,
 } from "../support/familyFixture";
+import { copyWithoutTensors, editedCopy } from "../support/fixtureCopies";
 import { FIXTURES, hfReference } from "../support/hfReference";
 
 const MODELS = ["qwen2-tiny", "qwen2-tiny-tied", "qwen3-tiny", "mistral-tiny"];
 const INPUTS = ["single", "batch"];
 const TOLERANCE = 1e-4;
-
-/** A copy of fixture `model` in a temporary folder with its config.json changed by `edit`. */
-function editedCopy(model: string, edit: (config: Record<string, unknown>) => void): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `tslens-${model}-`));
-  fs.copyFileSync(path.join(FIXTURES, model, "model.safetensors"), path.join(folder, "model.safetensors"));
-  const config = JSON.parse(fs.readFileSync(path.join(FIXTURES, model, "config.json"), "utf8"));
-  edit(config);
-  fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify(config));
-  return folder;
-}
 
 const worst: WorstErrors = {};
 
@@ -154,19 +142,8 @@ describe("model families against Hugging Face transformers (fp32)", function () 
     });
 
     it("a checkpoint without k_norm weights is refused, naming the tensor", async () => {
-      const folder = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-qwen3-"));
+      const folder = await copyWithoutTensors("qwen3-tiny", (name) => name.endsWith("k_norm.weight"));
       try {
-        fs.copyFileSync(path.join(FIXTURES, "qwen3-tiny", "config.json"), path.join(folder, "config.json"));
-        const weights = await SafetensorsFile.open(path.join(FIXTURES, "qwen3-tiny", "model.safetensors"));
-        const kept: [string, { shape: number[]; values: Float32Array }][] = [];
-        try {
-          for (const name of weights.names()) {
-            if (!name.endsWith("k_norm.weight")) kept.push([name, await weights.readFloat32(name)]);
-          }
-        } finally {
-          await weights.close();
-        }
-        await writeSafetensors(path.join(folder, "model.safetensors"), kept);
         const before = tf.memory().numTensors;
         await assert.rejects(
           loadModel(folder),

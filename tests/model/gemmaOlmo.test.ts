@@ -19,23 +19,12 @@ import {
   reportWorst,
   type WorstErrors,
 } from "../support/familyFixture";
+import { editedCopy, readConfig } from "../support/fixtureCopies";
 import { FIXTURES, hfReference } from "../support/hfReference";
 
 const MODELS = ["gemma2-tiny", "gemma3-tiny", "olmo2-tiny", "gemma-tiny", "gemma3-mm-tiny"];
 const INPUTS = ["single", "batch"];
 const TOLERANCE = 1e-4;
-
-const readConfig = (model: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, model, "config.json"), "utf8"));
-
-/** A copy of fixture `model` in a temporary folder with its config.json changed by `edit`. */
-function editedCopy(model: string, edit: (config: Record<string, unknown>) => void): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `tslens-${model}-`));
-  fs.copyFileSync(path.join(FIXTURES, model, "model.safetensors"), path.join(folder, "model.safetensors"));
-  const config = readConfig(model);
-  edit(config);
-  fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify(config));
-  return folder;
-}
 
 const worst: WorstErrors = {};
 

@@ -8,12 +8,9 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { HookedTransformer, loadModel, tf } from "../../src";
 import { configFromJson } from "../../src/loading/config";
-import { SafetensorsFile } from "../../src/loading/safetensors";
-import { writeSafetensors } from "../../src/loading/save";
 import {
   assertGreedyMatchesFullForward,
   assertNoLeak,
@@ -26,6 +23,7 @@ import {
   reportWorst,
   type WorstErrors,
 } from "../support/familyFixture";
+import { copyWithConfig, copyWithoutTensors, readConfig } from "../support/fixtureCopies";
 import { FIXTURES, hfReference, maxAbsDiff } from "../support/hfReference";
 
 /** Fixture → its reference inputs (phi3-tiny-longrope's "short" stays within its original context of 8). */
@@ -35,16 +33,6 @@ const MODELS: Record<string, string[]> = {
   "phi3-tiny-longrope": ["single", "batch", "short"],
 };
 const TOLERANCE = 1e-4;
-
-const readConfig = (model: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, model, "config.json"), "utf8"));
-
-/** A copy of fixture `model` in a temporary folder with the config.json `config`. */
-function copyWithConfig(model: string, config: Record<string, unknown>): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `tslens-${model}-`));
-  fs.copyFileSync(path.join(FIXTURES, model, "model.safetensors"), path.join(folder, "model.safetensors"));
-  fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify(config));
-  return folder;
-}
 
 const worst: WorstErrors = {};
 
@@ -97,19 +85,8 @@ describe("Phi-3 against Hugging Face transformers (fp32)", function () {
     });
 
     it("a checkpoint without one layer's gate_up_proj is refused naming the fused tensor and its shape; nothing leaks", async () => {
-      const folder = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-phi3-"));
+      const folder = await copyWithoutTensors("phi3-tiny", (name) => name === "model.layers.1.mlp.gate_up_proj.weight");
       try {
-        fs.copyFileSync(path.join(FIXTURES, "phi3-tiny", "config.json"), path.join(folder, "config.json"));
-        const weights = await SafetensorsFile.open(path.join(FIXTURES, "phi3-tiny", "model.safetensors"));
-        const kept: [string, { shape: number[]; values: Float32Array }][] = [];
-        try {
-          for (const name of weights.names()) {
-            if (name !== "model.layers.1.mlp.gate_up_proj.weight") kept.push([name, await weights.readFloat32(name)]);
-          }
-        } finally {
-          await weights.close();
-        }
-        await writeSafetensors(path.join(folder, "model.safetensors"), kept);
         const before = tf.memory().numTensors;
         await assert.rejects(
           loadModel(folder),
