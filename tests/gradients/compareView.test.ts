@@ -35,6 +35,8 @@ describe("attributionVsPatching", () => {
     ]);
     assert.equal(act.coloraxis, attr.coloraxis);
     assert.deepEqual([act.xaxis, attr.xaxis], ["x", "x2"]);
+    const rowAxes = view.figureLayout as Record<string, { dtick?: number; tick0?: number }>;
+    assert.deepEqual([rowAxes.yaxis.tick0, rowAxes.yaxis.dtick, rowAxes.yaxis2.dtick], [0, 1, 1]); // ticks at whole rows
     const layout = view.figureLayout as Record<string, { matches?: string; text?: string; cmin?: number; cmax?: number }>;
     assert.equal(layout.xaxis2.matches, "x");
     assert.equal(layout.yaxis2.matches, "y");

@@ -87,15 +87,16 @@ export function attributionVsPatching(
     hovertemplate: `${title}<br>${options.yLabel ?? "row"} %{y}, ${options.xLabel ?? "column"} %{x}: %{z:.4g}<extra></extra>`,
   });
   const axis = (label: string | undefined, extra: Record<string, unknown> = {}) => ({ title: { text: label ?? "" }, ...extra });
+  const rowTicks = { tick0: 0, dtick: Math.max(1, Math.ceil(act.rows.length / 12)) }; // whole rows only, no "0.5"
   return plot({
     data: [heat(change, "", "activation patching"), heat(attr.rows, "2", "attribution patching")],
     layout: {
       title: { text: `${options.title ?? "activation vs attribution patching"} (correlation r = ${r.toFixed(3)})` },
       grid: { rows: 1, columns: 2, pattern: "independent" },
       xaxis: axis(options.xLabel),
-      yaxis: axis(options.yLabel, { autorange: "reversed" }),
+      yaxis: axis(options.yLabel, { autorange: "reversed", ...rowTicks }),
       xaxis2: axis(options.xLabel, { matches: "x" }),
-      yaxis2: axis(options.yLabel, { matches: "y", autorange: "reversed" }),
+      yaxis2: axis(options.yLabel, { matches: "y", autorange: "reversed", ...rowTicks }),
       coloraxis: { colorscale: "RdBu", cmin: -extent, cmax: extent, reversescale: true },
       annotations: [
         { text: "activation patching (change)", x: 0.2, y: 1.02, xref: "paper", yref: "paper", showarrow: false },
