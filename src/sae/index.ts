@@ -18,3 +18,15 @@ export type {
 import "./methods";
 export { saeMetrics } from "./metrics";
 export type { SaeMetrics, SaeMetricsOptions } from "./metrics";
+export { featureHistogram, featureLogits, featureTopExamples } from "./features";
+export type {
+  FeatureExample,
+  FeatureHistogram,
+  FeatureHistogramOptions,
+  FeatureInputs,
+  FeatureLogit,
+  FeatureLogits,
+  FeatureStreamOptions,
+  FeatureTopExamples,
+  FeatureTopExamplesOptions,
+} from "./features";
