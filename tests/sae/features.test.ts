@@ -7,9 +7,20 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { featureHistogram, featureLogits, featureTopExamples, HookedTransformer, loadModel, loadSae, Sae, tf } from "../../src";
+import {
+  featureHistogram,
+  featureLogits,
+  featureTopExamples,
+  HookedTransformer,
+  loadModel,
+  loadSae,
+  Sae,
+  SweepCancelledError,
+  tf,
+} from "../../src";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
-import { FIXTURES } from "../support/hfReference";
+import { FIXTURES as MODEL_FIXTURES } from "../support/hfReference";
+import { installFakeHost, removeFakeHost } from "../widgets/fake-host";
 import { SAE_FIXTURES } from "./support";
 
 const HOOK = "blocks.1.hook_resid_pre";
@@ -46,7 +57,7 @@ describe("SAE feature analysis", function () {
   /** acts[row][pos][feature] of hook_sae_acts_post from runWithCacheWithSaes over the whole corpus. */
   let acts: number[][][];
   before(async () => {
-    model = await loadModel(path.join(FIXTURES, "gpt2-tiny"), { processWeights: false });
+    model = await loadModel(path.join(MODEL_FIXTURES, "gpt2-tiny"), { processWeights: false });
     sae = await loadSae(path.join(SAE_FIXTURES, "standard"));
     rows = corpus();
     tokens = tf.tensor2d(rows, undefined, "int32");
@@ -208,6 +219,68 @@ describe("SAE feature analysis", function () {
     } finally {
       wrong.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an interrupted notebook cell stops the stream after the batch it is in, leaking nothing", async () => {
+    const host = installFakeHost();
+    const cell = host.cell as { interrupted?: boolean };
+    const before = tf.memory().numTensors;
+    try {
+      await assert.rejects(
+        featureTopExamples(model, sae, tokens, {
+          features: 0,
+          batchSize: 2,
+          progress: (done) => {
+            if (done === 2) cell.interrupted = true;
+          },
+        }),
+        (error: Error) => {
+          assert.ok(error instanceof SweepCancelledError, `rejected with ${String(error)}`);
+          assert.equal(error.message, "top examples of feature 0 sweep interrupted after 2 of 4 runs");
+          return true;
+        },
+      );
+    } finally {
+      removeFakeHost();
+    }
+    assert.equal(tf.memory().numTensors, before, "tensors leaked");
+  });
+
+  it("texts of different lengths (llama-tiny-tokenizer): each text's activations and token strings", async () => {
+    const llama = await loadModel(path.join(MODEL_FIXTURES, "llama-tiny-tokenizer"));
+    try {
+      const texts = ["the cat sat on the mat", "hello", "a much longer text with more words in it than the others"];
+      const feature = 0;
+      const result = await featureTopExamples(llama, sae, texts, { features: feature, k: 1000, contextTokens: 1, batchSize: 2 });
+      const expected: { row: number; position: number; activation: number; tokens: string[] }[] = [];
+      texts.forEach((text, row) => {
+        const strings = llama.toStrTokens(text);
+        const run = llama.runWithCacheWithSaes(text, [sae], { namesFilter: [`${HOOK}.hook_sae_acts_post`] });
+        const a = run.cache.get(`${HOOK}.hook_sae_acts_post`).arraySync() as number[][][];
+        run.logits.dispose();
+        run.cache.dispose();
+        a[0]!.forEach((v, position) => {
+          if (v[feature]! > 0)
+            expected.push({
+              row,
+              position,
+              activation: v[feature]!,
+              tokens: strings.slice(Math.max(0, position - 1), position + 2),
+            });
+        });
+      });
+      const got = result[0]!.examples;
+      assert.ok(expected.length > 0, "feature 0 never fires on the texts");
+      assert.equal(got.length, expected.length);
+      for (const e of got) {
+        const match = expected.find((x) => x.row === e.row && x.position === e.position);
+        assert.ok(match, `text ${e.row} position ${e.position} does not fire alone`);
+        assert.ok(Math.abs(match.activation - e.activation) <= 1e-5, `text ${e.row} position ${e.position}`);
+        assert.deepEqual(e.tokens, match.tokens);
+      }
+    } finally {
+      llama.dispose();
     }
   });
 });
