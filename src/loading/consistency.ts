@@ -5,7 +5,7 @@
  * key and its value, the tensor, its shape and the file — raised before any tensor is allocated, so nothing is
  * half-loaded and nothing leaks. Only the safetensors headers are read.
  */
-import * as path from "path";
+import { dirName } from "./fileNames";
 import { ConfigError, type TransformerConfig } from "./config";
 
 /** What the check needs of an open checkpoint file: its path and its header's tensor shapes. */
@@ -259,7 +259,7 @@ function checkLayerCount(owner: Map<string, ShapeSource>, prefix: string, source
     if (index > last) [last, example] = [index, name];
   }
   if (last + 1 <= cfg.nLayers) return;
-  const where = holders.size === 1 ? [...holders][0] : `${path.dirname([...holders][0])} (${holders.size} files)`;
+  const where = holders.size === 1 ? [...holders][0] : `${dirName([...holders][0])} (${holders.size} files)`;
   throw new ConfigError(
     `${configFile}: ${layersKey(hfConfig)} = ${cfg.nLayers} contradicts ${where}, which has layers 0…${last} ` +
       `(e.g. "${example}"): loading ${cfg.nLayers} of its ${last + 1} layers would cut the model short`,

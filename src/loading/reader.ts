@@ -4,8 +4,8 @@
  * key, which config field implies it), and after loading it can tell which tensors nothing read and which held
  * NaN or infinite values.
  */
-import * as path from "path";
 import { tf } from "../tensor";
+import { baseName } from "./fileNames";
 import type { TransformerConfig } from "./config";
 import type { WeightReader } from "./keymaps/types";
 import { SafetensorsError, SafetensorsFile } from "./safetensors";
@@ -96,9 +96,9 @@ export class CheckpointReader implements WeightReader {
   describeFiles(): string {
     const { folder, indexFile } = this.source;
     if (this.files.length === 1 && !indexFile) return this.files[0].path;
-    const names = this.files.map((f) => path.basename(f.path));
+    const names = this.files.map((f) => baseName(f.path));
     const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")}, … (${names.length} shards)` : names.join(", ");
-    return `${folder} (${shown}${indexFile ? `, listed in ${path.basename(indexFile)}` : ""})`;
+    return `${folder} (${shown}${indexFile ? `, listed in ${baseName(indexFile)}` : ""})`;
   }
 
   /** Why `key` is missing: the layer count when the config asks for more layers than the files hold, else the architecture. */
@@ -116,8 +116,7 @@ export class CheckpointReader implements WeightReader {
       const count = present.size === 0 ? 0 : Math.max(...present) + 1;
       if (Number(index) >= count) {
         const held = count === 0 ? "no layers" : `layers 0…${count - 1} only`;
-        const files =
-          this.files.length === 1 ? `${path.basename(this.files[0].path)} has` : `its ${this.files.length} shards have`;
+        const files = this.files.length === 1 ? `${baseName(this.files[0].path)} has` : `its ${this.files.length} shards have`;
         return `${head}: ${configFile} says ${layersField(hfConfig)} = ${cfg.nLayers} but ${files} ${held}`;
       }
     }

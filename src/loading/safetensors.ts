@@ -7,11 +7,12 @@
  *
  * The header is validated completely before any tensor is read (length within
  * the file, JSON object, known dtypes, integer shapes, offsets in range, sizes
- * matching shapes, no overlaps). Tensors are read one at a time from disk, so a
- * file is never held in memory whole; F32, F16 and BF16 become Float32Array.
+ * matching shapes, no overlaps). Tensors are read one at a time from their
+ * ByteSource (a file on disk, or bytes in memory), so a file is never held in
+ * memory whole; F32, F16 and BF16 become Float32Array.
  */
-import { promises as fs } from "fs";
-import * as os from "os";
+import { ByteSource, memorySource } from "./byteSource";
+import { openFileSource } from "./fileSource";
 
 /** Bytes per element of each safetensors dtype. */
 const DTYPE_BYTES: Record<string, number> = {
@@ -67,7 +68,8 @@ function halfValues(): Float32Array {
   return halfTable;
 }
 
-const LITTLE_ENDIAN = os.endianness() === "LE";
+/** Whether this machine stores numbers little-endian (as safetensors does). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Writes the values of little-endian float bytes of `dtype` into `out` from index `at`. */
 function decodeInto(bytes: Uint8Array, dtype: string, out: Float32Array, at: number): void {
@@ -108,25 +110,36 @@ const MAX_READ_BYTES = 1024 * 1024 * 1024;
 /** Makes the Float32Array a tensor's values are written into (so a caller can choose where they live). */
 export type Float32Allocator = (length: number) => Float32Array;
 
-/** An open safetensors file whose header has been validated. */
+/** An open safetensors file (on disk or in memory) whose header has been validated. */
 export class SafetensorsFile {
   private constructor(
+    /** The file's path, or the name given to bytes in memory: messages name it. */
     readonly path: string,
     readonly tensors: ReadonlyMap<string, TensorEntry>,
     readonly metadata: Record<string, string>,
-    private readonly handle: fs.FileHandle,
+    private readonly source: ByteSource,
   ) {}
 
   /** Opens `path` and validates its header; throws SafetensorsError naming the problem. */
   static async open(path: string): Promise<SafetensorsFile> {
-    const handle = await fs.open(path, "r").catch((err: Error) => {
+    const source = await openFileSource(path).catch((err: Error) => {
       throw new SafetensorsError(`cannot open ${path}: ${err.message}`);
     });
+    return SafetensorsFile.fromSource(path, source);
+  }
+
+  /** The safetensors file held in `bytes` (not copied); `name` stands for its path in messages. */
+  static async fromBytes(name: string, bytes: Uint8Array): Promise<SafetensorsFile> {
+    return SafetensorsFile.fromSource(name, memorySource(bytes));
+  }
+
+  /** Validates the header of the file `source` reads (closing it when invalid); `name` names it in messages. */
+  static async fromSource(name: string, source: ByteSource): Promise<SafetensorsFile> {
     try {
-      const { tensors, metadata } = await readHeader(path, handle);
-      return new SafetensorsFile(path, tensors, metadata, handle);
+      const { tensors, metadata } = await readHeader(name, source);
+      return new SafetensorsFile(name, tensors, metadata, source);
     } catch (err) {
-      await handle.close();
+      await source.close();
       throw err;
     }
   }
@@ -172,7 +185,7 @@ export class SafetensorsFile {
     let done = 0;
     while (done < into.byteLength) {
       const length = Math.min(MAX_READ_BYTES, into.byteLength - done);
-      const { bytesRead } = await this.handle.read(into, done, length, position + done).catch((err: Error) => {
+      const bytesRead = await this.source.read(into.subarray(done, done + length), position + done).catch((err: Error) => {
         throw new SafetensorsError(`${this.path}: cannot read tensor "${name}": ${err.message}`);
       });
       if (bytesRead === 0) {
@@ -193,41 +206,42 @@ export class SafetensorsFile {
     if (!entry) throw new SafetensorsError(`${this.path}: no tensor named "${name}"`);
     if (entry.dtype !== "I32" && entry.dtype !== "I64")
       throw new SafetensorsError(`${this.path}: tensor "${name}" has dtype ${entry.dtype}, not I32/I64`);
-    const bytes = Buffer.alloc(entry.end - entry.begin);
-    const { bytesRead } = await this.handle.read(bytes, 0, bytes.byteLength, entry.begin);
+    const bytes = new Uint8Array(entry.end - entry.begin);
+    const bytesRead = await this.source.read(bytes, entry.begin);
     if (bytesRead !== bytes.byteLength) throw new SafetensorsError(`${this.path}: tensor "${name}" is truncated`);
+    const view = new DataView(bytes.buffer);
     const count = bytes.byteLength / DTYPE_BYTES[entry.dtype];
     const values = new Int32Array(count);
     for (let i = 0; i < count; i++)
-      values[i] = entry.dtype === "I32" ? bytes.readInt32LE(i * 4) : Number(bytes.readBigInt64LE(i * 8));
+      values[i] = entry.dtype === "I32" ? view.getInt32(i * 4, true) : Number(view.getBigInt64(i * 8, true));
     return { shape: entry.shape, values };
   }
 
-  /** Releases the file handle. */
+  /** Releases the file handle (nothing for bytes in memory). */
   async close(): Promise<void> {
-    await this.handle.close();
+    await this.source.close();
   }
 }
 
 async function readHeader(
   path: string,
-  handle: fs.FileHandle,
+  source: ByteSource,
 ): Promise<{ tensors: Map<string, TensorEntry>; metadata: Record<string, string> }> {
   const fail = (why: string): never => {
     throw new SafetensorsError(`${path}: ${why}`);
   };
-  const { size } = await handle.stat();
+  const size = await source.size();
   if (size < 8) fail(`file is ${size} bytes, too short for the 8-byte header length`);
-  const lengthBytes = Buffer.alloc(8);
-  await handle.read(lengthBytes, 0, 8, 0);
-  const headerLength = lengthBytes.readBigUInt64LE(0);
+  const lengthBytes = new Uint8Array(8);
+  await source.read(lengthBytes, 0);
+  const headerLength = new DataView(lengthBytes.buffer).getBigUint64(0, true);
   if (headerLength > BigInt(size - 8)) fail(`header length ${headerLength} runs past the end of the file (${size} bytes)`);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds ${MAX_HEADER_BYTES} bytes`);
-  const headerBytes = Buffer.alloc(Number(headerLength));
-  await handle.read(headerBytes, 0, headerBytes.byteLength, 8);
+  const headerBytes = new Uint8Array(Number(headerLength));
+  await source.read(headerBytes, 8);
   let header: unknown;
   try {
-    header = JSON.parse(headerBytes.toString("utf8"));
+    header = JSON.parse(new TextDecoder("utf-8", { ignoreBOM: true }).decode(headerBytes));
   } catch (err) {
     fail(`header is not valid JSON (${(err as Error).message})`);
   }

@@ -7,9 +7,10 @@
  * so a weight is resident once. Other backends get plain arrays (the CPU backend keeps the array itself; WASM
  * copies into its heap either way).
  */
-import * as v8 from "v8";
-import * as vm from "vm";
 import { tf } from "../tensor";
+import { collectGarbage } from "./collectGarbage";
+
+export { collectGarbage };
 
 /** Below this many values a copy costs nothing worth probing for. */
 const MIN_ADOPTED_VALUES = 1 << 16;
@@ -58,23 +59,6 @@ export function tensorFromValues(values: Float32Array, shape: number[]): tf.Tens
       tensor.reshape([-1]).slice(0, 1);
     });
   return tensor;
-}
-
-let gc: (() => void) | undefined;
-/**
- * Runs V8's garbage collector now, so the arrays of weights already freed (or replaced) give their memory back
- * before the next large allocation; otherwise V8 collects them at a time of its choosing, possibly after.
- */
-export function collectGarbage(): void {
-  if (!gc) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (exposed) gc = exposed;
-    else {
-      v8.setFlagsFromString("--expose-gc");
-      gc = vm.runInNewContext("gc") as () => void;
-    }
-  }
-  gc();
 }
 
 /** Calls collectGarbage() once every `everyBytes` bytes reported through `allocated`. */

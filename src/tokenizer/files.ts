@@ -1,18 +1,16 @@
 /**
  * Reading a Hugging Face tokenizer folder from disk: which files exist and
- * their parsed JSON, with errors that name the folder and the file.
+ * their parsed JSON, with errors that name the folder and the file. The only
+ * module of the tokenizer that touches the file system: the browser build of
+ * the engine swaps it for src/live/platform, and builds tokenizers from files
+ * held in memory (./json parses them the same way).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { TokenizerLoadError } from "./errors";
+import { isJsonObject, parseJsonObject, type JsonObject } from "./json";
 
-/** A JSON object as parsed from a file (keys to unknown values). */
-export type JsonObject = Record<string, unknown>;
-
-/** True when `value` is a plain JSON object (not null, not an array). */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isJsonObject, type JsonObject };
 
 /** Throws a TokenizerLoadError unless `dir` exists and is a directory. */
 export function checkFolder(dir: string): void {
@@ -45,18 +43,7 @@ export function readText(dir: string, name: string): string {
 
 /** Reads and parses `dir/name`, which must hold a JSON object. */
 export function readJsonObject(dir: string, name: string): JsonObject {
-  const text = readText(dir, name);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new TokenizerLoadError(dir, name, `invalid JSON (${(err as Error).message})`);
-  }
-  if (!isJsonObject(value)) {
-    const got = value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
-    throw new TokenizerLoadError(dir, name, `invalid: expected a JSON object, got ${got}`);
-  }
-  return value;
+  return parseJsonObject(dir, name, readText(dir, name));
 }
 
 /** Parses `dir/name` when it exists, else returns null. */
