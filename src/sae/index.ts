@@ -2,6 +2,7 @@
  * Sparse autoencoders in SAELens's format: loading, encode/decode, splicing into a model, metrics.
  */
 export { loadSae, expectedParameters, SAE_CONFIG_FILE, SAE_WEIGHTS_FILE } from "./loadSae";
+export type { LoadSaeOptions } from "./hubSae";
 export { Sae, SAE_HOOK_SUFFIXES } from "./sae";
 export type { SaeHookSuffix } from "./sae";
 export { parseSaeConfig, SAE_ARCHITECTURES, SAE_NORMALIZATIONS } from "./config";

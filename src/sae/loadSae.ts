@@ -10,6 +10,7 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import { SafetensorsFile } from "../loading/safetensors";
 import { tf } from "../tensor";
 import { parseSaeConfig, SaeConfig } from "./config";
+import { LoadSaeOptions, looksLikeHubId, resolveHubSae } from "./hubSae";
 import { Sae } from "./sae";
 
 export const SAE_CONFIG_FILE = "cfg.json";
@@ -29,16 +30,31 @@ export function expectedParameters(cfg: SaeConfig): Record<string, number[]> {
 /**
  * Loads the SAE in `folder` (cfg.json + sae_weights.safetensors, as sae-lens 6 writes them): standard, jumprelu,
  * topk, gated (BatchTopK as saved for inference, a jumprelu SAE), and transcoders (transcoder, jumprelu_transcoder,
- * and their skip variants). Hub ids are not read yet: pass a local folder.
+ * and their skip variants). `folderOrHubId` is a local folder (with options.folder: a folder inside it), else a
+ * hub id `owner/repo/folder/path` or `owner/repo` (with options.folder, or an SAE at the repository's root),
+ * downloaded into the Hugging Face cache (see hubSae.ts). A local folder of that name wins over the hub.
  */
-export async function loadSae(folder: string): Promise<Sae> {
-  if (typeof folder !== "string" || folder === "")
-    throw new Error(`loadSae needs the path of a folder holding ${SAE_CONFIG_FILE} and ${SAE_WEIGHTS_FILE}`);
-  const stat = await fs.stat(folder).catch(() => undefined);
+export async function loadSae(folderOrHubId: string, options: LoadSaeOptions = {}): Promise<Sae> {
+  if (typeof folderOrHubId !== "string" || folderOrHubId === "")
+    throw new Error(`loadSae needs the path of a folder holding ${SAE_CONFIG_FILE} and ${SAE_WEIGHTS_FILE}, or a hub id`);
+  const localStat = await fs.stat(folderOrHubId).catch(() => undefined);
+  if (localStat === undefined && looksLikeHubId(folderOrHubId)) {
+    return loadSaeFolder(await resolveHubSae(folderOrHubId, options), folderOrHubId);
+  }
+  if (localStat?.isDirectory() && options.revision !== undefined)
+    throw new Error(`loadSae: ${folderOrHubId} is a local folder; options.revision applies to hub ids only`);
+  const folder = options.folder === undefined ? folderOrHubId : path.join(folderOrHubId, options.folder);
+  const stat = options.folder === undefined ? localStat : await fs.stat(folder).catch(() => undefined);
   if (!stat?.isDirectory())
     throw new Error(
-      `loadSae: ${folder} is not a folder (it should hold ${SAE_CONFIG_FILE} and ${SAE_WEIGHTS_FILE}; hub ids are not supported yet)`,
+      `loadSae: ${folder} is not a folder (it should hold ${SAE_CONFIG_FILE} and ${SAE_WEIGHTS_FILE}), ` +
+        `and not a hub id ("owner/repo" or "owner/repo/folder")`,
     );
+  return loadSaeFolder(folder, folder);
+}
+
+/** Loads the SAE files in `folder`; `source` is what the SAE says it was loaded from (the folder or the hub id). */
+async function loadSaeFolder(folder: string, source: string): Promise<Sae> {
   const cfgPath = path.join(folder, SAE_CONFIG_FILE);
   const text = await fs.readFile(cfgPath, "utf8").catch((err: Error) => {
     throw new Error(`${cfgPath}: cannot read the SAE's config (${err.message})`);
@@ -77,5 +93,5 @@ export async function loadSae(folder: string): Promise<Sae> {
   } finally {
     await file.close();
   }
-  return new Sae(cfg, weights, folder);
+  return new Sae(cfg, weights, source);
 }

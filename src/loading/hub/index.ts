@@ -8,10 +8,12 @@
  *   const dir = await resolveHubModel("HuggingFaceTB/SmolLM2-135M");
  *   // dir/config.json, dir/model.safetensors, dir/tokenizer.json, ...
  */
+import { listFiles } from "@huggingface/hub";
 import * as fs from "fs";
 import * as path from "path";
 import { cachedSnapshot, missingFiles } from "./cache";
 import { HubError } from "./errors";
+import { HubFetch } from "./fetch";
 import {
   defaultCacheDir,
   hfHome,
@@ -122,4 +124,51 @@ export async function resolveHubModel(repoId: string, options: ResolveHubModelOp
     if (progress !== false) process.stderr.write(`tslens: ${err.message}; using the cached snapshot ${cached}\n`);
     return cached;
   }
+}
+
+/** Options of listHubFiles; the same meaning and defaults as in resolveHubModel. */
+export type ListHubFilesOptions = Pick<ResolveHubModelOptions, "revision" | "endpoint" | "token" | "timeoutMs">;
+
+/** At most this many files are listed (a few pages of the hub's tree listing). */
+export const MAX_LISTED_FILES = 10_000;
+
+/**
+ * The paths of the files in a hub repository at a revision (the hub's recursive tree listing), sorted; `complete`
+ * is false when the repository has more than MAX_LISTED_FILES and only those were listed. Always online, no retries
+ * (meant for explaining what a repository holds). Throws HubError as resolveHubModel does (repo or revision not
+ * found, unauthorized, network).
+ */
+export async function listHubFiles(
+  repoId: string,
+  options: ListHubFilesOptions = {},
+): Promise<{ files: string[]; complete: boolean }> {
+  validateRepoId(repoId);
+  const revision = validateRevision(options.revision ?? "main");
+  const endpoint = resolveEndpoint(options.endpoint);
+  const token = resolveToken(options.token);
+  const http = new HubFetch(endpoint, token, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const files: string[] = [];
+  try {
+    const entries = listFiles({
+      repo: repoId,
+      revision: encodeURIComponent(revision),
+      recursive: true,
+      hubUrl: endpoint,
+      fetch: http.fetch,
+    });
+    for await (const entry of entries) {
+      if (entry.type !== "file") continue;
+      if (files.length === MAX_LISTED_FILES) return { files: files.sort(), complete: false };
+      files.push(entry.path);
+    }
+  } catch (err) {
+    const explained = http.explain(err, { endpoint, repoId, revision, withToken: token !== undefined });
+    if (explained !== undefined) throw explained;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new HubError(
+      "PROTOCOL",
+      `Unusable file listing from ${endpoint} for "${repoId}" at revision "${revision}": ${message}`,
+    );
+  }
+  return { files: files.sort(), complete: true };
 }

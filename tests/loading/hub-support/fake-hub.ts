@@ -4,6 +4,7 @@
  *   GET  /api/models/<org>/<name>/revision/<rev>?expand=...: JSON with the commit as `sha`
  *   POST /api/models/<org>/<name>/paths-info/<rev> {"paths": [...]}: the files among them that
  *        exist, each with oid (git blob sha1), size and, for LFS files, lfs.oid (sha256)
+ *   GET  /api/models/<org>/<name>/tree/<rev>[/<folder>]?recursive=...: the folder's entries (one page)
  *   HEAD/GET /<org>/<name>/resolve/<rev>/<file>
  *     small files: 200 with X-Repo-Commit, ETag = git blob sha1, Content-Length
  *     LFS files:   302 to /cdn/<sha256> (same server, or a second "CDN" server) with
@@ -258,20 +259,20 @@ export class FakeHub {
     sendRange(res, data, { "X-Repo-Commit": commit, ETag: `"${gitSha1(data)}"` }, false);
   }
 
-  /** The two API routes, with the same repo, rename, revision and fault rules as resolve. */
+  /** The API routes, with the same repo, rename, revision and fault rules as resolve. */
   private async api(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
-    const match = /^\/api\/models\/(.+)\/(revision|paths-info|xet-read-token)\/([^/?]+)(\?.*)?$/.exec(path);
+    const match = /^\/api\/models\/(.+?)\/(revision|paths-info|xet-read-token|tree)\/([^/?]+)(\/[^?]*)?(\?.*)?$/.exec(path);
     const body = await readBody(req);
     if (match === null) {
       res.writeHead(404).end("no such route");
       return;
     }
-    const [, repoId, route, rawRevision, query = ""] = match;
+    const [, repoId, route, rawRevision, subPath = "", query = ""] = match;
     const json = (status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}) =>
       res.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(value));
     const newId = this.renamed.get(repoId);
     if (newId !== undefined) {
-      res.writeHead(307, { Location: `/api/models/${newId}/${route}/${rawRevision}${query}` }).end();
+      res.writeHead(307, { Location: `/api/models/${newId}/${route}/${rawRevision}${subPath}${query}` }).end();
       return;
     }
     const failure = this.faults.failApi;
@@ -291,6 +292,10 @@ export class FakeHub {
       return;
     }
     if (route === "xet-read-token") return sendXetToken(res, this.origin("cdn"));
+    if (route === "tree") {
+      json(200, this.tree(repo, decodeURIComponent(subPath.slice(1)), query.includes("recursive=true")));
+      return;
+    }
     if (route === "revision") {
       const sha = this.faults.badCommit ?? repo.commit;
       json(200, {
@@ -316,6 +321,20 @@ export class FakeHub {
         return { type: "file", path: file, oid, size: data.length, ...lfs, ...xet };
       });
     json(200, entries);
+  }
+
+  /** The tree listing of `folder` ("" = the root): its files and folders, or every file below it when recursive. */
+  private tree(repo: FakeRepo, folder: string, recursive: boolean): { type: string; path: string; oid: string; size: number }[] {
+    const prefix = folder === "" ? "" : `${folder}/`;
+    const entries = new Map<string, { type: string; path: string; oid: string; size: number }>();
+    for (const [file, data] of Object.entries(repo.files)) {
+      if (!file.startsWith(prefix)) continue;
+      const child = file.slice(prefix.length).split("/");
+      if (recursive || child.length === 1) entries.set(file, { type: "file", path: file, oid: gitSha1(data), size: data.length });
+      else
+        entries.set(prefix + child[0], { type: "directory", path: prefix + child[0], oid: gitSha1(Buffer.from(file)), size: 0 });
+    }
+    return [...entries.values()];
   }
 
   private serveContent(res: http.ServerResponse, sha: string): void {
