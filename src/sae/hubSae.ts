@@ -56,6 +56,7 @@ function invalidId(id: string, why: string): HubError {
  * INVALID_ARGUMENT HubError naming the id otherwise, or when the folder is given twice or names a file.
  */
 export function parseSaeHubId(id: string, folderOption?: string): SaeHubId {
+  if (/^https?:\/\//i.test(id)) throw invalidId(id, `a URL, not a hub id; ${idOfUrl(id)}`);
   const parts = id.replace(/\/+$/, "").split("/");
   if (parts.length < 2) throw invalidId(id, `a hub SAE is named "owner/repo" or "owner/repo/folder"`);
   const repoId = parts.slice(0, 2).join("/");
@@ -83,6 +84,20 @@ export function parseSaeHubId(id: string, folderOption?: string): SaeHubId {
       throw invalidId(id, `"${last}" is a file; name the folder that holds ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
   }
   return { repoId, folder };
+}
+
+/** What to pass instead of a hub page's URL (`…/owner/repo/tree/<revision>/<folder>`). */
+function idOfUrl(url: string): string {
+  const parts = new URL(url).pathname
+    .split("/")
+    .filter((p) => p !== "")
+    .map(decodeURIComponent);
+  if (parts.length < 2) return `pass "owner/repo/folder"`;
+  const [owner, repo, kind, revision, ...rest] = parts;
+  const page = kind === "tree" || kind === "blob" || kind === "resolve";
+  const folder = (page ? rest : []).filter((p) => p !== CONFIG_FILE && p !== WEIGHTS_FILE);
+  const revisionHint = page && revision !== undefined && revision !== "main" ? ` with { revision: "${revision}" }` : "";
+  return `pass "${[owner, repo, ...folder].join("/")}"${revisionHint}`;
 }
 
 /** `folder/file`, or `file` at the root. */

@@ -98,6 +98,19 @@ describe("loadSae: SAEs from the hub", function () {
     assert.deepEqual(fx.requestsSince(before), []);
   });
 
+  it("two concurrent loads of the same SAE share one download", async () => {
+    const id = "saelens/tiny-saes/blocks.1.hook_resid_pre";
+    const [a, b] = await Promise.all([loadSae(id, fx.options), loadSae(id, fx.options)]);
+    try {
+      assert.equal(await encodeDifference("standard", a, b), 0);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+    const weights = fx.hub.repos.get("saelens/tiny-saes")!.files["blocks.1.hook_resid_pre/sae_weights.safetensors"];
+    assert.equal(fx.hub.seen(`/cdn/${sha256(weights)}`, "GET").length, 1);
+  });
+
   it("another revision resolves and is recorded under refs/", async () => {
     const sae = await loadSae("saelens/tiny-saes/blocks.0.hook_resid_pre", { ...fx.options, revision: "v1" });
     sae.dispose();

@@ -112,6 +112,11 @@ describe("loadSae: hub errors", function () {
       ["saelens/tiny-saes/blocks.1.hook_resid_pre", { revision: "../main" }, '".." is not allowed'],
       ["saelens/tiny-saes/blocks.1.hook_resid_pre/cfg.json", {}, '"cfg.json" is a file; name the folder'],
       ["saelens/tiny-saes/blocks.1.hook_resid_pre", { folder: "blocks.0.hook_resid_pre" }, "the folder is given twice"],
+      [
+        "https://huggingface.co/saelens/tiny-saes/tree/v1/blocks.1.hook_resid_pre",
+        {},
+        'a URL, not a hub id; pass "saelens/tiny-saes/blocks.1.hook_resid_pre" with { revision: "v1" }',
+      ],
     ];
     for (const [id, options, part] of cases) {
       const err = await rejectsWith(loadSae(id, { ...fx.options, ...options }), "INVALID_ARGUMENT", part);
