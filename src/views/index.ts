@@ -16,3 +16,7 @@ export type { Figure } from "./plot/spec";
 export { ProgressBar } from "./progress/progressBar";
 export type { ProgressBarOptions } from "./progress/progressBar";
 export type { ProgressUnit } from "./progress/format";
+export { CompositionView, compositionView } from "./compositionView/compositionView";
+export type { CompositionSource, CompositionViewOptions, EdgeRef } from "./compositionView/compositionView";
+export { randomCompositionBaseline } from "./compositionView/baseline";
+export type { RandomBaselineOptions } from "./compositionView/baseline";
