@@ -11,6 +11,7 @@ import { SafetensorsFile } from "../loading/safetensors";
 import { tf } from "../tensor";
 import { parseSaeConfig, SaeConfig } from "./config";
 import { LoadSaeOptions, looksLikeHubId, resolveHubSae } from "./hubSae";
+import { upgradeLegacySaeConfig } from "./legacyConfig";
 import { Sae } from "./sae";
 
 export const SAE_CONFIG_FILE = "cfg.json";
@@ -65,7 +66,7 @@ async function loadSaeFolder(folder: string, source: string): Promise<Sae> {
   } catch (err) {
     throw new Error(`${cfgPath}: not valid JSON (${(err as Error).message})`);
   }
-  const cfg = parseSaeConfig(json, cfgPath);
+  const cfg = parseSaeConfig(upgradeLegacySaeConfig(json), cfgPath);
   const weightsPath = path.join(folder, SAE_WEIGHTS_FILE);
   const file = await SafetensorsFile.open(weightsPath);
   const weights: Record<string, Tensor> = {};

@@ -42,6 +42,48 @@ export function rootRepo(): FakeRepo {
   return { commit: commitFor("root-sae"), files: { ...saeFiles("transcoder", ""), "README.md": Buffer.from("root\n") } };
 }
 
+/**
+ * A cfg.json as sae-lens before 6.0 wrote it (the fields jbloom/GPT2-Small-SAEs-Reformatted's configs have: `hook_point`,
+ * `hook_point_layer`, a torch dtype, no architecture, no sae-lens version) for fixture `fixture`, plus `extra`.
+ */
+export function legacyConfig(fixture: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const modern = JSON.parse(fs.readFileSync(path.join(SAE_FIXTURES, fixture, "cfg.json"), "utf8")) as {
+    d_in: number;
+    d_sae: number;
+    metadata: { hook_name: string };
+  };
+  const hookPoint = modern.metadata.hook_name;
+  return {
+    d_in: modern.d_in,
+    d_sae: modern.d_sae,
+    hook_point: hookPoint,
+    hook_point_layer: Number(/^blocks\.(\d+)\./.exec(hookPoint)?.[1] ?? 0),
+    hook_point_head_index: null,
+    model_name: "gpt2-tiny",
+    dataset_path: "Skylion007/openwebtext",
+    context_size: 128,
+    dtype: "torch.float32",
+    device: "mps",
+    b_dec_init_method: "geometric_median",
+    lr: 0.0004,
+    l1_coefficient: 8e-5,
+    ...extra,
+  };
+}
+
+/** "jbloom-style/GPT2-Tiny-SAEs-Reformatted": the standard fixture's weights under a pre-6.0 cfg.json. */
+export function legacyRepo(): FakeRepo {
+  const weights = fs.readFileSync(path.join(SAE_FIXTURES, "standard", "sae_weights.safetensors"));
+  return {
+    commit: commitFor("jbloom-style"),
+    files: {
+      "blocks.1.hook_resid_pre/cfg.json": Buffer.from(JSON.stringify(legacyConfig("standard"))),
+      "blocks.1.hook_resid_pre/sae_weights.safetensors": weights,
+      "blocks.1.hook_resid_pre/sparsity.safetensors": bytes(11_000, 7),
+    },
+  };
+}
+
 /** A started fake hub with both repositories, a hermetic HF environment and a fresh cache folder. */
 export class HubSaeFixture {
   hub!: FakeHub;
@@ -54,6 +96,7 @@ export class HubSaeFixture {
     this.hub = await new FakeHub().start();
     this.hub.repos.set("saelens/tiny-saes", releaseRepo());
     this.hub.repos.set("saelens/root-sae", rootRepo());
+    this.hub.repos.set("jbloom-style/GPT2-Tiny-SAEs-Reformatted", legacyRepo());
     this.cacheDir = tempDir("tslens-sae-hub-");
   }
 
