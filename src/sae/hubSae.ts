@@ -88,10 +88,15 @@ export function parseSaeHubId(id: string, folderOption?: string): SaeHubId {
 
 /** What to pass instead of a hub page's URL (`…/owner/repo/tree/<revision>/<folder>`). */
 function idOfUrl(url: string): string {
-  const parts = new URL(url).pathname
-    .split("/")
-    .filter((p) => p !== "")
-    .map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = new URL(url).pathname
+      .split("/")
+      .filter((p) => p !== "")
+      .map(decodeURIComponent);
+  } catch {
+    parts = [];
+  }
   if (parts.length < 2) return `pass "owner/repo/folder"`;
   const [owner, repo, kind, revision, ...rest] = parts;
   const page = kind === "tree" || kind === "blob" || kind === "resolve";

@@ -117,6 +117,7 @@ describe("loadSae: hub errors", function () {
         {},
         'a URL, not a hub id; pass "saelens/tiny-saes/blocks.1.hook_resid_pre" with { revision: "v1" }',
       ],
+      ["http://%zz/a", {}, 'a URL, not a hub id; pass "owner/repo/folder"'],
     ];
     for (const [id, options, part] of cases) {
       const err = await rejectsWith(loadSae(id, { ...fx.options, ...options }), "INVALID_ARGUMENT", part);
