@@ -4,11 +4,13 @@
  */
 import { attentionPatternsSpec } from "../../src/views/attentionPatterns/spec";
 import { coloredTokensSpec } from "../../src/views/coloredTokens/spec";
+import { compositionViewSpec } from "../../src/views/compositionView/spec";
 import { headScoresSpec } from "../../src/views/headScores/spec";
 import { logitLensSpec } from "../../src/views/logitLens/spec";
 import { plotSpec } from "../../src/views/plot/spec";
 import { AttentionPatternsView } from "./attentionPatterns/view";
 import { ColoredTokensView } from "./coloredTokens/view";
+import { CompositionViewView } from "./compositionView/view";
 import { moduleExports } from "./core/model";
 import { HeadScoresView } from "./headScores/view";
 import { LogitLensView } from "./logitLens/view";
@@ -21,4 +23,5 @@ export const VIEWS = moduleExports([
   [coloredTokensSpec, ColoredTokensView],
   [logitLensSpec, LogitLensView],
   [plotSpec, PlotView],
+  [compositionViewSpec, CompositionViewView],
 ]);
