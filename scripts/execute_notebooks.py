@@ -6,6 +6,9 @@
 Each notebook runs in its own folder, as Jupyter runs it. A notebook with a failing cell is not written: the
 script names the cell and its error, goes on with the others, and exits with status 1 at the end. Cell timings are
 not recorded, so a re-run changes only what the cells print (and the widgets' ids).
+
+Notebook 09 runs the model TSLENS_NB09_MODEL names. Unset, this script sets it to the bundled stand-in attn-only-2l,
+so the saved outputs come from a run anyone can repeat offline; TSLENS_NB09_MODEL=gpt2 runs GPT-2 small from the hub.
 """
 import os
 import sys
@@ -42,6 +45,7 @@ def main():
     paths = sys.argv[1:]
     if not paths:
         sys.exit(__doc__)
+    os.environ.setdefault("TSLENS_NB09_MODEL", "attn-only-2l")  # the kernels inherit it
     failures = 0
     for path in paths:
         started = time.time()

@@ -61,9 +61,9 @@ function exportNotebook(notebook: string, out: string): Promise<{ status: number
 describe("notebooks committed with their outputs", function () {
   const names = notebookNames();
 
-  it("finds the notebooks, 07-layernorm among them", function () {
+  it("finds the notebooks, 07-layernorm and 09-gpt2-head-4-11 among them", function () {
     assert.ok(names.length >= 5, names.join(", "));
-    assert.ok(names.includes("07-layernorm.ipynb"), names.join(", "));
+    for (const name of ["07-layernorm.ipynb", "09-gpt2-head-4-11.ipynb"]) assert.ok(names.includes(name), names.join(", "));
   });
 
   for (const name of names) {

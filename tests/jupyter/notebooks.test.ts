@@ -52,6 +52,7 @@ describe("example notebooks under nbclient", function () {
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
         timeout: 590_000,
+        env: { ...process.env, TSLENS_NB09_MODEL: "attn-only-2l" }, // 09 runs gpt2 from the hub unless given a stand-in
       },
     );
     summaries = JSON.parse(stdout);
@@ -245,6 +246,46 @@ describe("example notebooks under nbclient", function () {
     assert.match(printed, /normalise\(xH\) vs normalise\(x\)H: max \|Δ\| \d\.\de-\d+/);
     const plots = s.view_outputs.filter((m) => m.includes("image/png"));
     assert.equal(plots.length, 1, "the hook_scale plot carries a PNG");
+    assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
+  });
+
+  it("09-gpt2-head-4-11 on the stand-in attn-only-2l: the previous-token head L0H1, its key reader L1H1 loses induction when it is ablated, every tensor freed", function () {
+    const s = summaries.find((x) => x.path.endsWith("09-gpt2-head-4-11.ipynb"));
+    assert.ok(s, "09-gpt2-head-4-11.ipynb missing");
+    // the environment variable reached the kernel: the first cell names the stand-in
+    assert.match(s.texts[0], /^model: attn-only-2l \(a stand-in for gpt2, named by TSLENS_NB09_MODEL\); 2 layers × 4 heads/);
+    const printed = s.texts.join("\n");
+    const ranked = [...printed.matchAll(/^(L\dH\d)\s+(\d\.\d{3})$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    assert.equal(ranked.length, 5, `the five highest previous-token scores:\n${printed}`);
+    assert.equal(ranked[0][0], "L0H1", "the previous-token head notebooks 02 and 05 find");
+    assert.ok(ranked[0][1] > 0.9, `L0H1 scores ${ranked[0][1]} on English text`);
+    // composition of L0H1 into each layer-1 head (Q K V), then the ablation table (clean, ablated, drop, moved, K)
+    const composition = new Map(
+      [...printed.matchAll(/^(L1H\d)\s+(\d\.\d{3})\s+(\d\.\d{3})\s+(\d\.\d{3})$/gm)].map((m) => [
+        m[1],
+        m.slice(2, 5).map(Number),
+      ]),
+    );
+    assert.equal(composition.size, 4, printed);
+    const baseline = Number(/random matrices: (\d\.\d{3})/.exec(printed)?.[1]);
+    assert.ok(Math.abs(baseline - 1 / Math.sqrt(128)) < 0.01, `random baseline ${baseline}`);
+    const byK = [...composition].sort((a, b) => b[1][1] - a[1][1]);
+    assert.equal(byK[0][0], "L1H1", `largest K-composition: ${byK[0][0]}`);
+    assert.ok(byK[0][1][1] > 1.5 * baseline, `L0H1 → L1H1 K-composition ${byK[0][1][1]} against random ${baseline}`);
+    const ablation = new Map(
+      [...printed.matchAll(/^(L1H\d)\s+(\d\.\d{3}) → (\d\.\d{3})\s+(-?\d\.\d{3})\s+(\d\.\d{3})\s+(\d\.\d{3})$/gm)].map((m) => [
+        m[1],
+        m.slice(2, 7).map(Number),
+      ]),
+    );
+    assert.equal(ablation.size, 4, printed);
+    const [clean, ablated, , moved] = ablation.get("L1H1")!;
+    assert.ok(clean > 0.8 && ablated < 0.2, `L1H1 induction ${clean} → ${ablated}`);
+    for (const [head, row] of ablation) if (head !== "L1H1") assert.ok(row[2] < 0.1 && row[3] < moved, `${head}: ${row}`);
+    const loss = /on the second (\d+\.\d{3}) → (\d+\.\d{3}) nats\/token/.exec(printed)!;
+    assert.ok(Number(loss[2]) > 3 * Number(loss[1]), loss[0]);
+    assert.match(printed, /^the same head both ways\s+yes \(checked\)$/m);
+    assert.equal(s.view_outputs.filter((m) => m.includes("image/png")).length, 3, "three plots with PNGs");
     assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
   });
 });
