@@ -6,7 +6,9 @@
 import { strict as assert } from "assert";
 import { loadSae, tf } from "../../src";
 import type { LoadSaeOptions } from "../../src/sae/hubSae";
+import { MAX_LISTED_FILES } from "../../src/loading/hub";
 import { rejectsWith } from "../loading/hub-support/assertions";
+import { commitFor } from "../loading/hub-support/fixtures";
 import { HubSaeFixture } from "./hubSupport";
 
 describe("loadSae: hub errors", function () {
@@ -76,6 +78,18 @@ describe("loadSae: hub errors", function () {
       { folder: "npz-format" },
       "NOT_FOUND",
       'folder "npz-format" of "saelens/tiny-saes" at revision "main" has no cfg.json (it holds npz-format/params.npz)',
+    );
+  });
+
+  it("a repository too large to list whole is explained from its first files, and says so", async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i <= MAX_LISTED_FILES; i++) files[`data/${String(i).padStart(5, "0")}.txt`] = Buffer.from(String(i));
+    fx.hub.repos.set("saelens/huge", { commit: commitFor("huge"), files });
+    await fails(
+      "saelens/huge/blocks.1.hook_resid_pre",
+      {},
+      "NOT_FOUND",
+      `has no folder "blocks.1.hook_resid_pre", and no folder of the repository has one among its first ${MAX_LISTED_FILES} files`,
     );
   });
 
