@@ -20,3 +20,7 @@ export { CompositionView, compositionView } from "./compositionView/compositionV
 export type { CompositionSource, CompositionViewOptions, EdgeRef } from "./compositionView/compositionView";
 export { randomCompositionBaseline } from "./compositionView/baseline";
 export type { RandomBaselineOptions } from "./compositionView/baseline";
+export { SaeFeatures, SaeFeatureTokens, saeFeatures } from "./saeFeatures/saeFeatures";
+export type { SaeFeaturesOptions } from "./saeFeatures/saeFeatures";
+export { FeatureDashboard, featureDashboard } from "./featureDashboard/featureDashboard";
+export type { FeatureDashboardOptions } from "./featureDashboard/featureDashboard";

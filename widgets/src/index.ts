@@ -8,6 +8,8 @@ import { compositionViewSpec } from "../../src/views/compositionView/spec";
 import { headScoresSpec } from "../../src/views/headScores/spec";
 import { logitLensSpec } from "../../src/views/logitLens/spec";
 import { plotSpec } from "../../src/views/plot/spec";
+import { featureDashboardSpec } from "../../src/views/featureDashboard/spec";
+import { saeFeatureTokensSpec } from "../../src/views/saeFeatures/spec";
 import { AttentionPatternsView } from "./attentionPatterns/view";
 import { ColoredTokensView } from "./coloredTokens/view";
 import { CompositionViewView } from "./compositionView/view";
@@ -15,6 +17,8 @@ import { moduleExports } from "./core/model";
 import { HeadScoresView } from "./headScores/view";
 import { LogitLensView } from "./logitLens/view";
 import { PlotView } from "./plot/view";
+import { FeatureDashboardView } from "./featureDashboard/view";
+import { SaeFeatureTokensView } from "./saeFeatures/view";
 
 /** "<Name>Model" and "<Name>View" of every view, as the ipywidgets manager looks them up. */
 export const VIEWS = moduleExports([
@@ -24,4 +28,6 @@ export const VIEWS = moduleExports([
   [logitLensSpec, LogitLensView],
   [plotSpec, PlotView],
   [compositionViewSpec, CompositionViewView],
+  [saeFeatureTokensSpec, SaeFeatureTokensView],
+  [featureDashboardSpec, FeatureDashboardView],
 ]);
