@@ -1,6 +1,7 @@
 /**
  * The page's tfjs backend: wasm by default (its binaries are embedded in the bundle, so a page needs no server),
- * WebGL on request or when "auto" finds float32 WebGL, and tfjs's plain JS backend as the last resort. Chosen once
+ * WebGL on request or when "auto" finds it on a GPU, and tfjs's plain JS backend ("cpu") on request or as the last
+ * resort. Chosen once
  * per page: a model's tensors live on the backend they were made on.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,7 +14,10 @@ import simdWasm from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 /** A backend a page can compute on. */
 export type LiveBackendName = "wasm" | "webgl" | "cpu";
 
-/** What initLiveBackend() is asked for: one backend, or "auto" (float32 WebGL when present, else wasm, else cpu). */
+/**
+ * What initLiveBackend() is asked for: one backend, or "auto": WebGL when the page has it on a GPU with float32
+ * rendering, else wasm, else cpu.
+ */
 export type LiveBackendRequest = LiveBackendName | "auto";
 
 /** A backend that was tried and passed over, and why. */
@@ -56,10 +60,29 @@ function useEmbeddedWasm(): void {
   wasmPathsSet = true;
 }
 
-/** True when this page has WebGL that renders float32 (so WebGL's numbers match wasm's to float precision). */
-function hasFloat32WebGl(): boolean {
+/** A software WebGL renderer: slower than wasm for every model, so "auto" passes it over. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|software|basic render/i;
+
+/** The WebGL renderer's name, when the browser tells it ("" otherwise). */
+function webGlRenderer(): string {
   try {
-    return tf.env().getNumber("WEBGL_VERSION") > 0 && tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED");
+    const gl = document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
+    if (!gl) return "";
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? "");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * True when this page has WebGL on a GPU that renders float32 (so its numbers match wasm's to float precision);
+ * software renderers do not count.
+ */
+function hasGpuWebGl(): boolean {
+  try {
+    const float32 = tf.env().getNumber("WEBGL_VERSION") > 0 && tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED");
+    return float32 && !SOFTWARE_RENDERER.test(webGlRenderer());
   } catch {
     return false;
   }
@@ -93,7 +116,7 @@ async function activate(name: LiveBackendName): Promise<void> {
 /** The order "auto" and each single request try backends in. */
 function candidates(request: LiveBackendRequest): LiveBackendName[] {
   if (request !== "auto") return [request];
-  return hasFloat32WebGl() ? ["webgl", "wasm", "cpu"] : ["wasm", "cpu"];
+  return hasGpuWebGl() ? ["webgl", "wasm", "cpu"] : ["wasm", "cpu"];
 }
 
 /** Tries the candidates of `request` in order and keeps the first that starts. */

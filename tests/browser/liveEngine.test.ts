@@ -58,6 +58,15 @@ function experiment(L: any, model: any, prompt: string): any {
   return result;
 }
 
+/** A smaller experiment for the other backends: the forward and the induction view's scores. */
+function scoresOf(L: any, model: any, prompt: string): any {
+  const logits = model.forward(prompt); // [1, pos, vocab]
+  const repeated = L.repeatedSequenceScores(model, { prompt });
+  const result = { logits: Array.from(logits.dataSync()), previousToken: repeated.previousToken, induction: repeated.induction };
+  L.tf.dispose([logits, ...repeated.patterns]);
+  return result;
+}
+
 /** The largest |a − b| over two nested arrays of numbers of the same shape; throws naming `what` when shapes differ. */
 function maxDiff(a: unknown, b: unknown, what: string): number {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -72,6 +81,11 @@ function maxDiff(a: unknown, b: unknown, what: string): number {
 /** `text` safe inside a <script> element. */
 function scriptText(text: string): string {
   return text.replace(/<\/script/gi, "<\\/script");
+}
+
+/** A page with the bundle and the embedded model only. */
+function barePage(bundle: string, model: string): string {
+  return `<!doctype html><meta charset="utf-8"><script>${scriptText(bundle)}</script><script>${scriptText(model)}</script>`;
 }
 
 /** The test page: the bundle, the embedded model, and a script that times loading and runs the experiment. */
@@ -185,6 +199,7 @@ describe("tslens live: the engine in a browser page", function () {
     let browser: TestBrowser | undefined;
     const served: string[] = [];
     let page: any;
+    let bare: http.Server | undefined;
 
     before(async function () {
       const html = testPage(fs.readFileSync(built.bundle, "utf8"), fs.readFileSync(built.models["attn-only-2l"], "utf8"));
@@ -214,6 +229,7 @@ describe("tslens live: the engine in a browser page", function () {
     after(async function () {
       await browser?.close();
       server?.close();
+      bare?.close();
     });
 
     it("computes on the embedded wasm backend, fetching nothing but the page itself", function () {
@@ -301,6 +317,41 @@ describe("tslens live: the engine in a browser page", function () {
       assert.match(errors.badConfig, /^bad\/config\.json is not valid JSON/);
       assert.match(errors.truncated, /^short\/model\.safetensors: header length \d+ runs past the end of the file \(100 bytes\)/);
       assert.equal(errors.leaked, 0);
+    });
+
+    it('on request the JS backend and WebGL give the same numbers; "auto" passes over software WebGL for wasm', async function () {
+      const html = barePage(fs.readFileSync(built.bundle, "utf8"), fs.readFileSync(built.models["attn-only-2l"], "utf8"));
+      bare = http.createServer((_req, res) => res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html));
+      await new Promise<void>((resolve) => bare!.listen(0, "127.0.0.1", resolve));
+      const { port } = bare.address() as AddressInfo;
+      const prompt = "The cat sat on the mat.";
+      const model = await lens.loadModel("attn-only-2l");
+      const node = scoresOf(lens, model, prompt);
+      model.dispose();
+      // The test browser runs with --disable-gpu: its WebGL is a software renderer (SwiftShader).
+      for (const [request, expected] of [
+        ["cpu", "cpu"],
+        ["webgl", "webgl"],
+        ["auto", "wasm"],
+      ]) {
+        const tab = await browser!.context.newPage();
+        try {
+          await tab.goto(`http://127.0.0.1:${port}/`, { waitUntil: "load" });
+          const got = (await tab.evaluate(`(async () => {
+            const L = window.tslensLive;
+            const model = await L.loadModel("attn-only-2l", { backend: ${JSON.stringify(request)} });
+            return { backend: L.chosenBackend().name, scores: (${scoresOf.toString()})(L, model, ${JSON.stringify(prompt)}) };
+          })()`)) as any;
+          assert.equal(got.backend, expected, `backend for "${request}"`);
+          for (const key of ["logits", "previousToken", "induction"]) {
+            const diff = maxDiff(got.scores[key], node[key], key);
+            assert.ok(diff <= 1e-4, `${request} ${key}: the page differs from Node by ${diff}`);
+          }
+        } finally {
+          await tab.close();
+        }
+      }
+      assert.deepEqual(browser!.blockedRequests, [], "requests off 127.0.0.1");
     });
   });
 });
