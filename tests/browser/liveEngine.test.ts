@@ -200,6 +200,7 @@ describe("tslens live: the engine in a browser page", function () {
     const served: string[] = [];
     let page: any;
     let bare: http.Server | undefined;
+    let example: http.Server | undefined;
 
     before(async function () {
       const html = testPage(fs.readFileSync(built.bundle, "utf8"), fs.readFileSync(built.models["attn-only-2l"], "utf8"));
@@ -230,6 +231,7 @@ describe("tslens live: the engine in a browser page", function () {
       await browser?.close();
       server?.close();
       bare?.close();
+      example?.close();
     });
 
     it("computes on the embedded wasm backend, fetching nothing but the page itself", function () {
@@ -351,6 +353,51 @@ describe("tslens live: the engine in a browser page", function () {
           await tab.close();
         }
       }
+      assert.deepEqual(browser!.blockedRequests, [], "requests off 127.0.0.1");
+    });
+
+    it("the example page (live/example): a typed prompt's scores, as Node computes them to the 3 decimals shown", async function () {
+      const files: Record<string, string> = {
+        "/live/example/index.html": path.join(REPO_ROOT, "live", "example", "index.html"),
+        "/dist/live/tslens-live.js": built.bundle,
+        "/dist/live/models/attn-only-2l.js": built.models["attn-only-2l"],
+      };
+      const asked: string[] = [];
+      example = http.createServer((req, res) => {
+        asked.push(req.url ?? "");
+        const file = files[req.url ?? ""];
+        if (!file) return void res.writeHead(404).end();
+        res.writeHead(200, { "content-type": file.endsWith(".html") ? "text/html; charset=utf-8" : "text/javascript" });
+        res.end(fs.readFileSync(file));
+      });
+      await new Promise<void>((resolve) => example!.listen(0, "127.0.0.1", resolve));
+      const { port } = example.address() as AddressInfo;
+      const prompt = "Alice and Bob went to the market, and Alice bought apples.";
+      const tab = await browser!.context.newPage();
+      try {
+        await tab.goto(`http://127.0.0.1:${port}/live/example/index.html`, { waitUntil: "load" });
+        const status = tab.locator("#status");
+        await tab.locator("#run:not([disabled])").waitFor({ timeout: 60_000 });
+        await tab.locator("#prompt").fill(prompt);
+        const model = await lens.loadModel("attn-only-2l");
+        const node = lens.repeatedSequenceScores(model, { prompt });
+        lens.tf.dispose(node.patterns);
+        model.dispose();
+        await tab.evaluate(`document.querySelector("#status").textContent = ""`);
+        await tab.locator("#run").click();
+        await tab.waitForFunction(
+          `document.querySelector("#status").textContent.startsWith("${node.tokens.length} tokens scored")`,
+        );
+        const [previousToken, induction] = (await tab.evaluate(`Array.from(document.querySelectorAll("#scores table")).map((t) =>
+            Array.from(t.querySelectorAll("tbody tr")).map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => Number(td.textContent))))`)) as number[][][];
+        assert.ok(maxDiff(previousToken, node.previousToken, "previous-token") <= 5e-4 + 1e-6, JSON.stringify(previousToken));
+        assert.ok(maxDiff(induction, node.induction, "induction") <= 5e-4 + 1e-6, JSON.stringify(induction));
+        assert.match(await status.innerText(), /^\d+ tokens scored on wasm in \d+ ms$/);
+      } finally {
+        await tab.close();
+      }
+      const pages = asked.filter((url) => url !== "/favicon.ico");
+      assert.deepEqual(pages.sort(), Object.keys(files).sort(), "what the example page asked its server for");
       assert.deepEqual(browser!.blockedRequests, [], "requests off 127.0.0.1");
     });
   });
