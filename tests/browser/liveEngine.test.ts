@@ -158,6 +158,19 @@ describe("tslens live: the engine in a browser page", function () {
       assert.ok(!Object.keys(inputs).some((file) => file.includes("tfjs-node")), "tfjs-node is in the bundle");
     });
 
+    it("our modules in it use no Node global (process, require, __dirname, Buffer, setImmediate)", function () {
+      const nodeGlobal = /\b(process\s*\.|require\s*[(.]|__dirname|__filename|Buffer\s*\.|setImmediate\s*\()/g;
+      const found: string[] = [];
+      for (const file of Object.keys(built.metafile.inputs).filter(ours)) {
+        const code = fs
+          .readFileSync(path.join(REPO_ROOT, file), "utf8")
+          .replace(/\/\*[\s\S]*?\*\//g, "")
+          .replace(/\/\/.*$/gm, "");
+        for (const hit of code.match(nodeGlobal) ?? []) found.push(`${file}: ${hit}`);
+      }
+      assert.deepEqual(found, []);
+    });
+
     it("takes the browser twin of every Node-only module of the engine, and the modules themselves are out", function () {
       const inputs = Object.keys(built.metafile.inputs);
       for (const [node, twin] of Object.entries(SEAMS as Record<string, string>)) {
