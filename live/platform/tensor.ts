@@ -1,10 +1,11 @@
 /**
  * The browser twin of src/tensor (see ../seams.js): the same `tf` namespace — tfjs-core with its chained tensor
- * methods — without Node's backend choice (native TensorFlow, require, process.env). The page's backend is chosen
+ * methods and its gradients (runWithCacheAndGrads) — without Node's backend choice (native TensorFlow, require, process.env). The page's backend is chosen
  * by initLiveBackend() (../src/backend.ts) before a model loads; initBackend() here waits for that choice.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import type { BackendInfo as NodeBackendInfo } from "../../src/tensor";
 import { chosenBackend, initLiveBackend } from "../src/backend";
 

@@ -37,6 +37,10 @@ function experiment(L: any, model: any, prompt: string): any {
     fwdHooks: [["blocks.0.attn.hook_z", (z: any) => z.mul(0.5)]],
   });
   const topK = L.logitLensTopK(model, cache, { topK: 3 });
+  // ∂(last position's logit of token 0)/∂ each layer's attention output, as attribution views read it.
+  const gradRun = model.runWithCacheAndGrads(tokens, (lg: any) => lg.slice([0, lg.shape[1] - 1, 0], [1, 1, 1]).sum(), {
+    namesFilter: (n: string) => n.endsWith("hook_attn_out"),
+  });
   const repeated = L.repeatedSequenceScores(model, { prompt });
   const result = {
     tokens: tokens.arraySync()[0],
@@ -52,7 +56,11 @@ function experiment(L: any, model: any, prompt: string): any {
     induction: repeated.induction,
     repeatedPatterns: repeated.patterns.map((p: any) => p.arraySync()),
     randomInduction: L.inductionScores(model, { seqLen: 20, batch: 2 }),
+    gradValue: gradRun.value,
+    attnOutGrad: gradRun.grads.get("blocks.0.hook_attn_out").arraySync(),
   };
+  gradRun.cache.dispose();
+  gradRun.grads.dispose();
   L.tf.dispose([tokens, logits, hooked, ...repeated.patterns]);
   cache.dispose();
   return result;
@@ -259,7 +267,7 @@ describe("tslens live: the engine in a browser page", function () {
       );
     });
 
-    it("gives the Node engine's numbers (1e-4): forward, hooked forward, patterns, logit lens, detector, induction scores", async function () {
+    it("gives the Node engine's numbers (1e-4): forward, hooked forward, patterns, logit lens, detector, induction scores, gradients", async function () {
       const model = await lens.loadModel("attn-only-2l");
       try {
         const node = experiment(lens, model, PROMPT);
@@ -279,6 +287,8 @@ describe("tslens live: the engine in a browser page", function () {
           "induction",
           "repeatedPatterns",
           "randomInduction",
+          "gradValue",
+          "attnOutGrad",
         ]) {
           const diff = maxDiff(got[key], node[key], key);
           assert.ok(diff <= 1e-4, `${key}: the page differs from Node by ${diff}`);
