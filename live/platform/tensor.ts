@@ -1,7 +1,8 @@
 /**
  * The browser twin of src/tensor (see ../seams.js): the same `tf` namespace — tfjs-core with its chained tensor
- * methods and its gradients (runWithCacheAndGrads) — without Node's backend choice (native TensorFlow, require, process.env). The page's backend is chosen
- * by initLiveBackend() (../src/backend.ts) before a model loads; initBackend() here waits for that choice.
+ * methods and its gradients (for runWithCacheAndGrads) — without Node's backend choice (native TensorFlow,
+ * require, process.env). The page's backend is chosen by initLiveBackend() (../src/backend.ts) before a model
+ * loads; initBackend() here waits for that choice.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
