@@ -65,7 +65,7 @@ export class FeatureDashboardView extends DOMWidgetView {
     const feature = get("feature");
     element("div", "tslens-title", this.el).textContent =
       feature >= 0 ? `feature ${feature} · ${get("saeName")}` : `feature dashboard · ${get("saeName")}`;
-    element("div", "tslens-dash-status", this.el).textContent = get("status");
+    if (get("status")) element("div", "tslens-dash-status", this.el).textContent = get("status");
     if (feature < 0) return;
     if (get("tokensSeen") > 0)
       element("div", "tslens-dash-density", this.el).textContent =
