@@ -7,6 +7,7 @@
  *   npm run bench                       # tensorflow and wasm
  *   npm run bench -- --backends tensorflow,wasm,cpu --lengths 128
  *   npm run bench -- --load             # load memory instead (bench/loadMemory.js)
+ *   npm run bench -- --compare tl       # against TransformerLens, side by side (bench/compare.js)
  *
  * Prints JSON: per backend, load time and peak RSS, and median times of
  * forward and forward + full cache at 1×128 and 1×1024 tokens.
@@ -79,6 +80,8 @@ async function child(folder, lengths) {
 async function main() {
   if (process.argv[2] === "--child") return child(process.argv[3], process.argv[4].split(",").map(Number));
   if (process.argv.includes("--load")) return require("./loadMemory").main();
+  if (arg("--compare") === "tl") return require("./compare").main();
+  if (arg("--compare") !== undefined) throw new Error(`--compare takes "tl" (TransformerLens), got ${arg("--compare")}`);
   const backends = arg("--backends", "tensorflow,wasm").split(",");
   const lengths = arg("--lengths", "128,1024");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-bench-"));
