@@ -73,6 +73,7 @@ function attentionOptions(
       : undefined;
   const causal = causalMask(pos, offset); // [1, 1, pos, offset + pos]
   const realKeys = padding?.mask.cast("bool").reshape([-1, 1, 1, offset + pos]); // [b, 1, 1, offset + pos]
+  const mask = realKeys ? causal.logicalAnd(realKeys) : causal; // [1 or b, 1, pos, offset + pos]
   return {
     nHeads: cfg.nHeads,
     nKvHeads: cfg.nKeyValueHeads ?? cfg.nHeads,
@@ -81,7 +82,8 @@ function attentionOptions(
     useAttnResult: cfg.useAttnResult,
     rotary,
     qkPosition,
-    mask: realKeys ? causal.logicalAnd(realKeys) : causal, // [1 or b, 1, pos, offset + pos]
+    mask,
+    maskBias: tf.where(mask, tf.zeros(mask.shape), tf.fill(mask.shape, -Infinity)), // [1 or b, 1, pos, offset + pos]
     padded: padding !== undefined,
     // With localLayers (Gemma 2 / 3) only the local layers slide; otherwise every layer does (Mistral).
     slidingWindow: cfg.localLayers && !local ? undefined : cfg.slidingWindow,

@@ -1,9 +1,10 @@
 /**
- * The weights the forward pass reads: the parameters by role, with the per-head projection matrices fused into one
- * [d_model, heads·d_head] matrix each (one matMul per projection instead of one per head).
+ * The weights the forward pass reads: the parameters by role, with the per-head q, k and v matrices fused into one
+ * [d_model, (heads + 2·kvHeads)·d_head] matrix (one matMul for all three instead of one per head and projection).
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { TransformerConfig } from "../loading/config";
+import { tf } from "../tensor";
 import type { AttentionWeights } from "./components/attention";
 import type { MlpWeights } from "./components/mlp";
 import type { NormWeights } from "./components/norm";
@@ -47,8 +48,8 @@ export function fuseWeights(
   const blocks: BlockWeights[] = Array.from({ length: cfg.nLayers }, (_, l) => {
     const b = `blocks.${l}.`;
     const kv = (n: string) => p(`${b}attn.${n}`) ?? p(`${b}attn._${n}`)!;
-    const flat = (w: Tensor, heads: number) => made(w.transpose([1, 0, 2]).reshape([cfg.dModel, heads * cfg.dHead])); // [d_model, heads·e]
-    const flatBias = (t: Tensor) => made(t.reshape([-1]));
+    const flat = (w: Tensor, heads: number) => w.transpose([1, 0, 2]).reshape([cfg.dModel, heads * cfg.dHead]); // [d_model, heads·e]
+    const flatBias = (t: Tensor) => t.reshape([-1]); // [heads·e]
     return {
       ln1: { w: p(`${b}ln1.w`), b: p(`${b}ln1.b`) },
       ln2: { w: p(`${b}ln2.w`), b: p(`${b}ln2.b`) },
@@ -61,12 +62,8 @@ export function fuseWeights(
         b_K: kv("b_K"),
         W_V: kv("W_V"),
         b_V: kv("b_V"),
-        Wq: flat(p(`${b}attn.W_Q`)!, cfg.nHeads),
-        bq: flatBias(p(`${b}attn.b_Q`)!),
-        Wk: flat(kv("W_K"), kvHeads),
-        bk: flatBias(kv("b_K")),
-        Wv: flat(kv("W_V"), kvHeads),
-        bv: flatBias(kv("b_V")),
+        Wqkv: made(tf.concat([flat(p(`${b}attn.W_Q`)!, cfg.nHeads), flat(kv("W_K"), kvHeads), flat(kv("W_V"), kvHeads)], 1)),
+        bqkv: made(tf.concat([flatBias(p(`${b}attn.b_Q`)!), flatBias(kv("b_K")), flatBias(kv("b_V"))])),
         W_O: p(`${b}attn.W_O`)!,
         Wo: made(p(`${b}attn.W_O`)!.reshape([cfg.nHeads * cfg.dHead, cfg.dModel])), // [heads·e, d_model]
         b_O: p(`${b}attn.b_O`)!,

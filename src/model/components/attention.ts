@@ -54,12 +54,9 @@ export interface AttentionWeights {
   b_K: Tensor; // [kvHeads, d_head]
   W_V: Tensor; // [kvHeads, d_model, d_head]
   b_V: Tensor; // [kvHeads, d_head]
-  Wq: Tensor; // [d_model, heads·d_head]
-  bq: Tensor; // [heads·d_head]
-  Wk: Tensor; // [d_model, kvHeads·d_head]
-  bk: Tensor; // [kvHeads·d_head]
-  Wv: Tensor; // [d_model, kvHeads·d_head]
-  bv: Tensor; // [kvHeads·d_head]
+  /** q, k and v side by side, for one matMul when all three read the same input. */
+  Wqkv: Tensor; // [d_model, (heads + 2·kvHeads)·d_head]
+  bqkv: Tensor; // [(heads + 2·kvHeads)·d_head]
   W_O: Tensor; // [heads, d_head, d_model]
   Wo: Tensor; // [heads·d_head, d_model]
   b_O: Tensor; // [d_model]
@@ -81,6 +78,8 @@ export interface AttentionOptions {
   qkPosition?: Tensor;
   /** [1, 1, query, key] boolean mask of allowed positions; [batch, 1, query, key] in a padded batch. */
   mask: Tensor;
+  /** The same mask as an additive float bias (0 allowed, −inf not): one broadcast add instead of tile + select. */
+  maskBias: Tensor;
   /** The batch has padding: a fully masked query row (padding before a row's first token) gets a zero pattern. */
   padded?: boolean;
   /** RMSNorm eps of the q / k norms (Qwen3, Gemma 3, OLMo-2); set when the model has them. */
@@ -136,19 +135,34 @@ export function attention(
   const split = !(x instanceof tf.Tensor);
   const [batch, pos] = split ? x.q.shape : x.shape;
   const position = o.qkPosition;
-  // Shortformer: q and k read x + W_pos (one sum for both when the input is shared), v reads x.
-  const qkShared = !split && position ? x.add(position) : x; // [b, p, d_model]
-  const project = (which: "q" | "k" | "v", heads: number): Tensor => {
-    const [W, b, Wf, bf] = { q: [w.W_Q, w.b_Q, w.Wq, w.bq], k: [w.W_K, w.b_K, w.Wk, w.bk], v: [w.W_V, w.b_V, w.Wv, w.bv] }[which];
+  const [qWidth, kvWidth] = [o.nHeads * o.dHead, o.nKvHeads * o.dHead];
+  let q: Tensor, k: Tensor, v: Tensor; // [b, p, heads or kvHeads, e]
+  if (split || position) {
+    // Per-head inputs, or (shortformer) q and k read x + W_pos while v reads x: one projection each.
+    const withPos = (t: Tensor) => (position ? t.add(position.expandDims(2)) : t); // [b, p, heads, d_model]
+    const columns = (from: number, width: number) => w.Wqkv.slice([0, from], [-1, width]); // [d_model, width]
+    const bias = (from: number, width: number) => w.bqkv.slice([from], [width]); // [width]
+    const heads = (t: Tensor, n: number) => t.reshape([batch, pos, n, o.dHead]); // [b, p, n, e]
     if (split) {
-      const input = position && which !== "v" ? x[which].add(position.expandDims(2)) : x[which]; // [b, p, heads, d_model]
-      return perHead(input, W, b);
+      [q, k, v] = [perHead(withPos(x.q), w.W_Q, w.b_Q), perHead(withPos(x.k), w.W_K, w.b_K), perHead(x.v, w.W_V, w.b_V)];
+    } else {
+      const shared = (x as Tensor).add(position!); // [b, p, d_model]
+      q = heads(linear(shared, columns(0, qWidth), bias(0, qWidth)), o.nHeads);
+      k = heads(linear(shared, columns(qWidth, kvWidth), bias(qWidth, kvWidth)), o.nKvHeads);
+      v = heads(linear(x as Tensor, columns(qWidth + kvWidth, kvWidth), bias(qWidth + kvWidth, kvWidth)), o.nKvHeads);
     }
-    return linear(which === "v" ? x : (qkShared as Tensor), Wf, bf).reshape([batch, pos, heads, o.dHead]); // [b, p, heads, e]
-  };
-  let q = ctx.point(at.hook_q, project("q", o.nHeads)); // [b, p, heads, e]
-  let k = ctx.point(at.hook_k, project("k", o.nKvHeads)); // [b, p, kvHeads, e]
-  const v = ctx.point(at.hook_v, project("v", o.nKvHeads)); // [b, p, kvHeads, e]
+  } else {
+    const qkv = linear(x as Tensor, w.Wqkv, w.bqkv); // [b, p, (heads + 2·kvHeads)·e]
+    const [qf, kf, vf] = tf.split(qkv, [qWidth, kvWidth, kvWidth], 2); // [b, p, width]
+    [q, k, v] = [
+      qf.reshape([batch, pos, o.nHeads, o.dHead]),
+      kf.reshape([batch, pos, o.nKvHeads, o.dHead]),
+      vf.reshape([batch, pos, o.nKvHeads, o.dHead]),
+    ]; // [b, p, heads or kvHeads, e]
+  }
+  q = ctx.point(at.hook_q, q); // [b, p, heads, e]
+  k = ctx.point(at.hook_k, k); // [b, p, kvHeads, e]
+  v = ctx.point(at.hook_v, v); // [b, p, kvHeads, e]
   if (o.qkNormEps !== undefined) {
     const qkNorm = o.qkNormAcrossHeads ? normalizeAcrossHeads : normalize;
     q = qkNorm(ctx, at.q_norm, q, "RMS", o.qkNormEps, { w: w.qNorm }); // [b, p, heads, e]
@@ -164,15 +178,18 @@ export function attention(
     if (kv.past) [keys, values] = [tf.concat([kv.past[0], k], 1), tf.concat([kv.past[1], v], 1)]; // [b, past+pos, kv, e]
     kv.store(keys, values);
   }
-  const qh = q.transpose([0, 2, 1, 3]); // [b, heads, query, e]
+  const divisor = o.useAttnScale ? (o.attnScale ?? Math.sqrt(o.dHead)) : 1;
+  const cap = o.attnScoresSoftCap;
+  // Without soft-capping, q is scaled before q·kᵀ (a pass over [b, p, heads, e], not over the scores).
+  const qScaled = cap === undefined && divisor !== 1 ? q.mul(1 / divisor) : q; // [b, p, heads, e]
+  const qh = qScaled.transpose([0, 2, 1, 3]); // [b, heads, query, e]
   const kh = repeatKv(keys, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
-  if (o.useAttnScale) scores = scores.div(o.attnScale ?? Math.sqrt(o.dHead));
-  const cap = o.attnScoresSoftCap;
-  if (cap !== undefined) scores = scores.div(cap).tanh().mul(cap); // [b, heads, query, key]
+  if (cap !== undefined) scores = scores.div(divisor).div(cap).tanh().mul(cap); // Gemma 2: cap·tanh(scores / cap)
   const allowed = o.slidingWindow ? o.mask.logicalAnd(windowMask(pos, keys.shape[1]!, o.slidingWindow)) : o.mask;
-  scores = ctx.point(at.hook_attn_scores, tf.where(allowed, scores, tf.scalar(-Infinity))); // [b, heads, query, key]
+  const masked = o.slidingWindow ? tf.where(allowed, scores, tf.scalar(-Infinity)) : scores.add(o.maskBias);
+  scores = ctx.point(at.hook_attn_scores, masked); // [b, heads, query, key]
   const pattern = ctx.point(at.hook_pattern, o.padded ? paddedSoftmax(scores, allowed) : tf.softmax(scores)); // [b, heads, query, key]
   const z = ctx.point(at.hook_z, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
   if (o.useAttnResult) {
