@@ -129,7 +129,7 @@ async function main(argv) {
     console.log(`${path.relative(process.cwd(), file)}: ${describeSize(sizes.models[name])}`);
 }
 
-module.exports = { buildLive, seamsPlugin, REPO_ROOT };
+module.exports = { buildLive, seamsPlugin, DEFAULT_MODELS, REPO_ROOT };
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err) => {

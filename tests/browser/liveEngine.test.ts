@@ -14,6 +14,7 @@ import * as path from "path";
 import * as lens from "../../src";
 import { memorySource } from "../../src/loading/byteSource";
 import { SafetensorsFile } from "../../src/loading/safetensors";
+import { EMBEDDED_MODELS } from "../../src/model/loadModel";
 import { TestBrowser } from "./browser";
 import { REPO_ROOT } from "./lab-server";
 import { barePage, experiment, maxDiff, scoresOf, testPage } from "./live-pages";
@@ -102,6 +103,10 @@ describe("tslens live: the engine in a browser page", function () {
         assert.match(err.message, /^embedded: tensor ".*" has data_offsets \[\d+, \d+\] past the end of the data/);
         return true;
       });
+    });
+
+    it("the build embeds the models tslens ships by default", function () {
+      assert.deepEqual([...live.DEFAULT_MODELS].sort(), [...EMBEDDED_MODELS].sort());
     });
 
     it("a memory source copies what there is and reports how much", async function () {
