@@ -6,11 +6,12 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { HookedTransformer, loadModel, saeFeatures, tf } from "../..";
+import { HookedTransformer, loadModel, loadSae, saeFeatures, tf } from "../..";
 import { MIME_BUNDLE_KEY } from "../../common/host";
 import type { Sae } from "../../sae/sae";
 import { REPO_ROOT } from "../../../tests/support/paths";
 import { inlineSae } from "../../../tests/support/inlineSae";
+import { SAE_FIXTURES } from "../../../tests/sae/support";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
 import { decodePng, pixelAt, recordText } from "../../../tests/widgets/png-pixels";
 import { featureDashboardSpec } from "../featureDashboard/spec";
@@ -176,6 +177,41 @@ describe("saeFeatures (kernel side)", function () {
     } finally {
       narrow.dispose();
       elsewhere.dispose();
+    }
+  });
+
+  it("SAELens fixtures on gpt2-tiny (no tokenizer): token ids as text; a hook_z SAE's dashboard says why it has no logits", async () => {
+    const tiny = await loadModel(path.join(REPO_ROOT, "tests", "fixtures", "models", "gpt2-tiny"), { processWeights: false });
+    const hookZ = await loadSae(path.join(SAE_FIXTURES, "hook-z"));
+    const transcoder = await loadSae(path.join(SAE_FIXTURES, "transcoder"));
+    try {
+      const ids = [5, 17, 3, 42, 8, 17, 3];
+      const view = saeFeatures(tiny, hookZ, ids, { corpus: [ids, [1, 2, 3, 4]] });
+      assert.deepEqual(openState(view.tokens.modelId).tokens, ids.map(String));
+      const feature = view.feature;
+      await view.openDashboard(feature);
+      const filled = (dashboardId: string) => lastUpdate(dashboardId, "notes")!.data.state as Record<string, unknown>;
+      const state = filled(view.dashboard.modelId);
+      assert.equal((state.notes as string[]).length, 1);
+      assert.match(
+        (state.notes as string[])[0]!,
+        /^no logits: featureLogits needs an SAE that writes the residual stream .* writes blocks\.0\.attn\.hook_z/,
+      );
+      assert.equal(state.tokens_seen, ids.length + 4);
+      assert.doesNotMatch(String(view.dashboard), /promotes/);
+      assert.ok((state.example_acts as number[]).length > 0, "the hook_z feature shown first fires somewhere");
+      const spliced = saeFeatures(tiny, transcoder, ids);
+      await spliced.openDashboard(spliced.feature);
+      const logits = (lastUpdate(spliced.dashboard.modelId, "top_tokens")!.data.state as { top_tokens: string[] }).top_tokens;
+      assert.equal(logits.length, 10, "a transcoder writing hook_mlp_out has logits");
+      assert.ok(
+        logits.every((t) => /^\d+$/.test(t)),
+        "token ids as text",
+      );
+    } finally {
+      hookZ.dispose();
+      transcoder.dispose();
+      tiny.dispose();
     }
   });
 
