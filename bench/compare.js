@@ -7,7 +7,9 @@
  *   npm run bench -- --compare tl --ab /tmp/before/dist/src --skip tl,hf,generate,patching   # A/B of an engine change
  *
  * --ab DIR adds a side "tslensBefore" running another build's dist/src (abRatios = this build / that one); --skip
- * drops sides (tl, hf) or measurements (generate, patching); --rounds, --threads, --lengths, --patch-pos.
+ * drops sides (tl, hf) or measurements (generate, patching); --rounds, --threads, --lengths, --patch-pos (the patching
+ * prompt's length, default 4: TransformerLens's loop runs layers × positions forwards); --partial FILE writes the
+ * summary so far after every round.
  *
  * Setup: makes .venv-bench with pip (bench/requirements-tl.txt: TransformerLens 3.9, CPU torch 2.13) when it is
  * missing. The model is bench/gpt2Small.js's GPT-2-small-shaped random checkpoint (124M, fp32). Each round starts
@@ -101,7 +103,8 @@ async function main() {
   const lengths = arg("--lengths", "128,1024").split(",").map(Number);
   const skip = new Set(arg("--skip", "").split(",").filter(Boolean));
   const abDist = arg("--ab", undefined);
-  const patchPos = Number(arg("--patch-pos", "8"));
+  const patchPos = Number(arg("--patch-pos", "4"));
+  const partialFile = arg("--partial", undefined);
   ensureVenv();
   if (process.argv.includes("--setup-only")) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-compare-"));
@@ -165,6 +168,12 @@ async function main() {
         delete results[side].generatedTokens;
       }
       perRound.push(results);
+      if (partialFile) {
+        // What the rounds so far give, for a run cut short (same shape as the final JSON).
+        const partial = { ...report, fidelity, roundsDone: r + 1 };
+        summarise(partial, perRound, sides, job);
+        fs.writeFileSync(partialFile, JSON.stringify({ ...partial, rounds: perRound }, null, 2));
+      }
     }
     report.machine.loadavgEnd = loadavg();
     report.fidelity = fidelity;
