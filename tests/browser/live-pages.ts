@@ -48,13 +48,12 @@ export function experiment(L: any, model: any, prompt: string): any {
   return result;
 }
 
-/** A smaller experiment for the other backends: the forward and the induction view's scores. */
+/** A smaller experiment for the other backends (one run): the induction view's scores and patterns. */
 export function scoresOf(L: any, model: any, prompt: string): any {
-  const logits = model.forward(prompt); // [1, pos, vocab]
   const repeated = L.repeatedSequenceScores(model, { prompt });
-  const result = { logits: Array.from(logits.dataSync()), previousToken: repeated.previousToken, induction: repeated.induction };
-  L.tf.dispose([logits, ...repeated.patterns]);
-  return result;
+  const patterns = repeated.patterns.map((p: any) => p.arraySync());
+  L.tf.dispose(repeated.patterns);
+  return { patterns, previousToken: repeated.previousToken, induction: repeated.induction };
 }
 
 /** The largest |a − b| over two nested arrays of numbers of the same shape; throws naming `what` when shapes differ. */

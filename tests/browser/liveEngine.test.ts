@@ -272,7 +272,7 @@ describe("tslens live: the engine in a browser page", function () {
             return { backend: L.chosenBackend().name, scores: (${scoresOf.toString()})(L, model, ${JSON.stringify(prompt)}) };
           })()`)) as any;
           assert.equal(got.backend, expected, `backend for "${request}"`);
-          for (const key of ["logits", "previousToken", "induction"]) {
+          for (const key of ["patterns", "previousToken", "induction"]) {
             const diff = maxDiff(got.scores[key], node[key], key);
             assert.ok(diff <= 1e-4, `${request} ${key}: the page differs from Node by ${diff}`);
           }
