@@ -43,3 +43,25 @@ export function inlineSae(model: HookedTransformer, options: InlineSaeOptions): 
   });
   return new Sae(cfg, weights, "inline");
 }
+
+/**
+ * Kernel code (for a cell, with `lens` and `model` defined) that declares `const <name>`: a standard SAE of `dSae`
+ * features at blocks.0.hook_resid_pre whose feature 0 reads the embedding of " c", as inlineSae builds it in-process.
+ */
+export function inlineSaeCode(name: string, dSae = 32): string {
+  return `const ${name} = (() => {
+  const tf = lens.tf;
+  const c = (model.toTokens(" c", { prependBos: false }).arraySync() as number[][])[0][0];
+  const d = model.cfg.dModel;
+  const cfg = lens.parseSaeConfig({ architecture: "standard", d_in: d, d_sae: ${dSae}, apply_b_dec_to_input: false,
+    metadata: { hook_name: "blocks.0.hook_resid_pre" } }, "inline cfg");
+  const weights = tf.tidy(() => {
+    const random = tf.randomNormal([d, ${dSae}], 0, 1, "float32", 3);
+    const unit = random.div(random.norm("euclidean", 0, true));
+    const token = model.W_E.slice([c, 0], [1, d]).reshape([d, 1]);
+    const W_enc = tf.concat([token.div(token.norm()), unit.slice([0, 1], [d, ${dSae - 1}])], 1);
+    return { W_enc, W_dec: W_enc.transpose(), b_enc: tf.fill([${dSae}], -0.02), b_dec: tf.zeros([d]) };
+  });
+  return new lens.Sae(cfg, weights, "inline");
+})();`;
+}

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { KernelClient, Received } from "../../../tests/kernel/client";
+import { inlineSaeCode } from "../../../tests/support/inlineSae";
 import { decodePng } from "../../../tests/widgets/png-pixels";
 import { frontendUpdate, openedState, shownBundle, updatesOn, viewKernel } from "../../../tests/widgets/view-wire";
 import { featureDashboardSpec } from "../featureDashboard/spec";
@@ -17,21 +18,7 @@ import { saeFeatureTokensSpec } from "./spec";
 const TEXT = "def cat(self):\n    return self.cat + 1";
 
 /** Kernel code: `sfSae`, a standard SAE of 32 features at blocks.0.hook_resid_pre, feature 0 along the embedding of " c". */
-const MAKE_SAE = `const sfSae = (() => {
-  const tf = lens.tf;
-  const c = (model.toTokens(" c", { prependBos: false }).arraySync() as number[][])[0][0];
-  const d = model.cfg.dModel;
-  const cfg = lens.parseSaeConfig({ architecture: "standard", d_in: d, d_sae: 32, apply_b_dec_to_input: false,
-    metadata: { hook_name: "blocks.0.hook_resid_pre" } }, "inline cfg");
-  const weights = tf.tidy(() => {
-    const random = tf.randomNormal([d, 32], 0, 1, "float32", 3);
-    const unit = random.div(random.norm("euclidean", 0, true));
-    const token = model.W_E.slice([c, 0], [1, d]).reshape([d, 1]);
-    const W_enc = tf.concat([token.div(token.norm()), unit.slice([0, 1], [d, 31])], 1);
-    return { W_enc, W_dec: W_enc.transpose(), b_enc: tf.fill([32], -0.02), b_dec: tf.zeros([d]) };
-  });
-  return new lens.Sae(cfg, weights, "inline");
-})();`;
+const MAKE_SAE = inlineSaeCode("sfSae");
 
 describe("saeFeatures over the kernel wire", function () {
   this.timeout(120_000);
