@@ -1,7 +1,8 @@
 /**
  * Trains the embedded models on tslens's own engine (TensorFlow.js gradients):
  *
- *   npm run train                        (both models; or: npm run train -- attn-only-2l)
+ *   npm run train                        (every model, then the SAE; or: npm run train -- attn-only-2l)
+ *   npm run train -- sae                 (only the embedded SAE: training/sae/trainSae.ts)
  *
  * Corpus: the Python standard library from Debian (scripts/fetch-corpus.sh; its
  * sha256 is recorded), tokenised by a 1024-token byte-level BPE learnt from it
@@ -23,6 +24,7 @@ import { Tokenizer } from "../src/tokenizer";
 import { loadCorpus, tokenizeCorpus } from "./corpus";
 import { DataMix, rng, sampleBatch, sampleCopyBatch } from "./data";
 import { writeModelCard } from "./modelCard";
+import { trainSae } from "./sae/trainSae";
 import { buildTokenizer, TOKENIZERS_REQUIREMENT, VOCAB_SIZE } from "./tokenizer";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -260,12 +262,14 @@ async function train(name: string, stepsOverride?: number): Promise<void> {
   console.log(`saved ${folder} after ${log.seconds} s`);
 }
 
-/** `train all` (the default): every embedded model in turn, each followed by its model card. */
+/** `train all` (the default): every embedded model in turn, each followed by its model card, then the embedded SAE (`train sae`). */
 async function main(name = "all", steps?: number): Promise<void> {
+  if (name === "sae") return trainSae(steps);
   for (const model of name === "all" ? Object.keys(SPECS) : [name]) {
     await train(model, steps);
     await writeModelCard(model);
   }
+  if (name === "all") await trainSae();
 }
 
 if (require.main === module) {

@@ -1,7 +1,7 @@
 /**
  * Sparse autoencoders in SAELens's format: loading, encode/decode, splicing into a model, metrics.
  */
-export { loadSae, expectedParameters, SAE_CONFIG_FILE, SAE_WEIGHTS_FILE } from "./loadSae";
+export { loadSae, bundledSaes, bundledSaesDir, expectedParameters, SAE_CONFIG_FILE, SAE_WEIGHTS_FILE } from "./loadSae";
 export type { LoadSaeOptions } from "./hubSae";
 export { Sae, SAE_HOOK_SUFFIXES } from "./sae";
 export type { SaeHookSuffix } from "./sae";

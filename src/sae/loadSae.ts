@@ -8,6 +8,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { SafetensorsFile } from "../loading/safetensors";
+import { BUNDLED_MODELS_DIR } from "../model/loadModel";
 import { tf } from "../tensor";
 import { parseSaeConfig, SaeConfig } from "./config";
 import { LoadSaeOptions, looksLikeHubId, resolveHubSae } from "./hubSae";
@@ -16,6 +17,36 @@ import { Sae } from "./sae";
 
 export const SAE_CONFIG_FILE = "cfg.json";
 export const SAE_WEIGHTS_FILE = "sae_weights.safetensors";
+
+/** Folder of the SAEs bundled with tslens: <models>/saes/<name>/ (TSLENS_MODELS_DIR overrides <models>). */
+export function bundledSaesDir(): string {
+  return path.join(process.env.TSLENS_MODELS_DIR || BUNDLED_MODELS_DIR, "saes");
+}
+
+/** Names of the SAEs bundled with this installation (folders under bundledSaesDir() holding a cfg.json), sorted. */
+export async function bundledSaes(): Promise<string[]> {
+  const dir = bundledSaesDir();
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  const present = await Promise.all(
+    names.map((n) =>
+      fs.stat(path.join(dir, n, SAE_CONFIG_FILE)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return names.filter((_, i) => present[i]).sort();
+}
+
+/** The folder of the bundled SAE `name`; an unknown name is an error listing the bundled SAEs. */
+async function bundledSaeFolder(name: string): Promise<string> {
+  const bundled = await bundledSaes();
+  if (bundled.includes(name)) return path.join(bundledSaesDir(), name);
+  throw new Error(
+    `loadSae: "${name}" is not a folder, a hub id or a bundled SAE; bundled SAEs: ${bundled.length ? bundled.join(", ") : "(none in this installation)"}`,
+  );
+}
 
 /** The parameters (name → shape) an SAE with `cfg` must have. */
 export function expectedParameters(cfg: SaeConfig): Record<string, number[]> {
@@ -33,7 +64,8 @@ export function expectedParameters(cfg: SaeConfig): Record<string, number[]> {
  * topk, gated (BatchTopK as saved for inference, a jumprelu SAE), and transcoders (transcoder, jumprelu_transcoder,
  * and their skip variants). `folderOrHubId` is a local folder (with options.folder: a folder inside it), else a
  * hub id `owner/repo/folder/path` or `owner/repo` (with options.folder, or an SAE at the repository's root),
- * downloaded into the Hugging Face cache (see hubSae.ts). A local folder of that name wins over the hub.
+ * downloaded into the Hugging Face cache (see hubSae.ts). A local folder of that name wins over the hub. A bare
+ * name that is not a local folder is a bundled SAE under models/saes/ (e.g. "attn-only-2l-resid1-topk").
  */
 export async function loadSae(folderOrHubId: string, options: LoadSaeOptions = {}): Promise<Sae> {
   if (typeof folderOrHubId !== "string" || folderOrHubId === "")
@@ -42,6 +74,13 @@ export async function loadSae(folderOrHubId: string, options: LoadSaeOptions = {
   if (localStat === undefined && looksLikeHubId(folderOrHubId)) {
     return loadSaeFolder(await resolveHubSae(folderOrHubId, options), folderOrHubId);
   }
+  if (
+    localStat === undefined &&
+    options.folder === undefined &&
+    /^[\w.-]+$/.test(folderOrHubId) &&
+    !folderOrHubId.startsWith(".")
+  )
+    return loadSaeFolder(await bundledSaeFolder(folderOrHubId), folderOrHubId);
   if (localStat?.isDirectory() && options.revision !== undefined)
     throw new Error(`loadSae: ${folderOrHubId} is a local folder; options.revision applies to hub ids only`);
   const folder = options.folder === undefined ? folderOrHubId : path.join(folderOrHubId, options.folder);
