@@ -57,7 +57,9 @@ function textActs(model: HookedTransformer, sae: Sae, input: string | number[]):
     tokens = tf.tensor2d([input], [1, input.length], "int32"); // [1, pos]
   else throw new Error(`text must be a string or a non-empty list of token ids, got ${describeValue(input)}`);
   try {
-    const { cache } = model.runWithCache(tokens, { namesFilter: [hook], returnType: "none" });
+    const layer = /^blocks\.(\d+)\./.exec(hook); // nothing after the block holding the hook point is needed
+    const stopAtLayer = layer ? Number(layer[1]) + 1 : undefined;
+    const { cache } = model.runWithCache(tokens, { namesFilter: [hook], returnType: "none", stopAtLayer });
     try {
       const x = cache.get(hook); // [1, pos, d_in] (hook_z: [1, pos, heads, d_head])
       const width = sae.cfg.reshapeActivations === "none" ? x.shape[x.rank - 1]! : x.shape.slice(-2).reduce((a, b) => a * b, 1);
