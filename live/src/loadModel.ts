@@ -74,8 +74,19 @@ export function tokenizerFromFiles(files: ModelFiles): Tokenizer | undefined {
   return Tokenizer.fromContents({ folder, source: "tokenizer.json", tokenizerJson, config, specialTokensMap });
 }
 
+/** Throws naming the first field of `files` that is missing or of the wrong kind. */
+function checkFiles(files: ModelFiles): void {
+  const usage = "loadModel takes { name, config, weights, tokenizer?, tokenizerConfig?, specialTokensMap? }";
+  if (typeof files !== "object" || files === null) throw new Error(`${usage}, got ${String(files)}`);
+  if (typeof files.name !== "string" || files.name === "") throw new Error(`${usage}: name (a text naming the model) is missing`);
+  if (files.config === undefined) throw new Error(`${usage}: ${files.name} has no config (config.json)`);
+  if (!(files.weights instanceof ArrayBuffer || files.weights instanceof Uint8Array))
+    throw new Error(`${usage}: ${files.name}'s weights (model.safetensors) must be an ArrayBuffer or a Uint8Array`);
+}
+
 /** Loads a model from its files' contents (see ModelFiles) on the page's backend. Nothing stays allocated on an error. */
 export async function loadModelFromFiles(files: ModelFiles, options: LiveLoadOptions = {}): Promise<HookedTransformer> {
+  checkFiles(files);
   await initLiveBackend(options.backend);
   const folder = files.name;
   const configFile = `${folder}/config.json`;

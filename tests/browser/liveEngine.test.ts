@@ -230,6 +230,7 @@ describe("tslens live: the engine in a browser page", function () {
           folder: await failed(() => L.Tokenizer.fromFolder("/models/x")),
           switching: await failed(() => L.initBackend("webgl")),
           badConfig: await failed(() => L.loadModel({ name: "bad", config: "{", weights: new Uint8Array(8) })),
+          noWeights: await failed(() => L.loadModel({ name: "bare", config: "{}" })),
         };
         const config = ${JSON.stringify(fs.readFileSync(path.join(MODEL_DIR, "config.json"), "utf8"))};
         const cut = Uint8Array.from(atob("${fs.readFileSync(path.join(MODEL_DIR, "model.safetensors")).subarray(0, 100).toString("base64")}"), (c) => c.charCodeAt(0));
@@ -244,6 +245,7 @@ describe("tslens live: the engine in a browser page", function () {
       assert.match(errors.folder, /^Tokenizer folder \/models\/x: a browser page cannot read folders/);
       assert.equal(errors.switching, 'this page already computes on "wasm"; it cannot switch to "webgl"');
       assert.match(errors.badConfig, /^bad\/config\.json is not valid JSON/);
+      assert.match(errors.noWeights, /bare's weights \(model\.safetensors\) must be an ArrayBuffer or a Uint8Array$/);
       assert.match(errors.truncated, /^short\/model\.safetensors: header length \d+ runs past the end of the file \(100 bytes\)/);
       assert.equal(errors.leaked, 0);
     });
