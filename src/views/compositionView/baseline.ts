@@ -39,11 +39,14 @@ export function randomCompositionBaseline(dModel: number, dHead: number, options
   const [d, e] = [positiveInteger(dModel, "dModel"), positiveInteger(dHead, "dHead")];
   const samples = positiveInteger(options.samples ?? defaultBaselineSamples(d, e), "samples");
   const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new Error(`randomCompositionBaseline: seed must be a whole number ≥ 0, got ${seed}`);
+  // Seeds from 1: tfjs draws an unseeded (different every call) stream for seed 0.
   return tf.tidy(() => {
-    const x = tf.randomNormal([samples, d, e], 0, 1, "float32", seed); // [S, d, e]
-    const y = tf.randomNormal([samples, e, d], 0, 1, "float32", seed + 1); // [S, e, d]
-    const z = tf.randomNormal([samples, d, e], 0, 1, "float32", seed + 2); // [S, d, e]
-    const w = tf.randomNormal([samples, e, d], 0, 1, "float32", seed + 3); // [S, e, d]
+    const x = tf.randomNormal([samples, d, e], 0, 1, "float32", 4 * seed + 1); // [S, d, e]
+    const y = tf.randomNormal([samples, e, d], 0, 1, "float32", 4 * seed + 2); // [S, e, d]
+    const z = tf.randomNormal([samples, d, e], 0, 1, "float32", 4 * seed + 3); // [S, d, e]
+    const w = tf.randomNormal([samples, e, d], 0, 1, "float32", 4 * seed + 4); // [S, e, d]
     const gramX = x.matMul(x, true, false); // [S, e, e]: Xᵀ X
     const gramW = w.matMul(w, false, true); // [S, e, e]: W Wᵀ
     const trace = (a: tf.Tensor, b: tf.Tensor) => a.mul(b).sum([-2, -1]); // [S]: tr(a bᵀ)

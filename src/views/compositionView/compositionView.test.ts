@@ -10,7 +10,7 @@ import { MIME_BUNDLE_KEY } from "../../common/host";
 import { colorOf, paletteOf } from "../../common/draw/colors";
 import { FakeHost, installFakeHost, removeFakeHost } from "../../../tests/widgets/fake-host";
 import { decodePng, pixelAt, Rgb } from "../../../tests/widgets/png-pixels";
-import { snapshotGeometry } from "./snapshot";
+import { snapshotGeometry, wrapText } from "./snapshot";
 
 /** Scores [L][H][L][H] of one kind: `value(l1, h1, l2, h2)` where l2 > l1, and `masked` elsewhere. */
 function fakeScores(
@@ -166,19 +166,20 @@ describe("compositionView (kernel side)", function () {
     assert.notDeepEqual(pixelAt(image, left + 2 * cell + cell / 2, y0 + 3 * cell + 1), light.text);
   });
 
-  it("PNG with a baseline: the baseline score is the scale's centre (white), scores below it red, above it blue", async () => {
+  it("PNG with a baseline: the baseline score is white, scores below it red and above it blue on one slope; the bar runs from 0", async () => {
     const K = fakeScores(2, 3, (_l1, h1, _l2, h2) => [0.05, 0.1, 0.3][(h1 + h2) % 3]);
     const view = compositionView({ Q: K, K, V: K }, { baseline: 0.1 });
-    assert.deepEqual(
-      [view.get("value_min"), view.get("value_max")].map((v) => Number((v as number).toFixed(6))),
-      [-0.1, 0.3],
-    );
-    assert.equal(view.get("scale_note"), "autoscaled: symmetric about the baseline");
+    // From 0 (no score is negative) to the highest score; the baseline is not the middle of the bar, but its colour is neutral.
+    assert.deepEqual([view.get("value_min"), view.get("value_max")], [0, Math.fround(0.3)]);
+    assert.equal(view.get("scale_note"), "autoscaled: 0 … 0.300");
+    assert.equal(view.get("baseline_note"), "neutral colour at the baseline 0.100: bluer above it, redder below");
     const { cellColour } = await picture(view, 2, 3);
     const [below, at, above] = [cellColour(0, 0), cellColour(0, 1), cellColour(0, 2)]; // 0.05, 0.1, 0.3
     assert.deepEqual(at, [255, 255, 255], "the baseline's colour is the page's");
     assert.ok(below[0] > below[2], `0.05 (below the baseline) is red: ${below}`);
-    assert.deepEqual(above, paletteOf("light").positive, "0.3 is the top of the symmetric scale");
+    // One slope both sides: 0.05 is 0.05 below the baseline, a quarter of the 0.2 that 0.3 is above it.
+    assert.deepEqual(below, colorOf(-0.05, -0.2, 0.2), "a quarter strength of red");
+    assert.deepEqual(above, paletteOf("light").positive, "0.3 is the top of the scale");
   });
 
   it("baseline 'random' on the model: random weights' mean score for d_model 128, d_head 32 (≈ 1/√128)", () => {
@@ -186,8 +187,23 @@ describe("compositionView (kernel side)", function () {
     const view = compositionView(model, { baseline: "random" });
     const baseline = view.get("baseline") as number;
     assert.ok(Math.abs(baseline - 1 / Math.sqrt(128)) < 0.002, `baseline ${baseline}`);
-    assert.match(view.get("baseline_note") as string, /random weights' mean score 0\.08\d \(d_model 128, d_head 32, 61 draws\)/);
+    assert.match(
+      view.get("baseline_note") as string,
+      /^neutral colour at random weights' mean score 0\.08\d \(d_model 128, d_head 32, 61 draws\): bluer above it, redder below$/,
+    );
     assert.equal(tf.memory().numTensors, before);
+  });
+
+  it("PNG notes: a long baseline note wraps under the grid instead of being cut", async () => {
+    assert.deepEqual(wrapText("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+    const view = compositionView(model, { baseline: "random" });
+    const { image, geometry } = await picture(view, 2, 4);
+    // Three lines under the grid: the scale's note, then the baseline's note on two lines.
+    const thirdLine = geometry.offsetY + geometry.layout.height + 4 + 28;
+    let ink = 0;
+    for (let y = thirdLine; y < thirdLine + 12; y++) for (let x = 8; x < 200; x++) if (pixelAt(image, x, y)[0] < 128) ink++;
+    assert.ok(image.height >= thirdLine + 12, `the picture is ${image.height} px tall`);
+    assert.ok(ink > 20, `the third line under the grid has text: ${ink} dark pixels`);
   });
 });
 
@@ -202,10 +218,12 @@ describe("randomCompositionBaseline", function () {
 
   it("is the same for the same seed, different for another; bad sizes refused by name; no tensors left", () => {
     const before = tf.memory().numTensors;
+    assert.equal(randomCompositionBaseline(16, 4), randomCompositionBaseline(16, 4), "the default seed too");
     assert.equal(randomCompositionBaseline(16, 4, { seed: 1 }), randomCompositionBaseline(16, 4, { seed: 1 }));
     assert.notEqual(randomCompositionBaseline(16, 4, { seed: 1 }), randomCompositionBaseline(16, 4, { seed: 2 }));
     assert.throws(() => randomCompositionBaseline(0, 4), /dModel must be a positive integer, got 0/);
     assert.throws(() => randomCompositionBaseline(16, 4, { samples: 1.5 }), /samples must be a positive integer, got 1.5/);
+    assert.throws(() => randomCompositionBaseline(16, 4, { seed: -1 }), /seed must be a whole number ≥ 0, got -1/);
     assert.equal(tf.memory().numTensors, before);
   });
 });

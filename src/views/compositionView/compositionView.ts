@@ -7,6 +7,7 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { compositionScores } from "../../analysis/compositionScores";
+import { formatValue } from "../../common/draw/tokens";
 import type { ValueOf } from "../../common/spec";
 import type { HookedTransformer } from "../../model/hookedTransformer";
 import { ViewWidget } from "../core/viewWidget";
@@ -157,7 +158,7 @@ function baselineOf(source: CompositionSource, options: CompositionViewOptions):
   if (given === undefined) return { baseline: 0, note: "" };
   if (typeof given === "number") {
     if (!Number.isFinite(given)) throw new Error(`compositionView: baseline must be a finite score or "random", got ${given}`);
-    return { baseline: given, note: `centre of the colours: baseline ${given}` };
+    return { baseline: given, note: `neutral colour at the baseline ${formatValue(given)}: bluer above it, redder below` };
   }
   if (given !== "random") throw new Error(`compositionView: baseline must be a score or "random", got ${JSON.stringify(given)}`);
   const dims = isModel(source) ? { dModel: source.cfg.dModel, dHead: source.cfg.dHead } : options.dims;
@@ -166,21 +167,32 @@ function baselineOf(source: CompositionSource, options: CompositionViewOptions):
   const baseline = randomCompositionBaseline(dims.dModel, dims.dHead, options.baselineOptions);
   return {
     baseline,
-    note: `centre of the colours: random weights' mean score ${baseline.toFixed(3)} (d_model ${dims.dModel}, d_head ${dims.dHead}, ${samples} draws)`,
+    note:
+      `neutral colour at random weights' mean score ${formatValue(baseline)} (d_model ${dims.dModel}, d_head ${dims.dHead}, ` +
+      `${samples} draws): bluer above it, redder below`,
   };
 }
 
-/** The colour scale: about the baseline when there is one, else as headScores (0 … max for scores of one sign). */
+/**
+ * The colour scale. Without a baseline, as headScores (0 … max for scores of one sign). With one, from 0 (or the lowest
+ * score) to the highest score (or the baseline), the baseline in the background colour: colorOf gives both sides one
+ * slope, so a score as far below the baseline as another is above it gets as strong a colour.
+ */
 function scaleOf(values: number[], baseline: number, given: { min?: number; max?: number }) {
-  const shift = (v: number | undefined) => (v === undefined ? undefined : v - baseline);
-  const scale = scoreScale(
-    values.map((v) => v - baseline),
-    { min: shift(given.min), max: shift(given.max) },
-  );
+  const scale =
+    baseline === 0
+      ? scoreScale(values, given)
+      : {
+          min: given.min ?? Math.min(0, ...values),
+          max: given.max ?? Math.max(baseline, ...values),
+          note:
+            given.min !== undefined && given.max !== undefined
+              ? `fixed ${given.min} … ${given.max}`
+              : `autoscaled: ${formatValue(given.min ?? Math.min(0, ...values))} … ${formatValue(given.max ?? Math.max(baseline, ...values))}`,
+        };
   if (!(scale.max > scale.min))
     throw new Error(`compositionView: the colour scale needs max > min, got [${given.min}, ${given.max}]`);
-  const note = baseline === 0 ? scale.note : scale.note.replace(/^autoscaled.*/, "autoscaled: symmetric about the baseline");
-  return { min: scale.min + baseline, max: scale.max + baseline, note };
+  return scale;
 }
 
 /** `value` as an edge of the grid (or null), or an error naming the allowed heads. */

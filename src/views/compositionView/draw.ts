@@ -107,11 +107,11 @@ export function scoreColor(picture: Pick<CompositionPicture, "min" | "max" | "ba
   return colorOf(score - baseline, min - baseline, max - baseline, theme);
 }
 
-/** Frames cell (row, column) with a `width` px line. */
+/** Frames cell (row, column) with a `width` px line on the cell's inner edge (whole pixels). */
 function frame(ctx: Canvas2D, layout: CompositionLayout, row: number, column: number, width: number): void {
   const { left, top, cell } = layout;
   ctx.lineWidth = width;
-  ctx.strokeRect(left + column * cell - 0.5 + width / 2, top + row * cell - 0.5 + width / 2, cell - width, cell - width);
+  ctx.strokeRect(left + column * cell + width / 2, top + row * cell + width / 2, cell - 1 - width, cell - 1 - width);
 }
 
 /** The axis labels: each head ("L0H3") when cells are large enough, else each layer at its first head. */

@@ -21,13 +21,30 @@ export function snapshotGeometry(nLayers: number, nHeads: number) {
   const layout = compositionLayout(nLayers, nHeads);
   const offsetY = 24;
   const listX = layout.width + 8;
-  return { layout, offsetY, listX, width: listX + 190, height: offsetY + layout.height + 40 };
+  return { layout, offsetY, listX, width: listX + 190, height: offsetY + layout.height + 12 };
+}
+
+/** `text` broken at spaces into lines of at most `chars` characters (a longer word stays whole). */
+export function wrapText(text: string, chars: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= chars) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 /** PNG bytes of the view, or undefined when no canvas is available. */
 export function compositionPng(picture: CompositionSnapshot): Uint8Array | undefined {
   const { layout, offsetY, listX, width, height } = snapshotGeometry(picture.nLayers, picture.nHeads);
-  return renderPng(width, Math.max(height, offsetY + 20 + 16 * (picture.topCount + 1)), (ctx) => {
+  // The notes under the grid, wrapped to the picture's width (about 6 px a character at 11 px).
+  const notes = [`colour: ${picture.note}`, picture.baselineNote]
+    .filter((n) => n !== "")
+    .flatMap((n) => wrapText(n, Math.floor((width - 16) / 6)));
+  const notesTop = offsetY + layout.height + 4;
+  const listBottom = offsetY + 30 + 16 * picture.topCount;
+  return renderPng(width, Math.max(height, notesTop + 14 * notes.length + 8, listBottom), (ctx) => {
     ctx.fillStyle = "black";
     ctx.font = "bold 13px sans-serif";
     ctx.fillText(picture.title.slice(0, 90), 8, 6);
@@ -39,8 +56,7 @@ export function compositionPng(picture: CompositionSnapshot): Uint8Array | undef
     ctx.font = "11px sans-serif";
     ctx.textAlign = "left";
     ctx.textBaseline = "top";
-    const notes = [`colour: ${picture.note}`, picture.baselineNote].filter((n) => n !== "");
-    notes.forEach((note, i) => ctx.fillText(note.slice(0, 100), 8, offsetY + layout.height + 4 + 14 * i));
+    notes.forEach((line, i) => ctx.fillText(line, 8, notesTop + 14 * i));
     ctx.font = "bold 11px sans-serif";
     ctx.fillText(`strongest ${picture.kind}-composition`, listX, offsetY + 4);
     ctx.font = "11px monospace";

@@ -42,7 +42,7 @@ const CSS = `
 .tslens-comp-note { color: var(--jp-ui-font-color1, #222); max-width: 22em; }
 .tslens-comp-edges-title { font-weight: 600; margin-top: 4px; }
 .tslens-comp-edges { margin: 0; padding-left: 1.8em; font-family: var(--jp-code-font-family, monospace); font-size: 11px; }
-.tslens-comp-edges li { cursor: pointer; white-space: pre; padding: 0 2px; }
+.tslens-comp-edges li { cursor: pointer; white-space: pre; padding: 0 2px; width: fit-content; }
 .tslens-comp-edges li:hover { outline: 1px dashed var(--jp-ui-font-color2, #555); }
 .tslens-comp-edges li.tslens-selected { outline: 2px solid var(--jp-ui-font-color0, #000); }
 `;
