@@ -3,6 +3,7 @@
  *
  *   npm run train                        (every model, then the SAE; or: npm run train -- attn-only-2l)
  *   npm run train -- sae                 (only the embedded SAE: training/sae/trainSae.ts)
+ *   npm run train -- khop                (the k-hop models of notebook 08: training/khop/train.ts)
  *
  * Corpus: the Python standard library from Debian (scripts/fetch-corpus.sh; its
  * sha256 is recorded), tokenised by a 1024-token byte-level BPE learnt from it
@@ -121,7 +122,11 @@ export function nativeConfig(
 }
 
 /** Parameters as trainable variables: N(0, initStd) matrices (W_pos: posInitStd; Box–Muller on the seeded PRNG), LN w = 1, biases 0. */
-function initParams(cfg: TransformerConfig, recipe: Recipe, random: () => number): Map<string, tf.Variable> {
+export function initParams(
+  cfg: TransformerConfig,
+  recipe: Pick<Recipe, "tiedEmbeddings" | "initStd" | "posInitStd">,
+  random: () => number,
+): Map<string, tf.Variable> {
   const params = new Map<string, tf.Variable>();
   for (const [name, shape] of parameterShapes(cfg)) {
     if (recipe.tiedEmbeddings && name === "unembed.W_U") continue;
@@ -273,8 +278,16 @@ async function main(name = "all", steps?: number): Promise<void> {
 }
 
 if (require.main === module) {
-  const [name, steps] = process.argv.slice(2);
-  main(name, steps ? Number(steps) : undefined).catch((err) => {
+  const [name, ...rest] = process.argv.slice(2);
+  // `npm run train -- khop [model] [steps]`: the k-hop models of notebook 08 (training/khop/train.ts)
+  const run =
+    name === "khop"
+      ? import("./khop/train").then((khop) => {
+          const steps = Number(rest.find((r) => /^\d+$/.test(r))) || undefined;
+          return khop.trainKhopModels(rest.find((r) => !/^\d+$/.test(r)) ?? "all", steps);
+        })
+      : main(name, rest[0] ? Number(rest[0]) : undefined);
+  run.catch((err) => {
     console.error(err);
     process.exit(1);
   });
