@@ -249,7 +249,7 @@ export class SaeFeatures extends SnapshotWidget {
   async openDashboard(feature: number): Promise<void> {
     try {
       await this.dashboard.show(feature); // checks the feature first; the dashboard says what went wrong
-      this.tokens.feature = feature;
+      if (this.dashboard.feature === feature) this.tokens.feature = feature; // not when a later request overtook this one
       this.lastError = undefined;
     } catch (error) {
       this.lastError = (error as Error).message;
