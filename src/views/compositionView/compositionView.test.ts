@@ -194,6 +194,16 @@ describe("compositionView (kernel side)", function () {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it("a GPT-2-sized grid (12 layers × 12 heads): 132 × 132 cells of 6 px, labelled by layer, strongest edge found", async () => {
+    const K = fakeScores(12, 12, (l1, h1, l2, h2) => (l1 === 4 && h1 === 11 && l2 === 5 && h2 === 6 ? 0.5 : 0.05));
+    const view = compositionView({ Q: K, K, V: K });
+    const { image, geometry, cellColour } = await picture(view, 12, 12);
+    assert.deepEqual([geometry.layout.side, geometry.layout.cell, geometry.layout.headLabels], [132, 6, false]);
+    assert.equal(image.width, geometry.width);
+    assert.deepEqual(cellColour(4 * 12 + 11, 4 * 12 + 6), paletteOf("light").positive, "L4H11 → L5H6 at the top of the scale");
+    assert.deepEqual(view.strongest("K", 1), ["L4H11 → L5H6  K 0.500"]);
+  });
+
   it("PNG notes: a long baseline note wraps under the grid instead of being cut", async () => {
     assert.deepEqual(wrapText("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
     const view = compositionView(model, { baseline: "random" });
