@@ -58,13 +58,13 @@ export class HookedTransformer {
 
   /**
    * Takes ownership of `params` (TransformerLens names and layouts). `folder` (where the model was loaded from)
-   * names it in the error of a text input when there is no tokenizer.
+   * names it in the error of a text input when there is no tokenizer, and names the model in views' saved state.
    */
   constructor(
     readonly cfg: TransformerConfig,
     params: Params,
     readonly tokenizer?: Tokenizer,
-    folder?: string,
+    readonly folder?: string,
   ) {
     this.store = new ParamStore(cfg, params);
     this.codec = new TokenCodec(cfg, tokenizer, folder);
