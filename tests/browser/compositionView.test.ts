@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { contrastRatio, paletteOf } from "../../src/common/draw/colors";
 import type { Rgb } from "../../src/common/draw/colors";
-import { compositionLayout } from "../../src/views/compositionView/draw";
+import { compositionLayout } from "../../src/common/draw/composition";
 import type { LabNotebook } from "./notebook";
 import { LabSession } from "./session";
 import { eventually } from "./wait";

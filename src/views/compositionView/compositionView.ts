@@ -27,7 +27,7 @@ import {
   KINDS,
   scoreAt,
   strongestEdges,
-} from "./edges";
+} from "../../common/draw/compositionEdges";
 import { compositionPng } from "./snapshot";
 import { CompositionViewFields, compositionViewSpec } from "./spec";
 

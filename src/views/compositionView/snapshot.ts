@@ -4,8 +4,8 @@
  * note under it, and the strongest edges of the shown kind listed to the right, as the live view lists them.
  */
 import { renderPng } from "../core/canvas";
-import { compositionLayout, CompositionPicture, drawComposition } from "./draw";
-import { edgeText, strongestEdges } from "./edges";
+import { compositionLayout, CompositionPicture, drawComposition } from "../../common/draw/composition";
+import { edgeText, strongestEdges } from "../../common/draw/compositionEdges";
 
 /** What the snapshot shows besides the grid. */
 export interface CompositionSnapshot extends CompositionPicture {

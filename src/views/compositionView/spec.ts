@@ -11,7 +11,7 @@ import type { HeadRef } from "../../common/heads";
 import { floatsSerializer } from "../../common/quantise";
 import { defineView, field } from "../../common/spec";
 import type { FieldsOf } from "../../common/spec";
-import type { CompositionKind, EdgeRef } from "./edges";
+import type { CompositionKind, EdgeRef } from "../../common/draw/compositionEdges";
 
 export const compositionViewSpec = defineView("CompositionView", {
   title: field("title", "composition scores"),

@@ -1,6 +1,6 @@
 /**
  * The composition view: a Q/K/V switch over one heatmap of earlier heads (rows) × later heads (columns), drawn on a
- * canvas by the same code as the kernel's PNG (src/views/compositionView/draw.ts) in the page's theme, a colour bar
+ * canvas by the same code as the kernel's PNG (src/common/draw/composition.ts) in the page's theme, a colour bar
  * titled with the scale's note, and the strongest edges of the shown kind listed as text. Hovering a cell or a listed
  * edge frames it and writes its exact Q, K and V scores below the grid; a click selects it (`selected` in the kernel).
  * Every string is set as text.
@@ -8,8 +8,8 @@
 import { DOMWidgetView } from "@jupyter-widgets/base";
 import type { Theme } from "../../../src/common/draw/colors";
 import { formatValue } from "../../../src/common/draw/tokens";
-import { cellAt, compositionLayout, drawComposition } from "../../../src/views/compositionView/draw";
-import type { CompositionLayout } from "../../../src/views/compositionView/draw";
+import { cellAt, compositionLayout, drawComposition } from "../../../src/common/draw/composition";
+import type { CompositionLayout } from "../../../src/common/draw/composition";
 import {
   columnHead,
   CompositionGrid,
@@ -23,7 +23,7 @@ import {
   rowHead,
   scoreAt,
   strongestEdges,
-} from "../../../src/views/compositionView/edges";
+} from "../../../src/common/draw/compositionEdges";
 import { CompositionViewFields, compositionViewSpec } from "../../../src/views/compositionView/spec";
 import { element } from "../core/dom";
 import { FieldAccess, fieldsOf } from "../core/model";

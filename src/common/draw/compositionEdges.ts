@@ -3,8 +3,8 @@
  * the earlier heads (layers 0 … L − 2), columns the later heads (layers 1 … L − 1), a cell is an edge when its
  * column's layer is after its row's, and the strongest edges of a kind are listed as "L0H1 → L1H1  K 0.151".
  */
-import { formatValue } from "../../common/draw/tokens";
-import { HeadRef, headLabel, isHeadRef } from "../../common/heads";
+import { formatValue } from "./tokens";
+import { HeadRef, headLabel, isHeadRef } from "../heads";
 
 /** Which input of the later head reads the earlier head: query, key or value (as compositionScores's mode). */
 export type CompositionKind = "Q" | "K" | "V";

@@ -6,11 +6,11 @@
  * large enough to hold them (black or white, whichever contrasts more), the selected edge framed, and a vertical
  * colour bar with its ends (and the centre) written beside it. Only the Canvas 2D calls both canvases share are used.
  */
-import { colorOf, cssColor, paletteOf, textColorOn } from "../../common/draw/colors";
-import type { Theme } from "../../common/draw/colors";
-import { printsValues } from "../../common/draw/grid";
-import { formatShort, formatValue } from "../../common/draw/tokens";
-import { headLabel } from "../../common/heads";
+import { colorOf, cssColor, paletteOf, textColorOn } from "./colors";
+import type { Theme } from "./colors";
+import { printsValues } from "./grid";
+import { formatShort, formatValue } from "./tokens";
+import { headLabel } from "../heads";
 import {
   CompositionGrid,
   CompositionKind,
@@ -22,7 +22,7 @@ import {
   KIND_INPUT,
   rowHead,
   scoreAt,
-} from "./edges";
+} from "./compositionEdges";
 
 /** The Canvas 2D calls the drawing uses (a browser CanvasRenderingContext2D and @napi-rs/canvas's context both have them). */
 export interface Canvas2D {
