@@ -288,4 +288,33 @@ describe("example notebooks under nbclient", function () {
     assert.equal(s.view_outputs.filter((m) => m.includes("image/png")).length, 3, "three plots with PNGs");
     assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
   });
+
+  it("10-sparse-autoencoders: the embedded SAE's held-out metrics, induction features found by attribution, ablated and steered, every tensor freed", function () {
+    const s = summaries.find((x) => x.path.endsWith("10-sparse-autoencoders.ipynb"));
+    assert.ok(s, "10-sparse-autoencoders.ipynb missing");
+    const printed = s.texts.join("\n");
+    const metrics = /tokens 8160, L0 (\d+\.\d{3}), variance explained (\d\.\d{4})/.exec(printed);
+    assert.ok(metrics, printed);
+    assert.equal(Number(metrics[1]), 16);
+    assert.ok(Number(metrics[2]) > 0.95, `variance explained ${metrics[2]}`);
+    assert.ok(Number(/→ recovered (\d\.\d{4})/.exec(printed)![1]) > 0.97, "CE loss recovered");
+    assert.match(printed, /logits: max \|difference\| \d\.\de-[4-9]/, "the error-term splice leaves the logits as they were");
+    const attributions = [...printed.matchAll(/^position\s+(\d+) .*feature\s+(\d+)\s+attribution (\d+\.\d\d)$/gm)].map((m) =>
+      Number(m[1]),
+    );
+    assert.equal(attributions.length, 8, printed);
+    assert.ok(
+      attributions.slice(0, 5).every((pos) => pos === 6 || pos === 24),
+      `top attributions at ${attributions}`,
+    );
+    const steered = [...printed.matchAll(/× ([\d.]+) at position 6: p\(ul\) = (\d\.\d{3})/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    assert.equal(steered.length, 9, printed);
+    const p = new Map(steered.map(([f, v]) => [f, v]));
+    assert.ok(p.get(0)! < 0.01 && p.get(1)! > 0.2 && p.get(1.5)! > p.get(1)!, `p(ul) by factor: ${JSON.stringify(steered)}`);
+    assert.equal(s.view_outputs.filter((m) => m.includes("image/png")).length, 1, "the steering plot with its PNG");
+    assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
+  });
 });
