@@ -4,7 +4,7 @@
  *   gated (SwiGLU): pre = x·W_gate → hook_pre;  lin = x·W_in → hook_pre_linear;  post = act(pre)·lin + b_in → hook_post
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
-import { tf } from "../../tensor";
+import { matMul2d } from "../../tensor/matMul2d";
 import type { ActFn } from "../../loading/config";
 import type { PointNames } from "../hookPoints";
 import type { HookContext } from "../hooks";
@@ -57,7 +57,7 @@ export function activate(fn: ActFn, x: Tensor): Tensor {
 /** Multiplies x [batch, pos, a] by W [a, c] → [batch, pos, c]. */
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const [batch, pos, a] = x.shape;
-  const y = tf.matMul(x.reshape([batch * pos, a]), w).reshape([batch, pos, w.shape[1]!]);
+  const y = matMul2d(x.reshape([batch * pos, a]), w).reshape([batch, pos, w.shape[1]!]); // [batch, pos, c]
   return b ? y.add(b) : y;
 }
 
