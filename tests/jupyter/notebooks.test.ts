@@ -314,7 +314,13 @@ describe("example notebooks under nbclient", function () {
     assert.equal(steered.length, 9, printed);
     const p = new Map(steered.map(([f, v]) => [f, v]));
     assert.ok(p.get(0)! < 0.01 && p.get(1)! > 0.2 && p.get(1.5)! > p.get(1)!, `p(ul) by factor: ${JSON.stringify(steered)}`);
-    assert.equal(s.view_outputs.filter((m) => m.includes("image/png")).length, 1, "the steering plot with its PNG");
+    assert.equal(
+      s.view_outputs.filter((m) => m.includes("image/png")).length,
+      3,
+      "the steering plot and the two feature views, with PNGs",
+    );
+    assert.match(printed, /^SaeFeatures\(25 tokens at blocks\.1\.hook_resid_pre; feature 2045: max [\d.]+ at ul/m);
+    assert.match(printed, /^FeatureDashboard\(feature 19 of the topk SAE .*top activation [\d.]+ at "ser"; promotes "par"/m);
     assert.equal(s.texts[s.texts.length - 1], "0", "tensors left at the end");
   });
 });
