@@ -5,8 +5,9 @@
  *                                                     the kernelspec and the views' JupyterLab extension
  *   tslens lab [jupyter lab args…]                    JupyterLab from the project's .venv on notebooks/
  *   tslens build-native                               builds @tensorflow/tfjs-node's native binding offline
- *   tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]]
- *                                                     one HTML file that shows the notebook's widgets offline
+ *   tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]] [--live]
+ *                                                     one HTML file that shows the notebook's widgets offline;
+ *                                                     --live: its induction views recompute typed prompts in the page
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -19,7 +20,7 @@ const USAGE = `usage:
   tslens install [--user | --sys-prefix | --prefix DIR] [--name NAME]
   tslens lab [jupyter lab options]
   tslens build-native
-  tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]]`;
+  tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]] [--live]`;
 
 function parseInstallArgs(args: string[]): { target: InstallTarget; name: string } {
   let target: InstallTarget = { kind: "user" };
@@ -65,16 +66,19 @@ function lab(args: string[]): void {
  * Writes NOTEBOOK as one HTML file (default: next to it, .html) whose widgets render offline from the saved widget
  * state, with the widget bundle inlined; --execute runs the notebook first, which saves that state. A failing cell
  * is exported with its error and named on stderr (exit 0, as nbconvert's --allow-errors, which is also accepted);
- * with --fail-on-error it stops the export: no HTML, exit 1.
+ * with --fail-on-error it stops the export: no HTML, exit 1. With --live the page embeds tslens live's engine and the
+ * models of its induction views, which then recompute a typed prompt in the reader's browser (scripts/export/live.py).
  */
 function exportHtml(args: string[]): void {
   let notebook: string | undefined;
   let out: string | undefined;
   let execute = false;
   let failOnError = false;
+  let live = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--execute") execute = true;
     else if (args[i] === "--fail-on-error") failOnError = true;
+    else if (args[i] === "--live") live = true;
     else if (args[i] === "--allow-errors") failOnError = false;
     else if (args[i] === "-o") {
       out = args[++i];
@@ -82,16 +86,24 @@ function exportHtml(args: string[]): void {
     } else if (!notebook && !args[i].startsWith("-")) notebook = args[i];
     else throw new Error(`unknown argument ${args[i]}`);
   }
-  if (!notebook) throw new Error("export needs a notebook: tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]]");
+  if (!notebook)
+    throw new Error("export needs a notebook: tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]] [--live]");
   if (failOnError && !execute) throw new Error("--fail-on-error applies to --execute (a run of the notebook)");
   if (!fs.existsSync(notebook)) throw new Error(`${notebook} not found`);
   const bundle = path.join(PACKAGE_ROOT, "widgets", "embed");
   if (!fs.existsSync(path.join(bundle, "tslens-embed.js")))
     throw new Error(`the export needs ${path.join(bundle, "tslens-embed.js")}: run "npm run setup" first`);
+  const liveBundle = path.join(PACKAGE_ROOT, "dist", "live", "tslens-live.js");
+  if (live && !fs.existsSync(liveBundle))
+    throw new Error(`--live needs tslens live's engine, ${liveBundle}: run "npm run build:live" first`);
   const python = exportPython();
   const target = out ?? notebook.replace(/\.ipynb$/, "") + ".html";
   const script = path.join(PACKAGE_ROOT, "scripts", "export", "export_html.py");
-  const flags = [...(execute ? ["--execute"] : []), ...(failOnError ? ["--fail-on-error"] : [])];
+  const flags = [
+    ...(execute ? ["--execute"] : []),
+    ...(failOnError ? ["--fail-on-error"] : []),
+    ...(live ? [`--live=${liveBundle}`] : []),
+  ];
   const child = spawn(python, [script, notebook, target, bundle, ...flags], {
     stdio: "inherit",
     // A Python given by path puts its own bin/ (jupyter, the kernel manager's helpers) first.

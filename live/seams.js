@@ -9,6 +9,8 @@
 /** Node module → its browser twin. */
 const SEAMS = {
   "src/tensor/index.ts": "live/platform/tensor.ts",
+  // tfjs-core itself, for modules that import it directly (the native-only kernels): the same `tf` namespace.
+  "src/tensor/tf.ts": "live/platform/tensor.ts",
   "src/loading/fileSource.ts": "live/platform/fileSource.ts",
   "src/loading/collectGarbage.ts": "live/platform/collectGarbage.ts",
   "src/tokenizer/files.ts": "live/platform/tokenizerFiles.ts",

@@ -21,3 +21,5 @@ export { detectionPattern, HEAD_NAMES } from "../../src/analysis/detectionPatter
 export { inductionLoss, inductionScores, repeatedRandomTokens } from "../../src/analysis/induction";
 export { repeatedSequence, repeatedSequenceScores } from "../../src/analysis/repeatedSequence";
 export { logitLensHooks, logitLensTopK } from "../../src/analysis/logitLens";
+export { wireExportedPage } from "./exportedPage";
+export type { LiveViewReport } from "./exportedPage";

@@ -2,12 +2,14 @@
 notebook's saved widget state, and tslens's widget bundle (the ipywidgets HTML manager, the standard
 controls and tslens's views) inlined. Outputs whose widgets have no saved state show their PNG or text.
 
-    python export_html.py NOTEBOOK OUT_HTML EMBED_DIR [--execute] [--fail-on-error]
+    python export_html.py NOTEBOOK OUT_HTML EMBED_DIR [--execute] [--fail-on-error] [--live=BUNDLE_JS]
 
 With --execute the notebook runs first (nbclient on the tslens kernel), which saves the widget state.
 A cell that raises does not stop the run (as nbconvert's --allow-errors): the export shows what ran,
 the error output included, and each failed cell is named on stderr; the exit status stays 0. With
 --fail-on-error the first failing cell stops the run: nothing is written and the exit status is 1.
+With --live=BUNDLE_JS (tslens live's engine) the page also embeds the engine and the models of its induction
+views, which then recompute a typed prompt in the page (see live.py).
 """
 import os
 import sys
@@ -15,6 +17,9 @@ import sys
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from live import live_scripts  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLAGS = {"--execute", "--fail-on-error"}
@@ -66,7 +71,8 @@ def execute(nb, source, fail_on_error):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a not in FLAGS]
+    live_bundle = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--live=")), None)
+    args = [a for a in sys.argv[1:] if a not in FLAGS and not a.startswith("--live=")]
     if len(args) != 3:
         sys.exit(__doc__)
     source, target, embed_dir = args
@@ -79,10 +85,16 @@ def main():
         "tslens_embed_js": inline(os.path.join(embed_dir, "tslens-embed.js"), "</script"),
         "tslens_embed_css": inline(os.path.join(embed_dir, "tslens-embed.css"), "</style"),
     }
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    live_notes = []
+    if live_bundle:
+        scripts, live_notes = live_scripts(state, live_bundle, os.path.join(HERE, "..", "..", "models"))
+        resources["tslens_live_js"] = "".join(s.replace("</script", "<\\/script") for s in scripts)
     html, _ = exporter.from_notebook_node(nb, resources=resources)
     with open(target, "w", encoding="utf-8") as f:
         f.write(html)
-    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for note in live_notes:
+        print(note, file=sys.stderr)
     print(f"wrote {target} ({len(html) / 1e6:.1f} MB, {len(state)} widget models)")
     for i, out in failed:
         print(
