@@ -32,13 +32,29 @@ export interface KhopModelSpec {
   nHeads: number;
   /** What the card says the model is for. */
   role: string;
+  /** Steps and curriculum of this model when they differ from the recipe's. */
+  schedule?: Pick<KhopRecipe, "steps" | "curriculum">;
 }
 
 /** The shipped models: depth at fixed width, then width at the attention weights of depth 3. */
 export const KHOP_MODELS: KhopModelSpec[] = [
   { name: "depth-1", nLayers: 1, nHeads: 4, role: "depth" },
   { name: "depth-2", nLayers: 2, nHeads: 4, role: "depth" },
-  { name: "depth-3", nLayers: 3, nHeads: 4, role: "depth" },
+  // Its first hop forms later than depth-2's (not by step 900 of the common schedule): a longer k = 1 phase.
+  {
+    name: "depth-3",
+    nLayers: 3,
+    nHeads: 4,
+    role: "depth",
+    schedule: {
+      steps: 2400,
+      curriculum: [
+        { fromStep: 1, ks: [1] },
+        { fromStep: 1000, ks: [1, 2] },
+        { fromStep: 1800, ks: [1, 2, 3] },
+      ],
+    },
+  },
   { name: "wide-1x12", nLayers: 1, nHeads: 12, role: "width (as many weights as depth-3)" },
   { name: "wide-2x6", nLayers: 2, nHeads: 6, role: "width (as many weights as depth-3)" },
 ];
@@ -263,7 +279,7 @@ export async function trainKhopModels(name = "all", steps?: number): Promise<voi
   if (models.length === 0) throw new Error(`unknown k-hop model "${name}" (known: ${KHOP_MODELS.map((m) => m.name).join(", ")})`);
   await initBackend();
   const recipe = steps ? { ...KHOP_RECIPE, steps } : KHOP_RECIPE;
-  for (const model of models) await trainOne(model, recipe);
+  for (const model of models) await trainOne(model, steps ? recipe : { ...recipe, ...model.schedule });
   writeTaskFile(KHOP_DIR);
   await writeKhopCard(KHOP_DIR);
 }
