@@ -67,9 +67,10 @@ function showToken(token: string): string {
     .replace(/\t/g, "⇥");
 }
 
-/** An example's context with the activating token in bold. */
+/** An example's context as HTML code spans, the activating token in bold (empty spans left out). */
 function showContext(tokens: string[], index: number): string {
-  return tokens.map((t, i) => (i === index ? `</code><b><code>${showToken(t)}</code></b><code>` : showToken(t))).join("");
+  const span = (part: string[]) => (part.length ? `<code>${part.map(showToken).join("")}</code>` : "");
+  return `${span(tokens.slice(0, index))}<b><code>${showToken(tokens[index]!)}</code></b>${span(tokens.slice(index + 1))}`;
 }
 
 /** What the census says about one feature's top examples. */
@@ -197,8 +198,7 @@ export async function writeSaeCard(folder: string): Promise<void> {
       const logits = featureLogits(model, sae, feature, { k: 6 });
       lines.push(`### Feature ${feature}`, "", description, "");
       lines.push(`Density on the held-out tail: ${((100 * counts[feature]!) / tokens).toFixed(2)}% of tokens. Top examples:`, "");
-      for (const e of top.examples.slice(0, 6))
-        lines.push(`- ${e.activation.toFixed(2)}: <code>${showContext(e.tokens, e.index)}</code>`);
+      for (const e of top.examples.slice(0, 6)) lines.push(`- ${e.activation.toFixed(2)}: ${showContext(e.tokens, e.index)}`);
       const list = (items: { token: string; value: number }[]) =>
         items.map((l) => `<code>${showToken(l.token)}</code> ${l.value.toFixed(2)}`).join(", ");
       lines.push("", `Promotes (W_dec · W_U): ${list(logits.top)}.`, "", `Suppresses: ${list(logits.bottom)}.`, "");
