@@ -21,6 +21,7 @@ function requiredFiles() {
     [manifest, "npm run setup (builds the views' JupyterLab extension)"],
     [path.join(ROOT, "widgets", "embed", "tslens-embed.js"), "npm run setup (builds the export's widget bundle)"],
     [path.join(ROOT, "widgets", "embed", "tslens-embed.css"), "npm run setup (builds the export's widget bundle)"],
+    [path.join(ROOT, "dist", "live", "tslens-live.js"), "npm run build:live (the engine of `tslens export --live`)"],
   ];
   if (fs.existsSync(manifest)) {
     const load = JSON.parse(fs.readFileSync(manifest, "utf8")).jupyterlab?._build?.load;

@@ -2,6 +2,7 @@
 # Sets up tslens on this machine; safe to re-run (finished steps are skipped).
 #   1. npm dependencies (npm ci)            3. .venv with JupyterLab 4, Notebook 7, ipywidgets 8, nbclient, nbconvert
 #   2. TypeScript build (dist/)             4. the widget views (widgets/): a prebuilt JupyterLab extension
+#                                              and tslens live's page engine (dist/live, npm run build:live)
 #                                           5. `tslens install --prefix .venv`: the "tslens" kernelspec and the views'
 #                                              extension, inside .venv (as it installs them into any Jupyter)
 # With --for-tests it also installs Debian's chromium for the browser tests.
@@ -50,6 +51,9 @@ if ! (cd widgets && PATH="$PWD/../.venv/bin:$PATH" JUPYTERLAB_CORE_PACKAGE="$cor
   exit 1
 fi
 rm -f "$build_log"
+
+say "building tslens live, the engine of \`tslens export --live\` pages (dist/live)"
+node live/build.js | while read -r line; do say "$line"; done
 
 node bin/tslens.js install --prefix .venv | grep '^installed' | while read -r line; do say "$line"; done
 say "kernelspec: $(.venv/bin/jupyter kernelspec list | grep -E '^\s*tslens\s' | xargs)"

@@ -14,6 +14,7 @@ import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import * as lens from "../../src";
+import { gridCell } from "../../src/common/draw/grid";
 import { installFakeHost, removeFakeHost } from "../widgets/fake-host";
 import { TestBrowser } from "./browser";
 import { REPO_ROOT } from "./lab-server";
@@ -46,6 +47,7 @@ async function kernelFields(prompt: string): Promise<any> {
       previousToken: view.previousToken.get("scores"),
       induction: view.induction.get("scores"),
       scaleNotes: [view.previousToken.get("scale_note"), view.induction.get("scale_note")],
+      scales: [view.previousToken, view.induction].map((grid) => [grid.get("value_min"), grid.get("value_max")]),
       tokens: view.patterns.get("tokens"),
       patterns: bytes(view.patterns.get("patterns")),
       thumbnails: bytes(view.patterns.get("thumbnails")).length,
@@ -157,6 +159,14 @@ describe("live export of notebooks/04-views: the induction view recomputes in th
       },
       { what: "the redrawn caption", timeoutMs: 10_000 },
     );
+    // …and the grids' cells print the new scores (as the view labels them), the kernel's for the prompt.
+    const cells = (await page.evaluate(`Array.from(document.querySelectorAll(".tslens-induction-heads .tslens-head-scores"))
+      .map((g) => Array.from(g.querySelectorAll(".tslens-score-cell")).map((c) => c.textContent))`)) as string[][];
+    const labels = (grid: number[][], [min, max]: number[]) => grid.flat().map((v) => gridCell(v, min, max).label);
+    assert.deepEqual(cells, [
+      labels(fromKernel.previousToken, fromKernel.scales[0]),
+      labels(fromKernel.induction, fromKernel.scales[1]),
+    ]);
     const file = await browser!.screenshot(ARTIFACTS, "live-export-01-recomputed");
     if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
   });

@@ -68,6 +68,8 @@ describe("tslens as an npm package (pack, install without the native download, r
       "widgets/embed/tslens-embed.js",
       "scripts/build-tfjs-native.sh",
       "scripts/export/export_html.py",
+      "scripts/export/live.py",
+      "dist/live/tslens-live.js",
     ])
       assert.ok(files.includes(needed), `${needed} is in the package`);
     const unwanted = files.filter(
