@@ -82,7 +82,11 @@ def live_scripts(state, bundle_path, models_dir, limit=LIMIT_BYTES):
             names.append(name)
     if not names:
         if not notes:
-            notes.append("tslens export --live: the notebook shows no inductionHeads view; exported as without --live")
+            notes.append(
+                "tslens export --live: the notebook's saved state holds no inductionHeads view that names its model "
+                "(a view saved before the live export existed names none: run the notebook again, or export with "
+                "--execute); exported as without --live"
+            )
         return [], notes
     with open(bundle_path, encoding="utf-8") as f:
         scripts = [f.read()]
