@@ -160,8 +160,13 @@ async function main() {
           fidelity.patchGridMaxAbsDiff = Math.max(
             ...results.tslens.patchGrid.map((x, i) => Math.abs(x - results.tl.patchGrid[i])),
           );
-        if (results.tslens.generatedTokens)
-          fidelity.generatedTokensAgree = results.tslens.generatedTokens.join() === results.tl.generatedTokens.join();
+        if (results.tslens.generatedTokens) {
+          // Greedy tokens: the first step where the two differ (null: all agree). Logits that agree to 1e-5 can still
+          // part at a near tie of a random-weight model, after which the continuations differ.
+          const [ours, theirs] = [results.tslens.generatedTokens, results.tl.generatedTokens];
+          const first = ours.findIndex((t, i) => t !== theirs[i]);
+          fidelity.generatedTokensFirstDifference = first < 0 ? null : first;
+        }
       }
       for (const side of sides) {
         delete results[side].patchGrid;
