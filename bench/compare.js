@@ -175,7 +175,7 @@ async function main() {
       perRound.push(results);
       if (partialFile) {
         // What the rounds so far give, for a run cut short (same shape as the final JSON).
-        const partial = { ...report, fidelity, roundsDone: r + 1 };
+        const partial = { ...report, machine: { ...report.machine, loadavgEnd: loadavg() }, fidelity, roundsDone: r + 1 };
         summarise(partial, perRound, sides, job);
         fs.writeFileSync(partialFile, JSON.stringify({ ...partial, rounds: perRound }, null, 2));
       }

@@ -56,7 +56,7 @@ function main() {
   const avg = (l) => (l ? l.join(", ") : "?");
   lines.push(
     "",
-    `${report.rounds?.length ?? report.rounds} interleaved rounds, ${report.threads} threads each; load average ` +
+    `Interleaved rounds: ${report.rounds?.length ?? report.rounds}; ${report.threads} threads each; load average ` +
       `${avg(report.machine?.loadavgStart)} at the start, ${avg(report.machine?.loadavgEnd)} at the end.`,
   );
   console.log(lines.join("\n"));
