@@ -93,12 +93,12 @@ def main():
     html, _ = exporter.from_notebook_node(nb, resources=resources)
     with open(target, "w", encoding="utf-8") as f:
         f.write(html)
-    if live_bundle and resources["tslens_live_js"]:
-        live_mb = len(resources["tslens_live_js"]) / 1e6
-        print(f"--live: tslens live's engine and the induction views' models embedded ({live_mb:.1f} MB of the page)")
     for note in live_notes:
         print(note, file=sys.stderr)
     print(f"wrote {target} ({len(html) / 1e6:.1f} MB, {len(state)} widget models)")
+    if live_bundle and resources["tslens_live_js"]:
+        live_mb = len(resources["tslens_live_js"]) / 1e6
+        print(f"--live: tslens live's engine and the induction views' models embedded ({live_mb:.1f} MB of the page)")
     for i, out in failed:
         print(
             f"tslens export: {describe(nb, i)} failed ({out.get('ename')}: {out.get('evalue')}); "
