@@ -173,9 +173,13 @@ export class Sae {
     const pre = tap("hook_sae_acts_pre", linear(sae_in, this.weight("W_enc"), this.weight("b_enc"))); // [..., d_sae]
     if (arch === "topk") {
       const ranked = this.cfg.rescaleActsByDecoderNorm ? pre.mul(this.decoderNorms()) : pre;
-      const { indices } = tf.topk(ranked, this.cfg.k!); // [..., k]
-      const kept = tf.oneHot(indices, this.cfg.dSae).sum(-2); // [..., d_sae], 1 on the k kept features
-      return ranked.relu().mul(kept);
+      // The k-th largest value per row is the bar: a mask [..., d_sae] instead of a one-hot [..., k, d_sae].
+      // Rows differ from a scatter of the top k only on exact ties above 0 (ties at or below 0 are cut by relu).
+      const last = ranked.rank - 1;
+      const begin = ranked.shape.map((_, axis) => (axis === last ? this.cfg.k! - 1 : 0));
+      const size = ranked.shape.map((n, axis) => (axis === last ? 1 : n));
+      const kth = tf.topk(ranked, this.cfg.k!).values.slice(begin, size); // [..., 1]
+      return ranked.relu().mul(ranked.greaterEqual(kth).toFloat());
     }
     if (arch.startsWith("jumprelu")) return pre.relu().mul(pre.greater(this.weight("threshold")).toFloat());
     return pre.relu();

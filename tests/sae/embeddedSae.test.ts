@@ -65,6 +65,18 @@ describe("the embedded SAE", function () {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it("TopK encode's peak memory stays a few times its output (no [tokens, k, d_sae] one-hot)", async () => {
+    const x = tf.randomNormal([512, sae.cfg.dIn], 0, 1, "float32", 7); // [tokens, d_in]
+    const outputBytes = 512 * sae.cfg.dSae * 4;
+    const before = tf.memory().numBytes;
+    const info = await tf.profile(() => sae.encode(x));
+    tf.dispose(info.result as Tensor2D);
+    x.dispose();
+    // The one-hot of the kept indices alone would be k = 16 times the output (int32).
+    const extra = info.peakBytes - before;
+    assert.ok(extra < 8 * outputBytes, `peak ${extra} bytes above the start for an output of ${outputBytes}`);
+  });
+
   it("an installation without bundled SAEs says so", async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-models-"));
     const saved = process.env.TSLENS_MODELS_DIR;
