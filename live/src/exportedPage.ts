@@ -2,7 +2,8 @@
  * The script of a notebook exported with `tslens export --live`: it finds the page's induction views (their column's
  * DOM classes name the model, see src/views/inductionHeads/fields.ts), loads their embedded models, and answers a
  * new prompt in a view's box as the kernel would: it computes the scores and patterns here and sets the same fields
- * on the view's widget models (inductionViewFields), so the views redraw exactly as when the kernel answers.
+ * on the view's widget models (inductionViewFields), so the views redraw exactly as when the kernel answers; and it
+ * answers the patterns view's requests for a head's exact weights (the tooltip's value) from that computation.
  * `window.tslensLiveViews` reports each wired view (model, recomputations, times); `window.tslensLiveReady` resolves
  * once they are wired.
  */
@@ -17,6 +18,8 @@ interface PageModel {
   get(key: string): unknown;
   set(values: Record<string, unknown>): void;
   on(event: string, callback: () => void): void;
+  trigger(event: string, ...args: unknown[]): void;
+  send(content: Record<string, unknown>, ...rest: unknown[]): void;
 }
 
 /** The ipywidgets HTML manager of the exported page (widgets/src/embed.ts lists it). */
@@ -72,6 +75,20 @@ async function wire(id: string, tag: LiveTag, model: Promise<HookedTransformer>,
   const [prompt, row, caption, patterns] = column.get("children") as PageModel[];
   const [previousToken, induction] = row.get("children") as PageModel[];
   const options = { seqLen: tag.seqLen, seed: tag.seed };
+  // The exact weights of what the page computed last: the patterns view's requests for exact values (a hovered
+  // cell's tooltip) are answered from them, as the kernel answers; before the first recomputation they stay unanswered
+  // (the tooltip shows the quantised value, marked ≈, as in a static export).
+  let exact: { values: Float32Array; version: number; size: number } | undefined;
+  const send = patterns.send.bind(patterns);
+  patterns.send = (content, ...rest) => {
+    const head = Number(content?.head);
+    const heads = exact ? exact.values.length / exact.size : 0;
+    if (content?.request !== "values" || !exact || !Number.isInteger(head) || head < 0 || head >= heads)
+      return send(content, ...rest);
+    const values = exact.values.slice(head * exact.size, (head + 1) * exact.size); // [query, key]
+    const reply = { values_for: head, patterns_version: exact.version };
+    setTimeout(() => patterns.trigger("msg:custom", reply, [new DataView(values.buffer)]), 0);
+  };
   prompt.on("change:value", async () => {
     const started = performance.now();
     const text = String(prompt.get("value") ?? "");
@@ -79,7 +96,10 @@ async function wire(id: string, tag: LiveTag, model: Promise<HookedTransformer>,
       const fields = inductionViewFields(await model, text, options, Number(patterns.get("selected_head")));
       previousToken.set(fields.previousToken);
       induction.set(fields.induction);
-      patterns.set({ ...fields.patterns, patterns_version: Number(patterns.get("patterns_version")) + 1 });
+      const version = Number(patterns.get("patterns_version")) + 1;
+      const size = Number(fields.patterns.n_queries) * Number(fields.patterns.n_keys);
+      exact = { values: fields.exactPatterns, version, size };
+      patterns.set({ ...fields.patterns, patterns_version: version });
       caption.set({ value: fields.caption });
       prompt.set({ placeholder: PLACEHOLDER, rows: fields.rows });
       report.lastError = undefined;

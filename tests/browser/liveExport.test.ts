@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import * as lens from "../../src";
 import { gridCell } from "../../src/common/draw/grid";
+import { formatValue } from "../../src/common/draw/tokens";
 import { installFakeHost, removeFakeHost } from "../widgets/fake-host";
 import { TestBrowser } from "./browser";
 import { REPO_ROOT } from "./lab-server";
@@ -53,6 +54,11 @@ async function kernelFields(prompt: string): Promise<any> {
       thumbnails: bytes(view.patterns.get("thumbnails")).length,
       repeat: view.patterns.get("repeat"),
       caption: view.caption.get("value"),
+      exact: lens.repeatedSequenceScores(model, { prompt }).patterns.map((p) => {
+        const weights = p.arraySync(); // [1, heads, query, key]
+        p.dispose();
+        return weights;
+      }),
     };
   } finally {
     removeFakeHost();
@@ -167,6 +173,23 @@ describe("live export of notebooks/04-views: the induction view recomputes in th
       labels(fromKernel.previousToken, fromKernel.scales[0]),
       labels(fromKernel.induction, fromKernel.scales[1]),
     ]);
+    // A hovered cell of the large pattern shows the page's exact weight (no ≈): the kernel's, to the 3 decimals shown.
+    const main = page.locator(".tslens-induction-heads .tslens-attention canvas.tslens-main").first();
+    await main.scrollIntoViewIfNeeded();
+    const area = (await main.boundingBox())!;
+    await page.mouse.move(area.x + area.width * 0.3, area.y + area.height * 0.8);
+    const tooltip = page.locator(".tslens-induction-heads .tslens-attention .tslens-tooltip").first();
+    const shown = await eventually(
+      async () => ((await tooltip.innerText()).match(/: (\d\.\d{3}|0|<0\.001)$/) ? tooltip.innerText() : undefined),
+      {
+        what: "an exact value in the pattern's tooltip",
+        timeoutMs: 10_000,
+        describe: () => tooltip.innerText(),
+      },
+    );
+    const [, layer, head, query, key, value] = shown.match(/^L(\d+)H(\d+) .*\((\d+)\) → source .*\((\d+)\): (.*)$/)!;
+    const weight = fromKernel.exact[Number(layer)][0][Number(head)][Number(query)][Number(key)];
+    assert.equal(value, formatValue(weight), shown);
     const file = await browser!.screenshot(ARTIFACTS, "live-export-01-recomputed");
     if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
   });

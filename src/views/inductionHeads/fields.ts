@@ -142,6 +142,8 @@ export interface InductionViewFields {
   rows: number;
   /** The repeated sequence's token ids. */
   tokens: number[];
+  /** Every head's exact weights [heads, query, key], for a page that answers the view's requests for exact values. */
+  exactPatterns: Float32Array;
 }
 
 /**
@@ -164,6 +166,7 @@ export function inductionViewFields(
       caption: escapeHtml(repeatCaption(scores.tokens)),
       rows: promptRows(prompt),
       tokens: scores.tokens,
+      exactPatterns: Float32Array.from(shown.data.values),
     };
   });
 }
