@@ -9,7 +9,7 @@ import { paramsFromFiles } from "../../src/loading/checkpointParams";
 import { configFromJson, ConfigError } from "../../src/loading/config";
 import { SafetensorsFile } from "../../src/loading/safetensors";
 import { HookedTransformer } from "../../src/model/hookedTransformer";
-import { processWeights } from "../../src/model/processWeights";
+import { processedOrDisposed } from "../../src/model/processWeights";
 import { Tokenizer } from "../../src/tokenizer/tokenizer";
 import { parseJsonObject, type JsonObject } from "../../src/tokenizer/json";
 import { checkTokenizerJson } from "../../src/tokenizer/validate";
@@ -97,13 +97,5 @@ export async function loadModelFromFiles(files: ModelFiles, options: LiveLoadOpt
   const weights = await SafetensorsFile.fromBytes(`${folder}/model.safetensors`, bytes);
   const params = await paramsFromFiles([weights], { folder, configFile, hfConfig, cfg });
   const model = new HookedTransformer(cfg, params, tokenizer, folder);
-  if (options.processWeights ?? true) {
-    try {
-      processWeights(model);
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-  }
-  return model;
+  return processedOrDisposed(model, options.processWeights ?? true);
 }

@@ -11,7 +11,7 @@ import type { ProgressOption } from "../loading/hub";
 import { initBackend, noteSlowBackendOnce } from "../tensor";
 import { Tokenizer } from "../tokenizer";
 import { HookedTransformer } from "./hookedTransformer";
-import { processWeights } from "./processWeights";
+import { processedOrDisposed } from "./processWeights";
 
 /** Folder of the models bundled with tslens (TSLENS_MODELS_DIR overrides it). */
 export const BUNDLED_MODELS_DIR = path.resolve(__dirname, "..", "..", "..", "models");
@@ -62,13 +62,5 @@ export async function loadModel(nameOrPath: string = DEFAULT_MODEL, options: Loa
   const tokenizer = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(folder, f))) ? Tokenizer.fromFolder(folder) : undefined;
   const { cfg, params } = await loadCheckpoint(folder);
   const model = new HookedTransformer(cfg, params, tokenizer, folder);
-  if (options.processWeights ?? true) {
-    try {
-      processWeights(model);
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-  }
-  return model;
+  return processedOrDisposed(model, options.processWeights ?? true);
 }

@@ -186,3 +186,14 @@ export function processWeights(model: HookedTransformer, options: ProcessWeights
   e.finish();
   return model;
 }
+
+/** Processes a freshly built model's weights when `process` is true; on an error it disposes the model and rethrows. */
+export function processedOrDisposed(model: HookedTransformer, process: boolean): HookedTransformer {
+  if (!process) return model;
+  try {
+    return processWeights(model);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
