@@ -27,11 +27,26 @@ function requiredFiles() {
     const load = JSON.parse(fs.readFileSync(manifest, "utf8")).jupyterlab?._build?.load;
     required.push([path.join(lab, load ?? "static/remoteEntry.js"), "npm run setup (the extension's build is incomplete)"]);
   }
-  for (const model of fs.readdirSync(path.join(ROOT, "models"))) {
-    for (const file of ["config.json", "model.safetensors", "tokenizer.json"])
-      required.push([path.join(ROOT, "models", model, file), "git (the embedded models are committed)"]);
+  for (const folder of shippedFolders(path.join(ROOT, "models"))) {
+    const files = fs.existsSync(path.join(folder, "cfg.json"))
+      ? ["cfg.json", "sae_weights.safetensors"]
+      : ["config.json", "model.safetensors", "tokenizer.json"];
+    for (const file of files) required.push([path.join(folder, file), "git (the embedded models and SAEs are committed)"]);
   }
   return required;
+}
+
+/** Folders under `dir` that hold a model (config.json) or an SAE (cfg.json); folders of folders are walked. */
+function shippedFolders(dir) {
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const full = path.join(dir, entry.name);
+    const own = ["config.json", "cfg.json", "model.safetensors", "sae_weights.safetensors"];
+    if (own.some((f) => fs.existsSync(path.join(full, f)))) found.push(full);
+    else found.push(...shippedFolders(full));
+  }
+  return found;
 }
 
 /** The newest modification time under `dir` (files only). */
