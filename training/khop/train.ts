@@ -6,7 +6,8 @@
  * Attention-only models of depth 1, 2 and 3 with the same width (d_model 64, 4 heads of 16), and two wider models
  * with as many attention weights as depth 3 (one layer of 12 heads, two layers of 6), on the k-hop task of
  * training/khop/task.ts: first k = 1 only, then k = 1 or 2, then k = 1, 2 or 3 (KHOP_RECIPE.curriculum). The loss is the
- * cross-entropy of the answers at the query positions, plus that of each link's source predicted at its target. Adam, linear warm-up then linear decay; fixed seeds: the same command gives the same models
+ * cross-entropy of the answers at the query positions, plus that of each link's source predicted at its target (and, for
+ * depth-3, that of the first hop's symbol read by the logit lens after layer 1 at every query). Adam, linear warm-up then linear decay; fixed seeds: the same command gives the same models
  * on the same backend. Writes models/khop/<name>/ (config.json, model.safetensors, training-log.json), then
  * models/khop/task.json and models/khop/MODEL_CARD.md.
  */
@@ -33,26 +34,28 @@ export interface KhopModelSpec {
   /** What the card says the model is for. */
   role: string;
   /** Steps and curriculum of this model when they differ from the recipe's. */
-  schedule?: Pick<KhopRecipe, "steps" | "curriculum">;
+  schedule?: Partial<Pick<KhopRecipe, "steps" | "curriculum" | "firstHopLensWeight">>;
 }
 
 /** The shipped models: depth at fixed width, then width at the attention weights of depth 3. */
 export const KHOP_MODELS: KhopModelSpec[] = [
   { name: "depth-1", nLayers: 1, nHeads: 4, role: "depth" },
   { name: "depth-2", nLayers: 2, nHeads: 4, role: "depth" },
-  // Its first hop forms later than depth-2's (not by step 900 of the common schedule): a longer k = 1 phase.
+  // Trained on the answers alone, its first hop formed late and its second never (k = 2 at chance after 1400 steps
+  // with k = 2 questions); with the first hop read by the logit lens after layer 1, k = 2 forms within 300 steps.
   {
     name: "depth-3",
     nLayers: 3,
     nHeads: 4,
     role: "depth",
     schedule: {
-      steps: 2400,
+      steps: 3000,
       curriculum: [
         { fromStep: 1, ks: [1] },
-        { fromStep: 1000, ks: [1, 2] },
-        { fromStep: 1800, ks: [1, 2, 3] },
+        { fromStep: 600, ks: [1, 2] },
+        { fromStep: 2200, ks: [1, 2, 3] },
       ],
+      firstHopLensWeight: 1,
     },
   },
   { name: "wide-1x12", nLayers: 1, nHeads: 12, role: "width (as many weights as depth-3)" },
@@ -79,6 +82,11 @@ export interface KhopRecipe {
    */
   sourceLossWeight: number;
   /**
+   * Weight of a third loss: at every query, the residual stream after layer nLayers − 2 read through ln_final and W_U
+   * (the logit lens) predicts the first hop's symbol, so that the last layer is left free for a second move; 0 = none.
+   */
+  firstHopLensWeight: number;
+  /**
    * Curriculum: from each phase's first step on, questions draw k uniformly from its ks. Questions that no model can
    * answer yet (k = 2 before one hop works) only add noise, so k = 1 comes first.
    */
@@ -101,6 +109,7 @@ export const KHOP_RECIPE: KhopRecipe = {
   posInitStd: 1,
   tiedEmbeddings: false,
   sourceLossWeight: 1,
+  firstHopLensWeight: 0,
   curriculum: [
     { fromStep: 1, ks: [1] },
     { fromStep: 400, ks: [1, 2] },
@@ -168,6 +177,21 @@ export function accuracyByK(
   return right.map((r, i) => (total[i] ? r / total[i] : NaN));
 }
 
+/** For every question of every context of `tokens` (queries at `positions`), the symbol one link after its query. */
+export function firstHops(tokens: Int32Array, batch: number, length: number, nLinks: number, positions: number[]): Int32Array {
+  const out = new Int32Array(batch * positions.length);
+  for (let b = 0; b < batch; b++) {
+    const next = new Map<number, number>();
+    for (let i = 0; i < nLinks; i++) next.set(tokens[b * length + 1 + 3 * i], tokens[b * length + 2 + 3 * i]);
+    positions.forEach((p, i) => {
+      const hop = next.get(tokens[b * length + p]);
+      if (hop === undefined) throw new Error(`khop: the query at ${p} of context ${b} links nowhere`);
+      out[b * positions.length + i] = hop;
+    });
+  }
+  return out;
+}
+
 /** One point of a training curve: mean loss over the last logEvery steps and held-out accuracy per k. */
 export interface KhopCurvePoint {
   step: number;
@@ -188,6 +212,8 @@ export function trainKhop(
   const nLinks = KHOP_SPEC.cycles.reduce((a, b) => a + b, 0);
   const targetSlots = Array.from({ length: nLinks }, (_, i) => 2 + 3 * i); // each link's tgt position
   const sourceSlots = targetSlots.map((p) => p - 1);
+  const lensPoint = `blocks.${Math.max(0, cfg.nLayers - 2)}.hook_resid_post`;
+  const contexts: HookContext[] = []; // the cached residuals of each step's forward, freed after its gradients
   const validation = khopTestSet(recipe.seed + 1, recipe.validationContexts);
   const withUnembed = (): Map<string, Tensor> =>
     recipe.tiedEmbeddings ? new Map<string, Tensor>([...params, ["unembed.W_U", params.get("embed.W_E")!.transpose()]]) : params;
@@ -205,13 +231,36 @@ export function trainKhop(
       const tokens = tf.tensor2d(batch.tokens, [batch.batch, batch.length], "int32"); // [batch, pos]
       const answers = tf.tensor1d(batch.answers, "int32"); // [batch · questions]
       const sources = tf.gather(tokens, sourceSlots, 1).reshape([-1]); // [batch · links]
+      const hopOnes = tf.tensor1d(firstHops(batch.tokens, batch.batch, batch.length, nLinks, batch.positions), "int32"); // [batch · questions]
       return optimizer.minimize(() => {
+        if (recipe.firstHopLensWeight !== 0) {
+          // one forward pass for every loss: answers, sources at targets, the lens at the queries
+          const nQ = batch.positions.length;
+          const slots = [...batch.positions, ...targetSlots];
+          const { weights } = fuseWeights(cfg, withUnembed());
+          const ctx = new HookContext([], (name) => name === lensPoint);
+          contexts.push(ctx);
+          const logits = tf.gather(forward(cfg, weights, ctx, tokens), slots, 1); // [batch, slots, d_vocab]
+          const part = (from: number, size: number): Tensor =>
+            logits.slice([0, from, 0], [-1, size, -1]).reshape([-1, cfg.dVocab]);
+          let total = crossEntropy(part(0, nQ), answers, cfg.dVocab);
+          total = total.add(crossEntropy(part(nQ, nLinks), sources, cfg.dVocab).mul(recipe.sourceLossWeight));
+          const resid = tf.gather(ctx.cache[lensPoint], batch.positions, 1); // [batch, questions, d_model]
+          const centred = resid.sub(resid.mean(-1, true)); // [batch, questions, d_model]
+          const unit = centred.div(centred.square().mean(-1, true).add(cfg.eps).sqrt()); // [batch, questions, d_model]
+          const normalized = unit.mul(weights.lnFinal.w!).add(weights.lnFinal.b!); // [batch, questions, d_model]
+          const lensNoBias = tf.matMul(normalized.reshape([-1, cfg.dModel]), weights.W_U); // [batch · questions, d_vocab]
+          const lens = weights.b_U ? lensNoBias.add(weights.b_U) : lensNoBias;
+          total = total.add(crossEntropy(lens, hopOnes, cfg.dVocab).mul(recipe.firstHopLensWeight));
+          return total as tf.Scalar;
+        }
         const queries = crossEntropy(logitsAt(cfg, withUnembed(), tokens, batch.positions), answers, cfg.dVocab);
         if (recipe.sourceLossWeight === 0) return queries as tf.Scalar;
         const links = crossEntropy(logitsAt(cfg, withUnembed(), tokens, targetSlots), sources, cfg.dVocab);
         return queries.add(links.mul(recipe.sourceLossWeight)) as tf.Scalar;
       }, true)!;
     });
+    for (const ctx of contexts.splice(0)) ctx.disposeCache();
     window += loss.dataSync()[0];
     loss.dispose();
     if (step % recipe.logEvery === 0 || step === recipe.steps) {
