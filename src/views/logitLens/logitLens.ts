@@ -4,88 +4,21 @@
  * shows the top token of each cell on its probability's colour, a row with the actual next token, and a mark on each
  * cell whose top prediction is that token; hovering a cell lists the top k. It takes that result, or a model with a
  * run's cache (no second run), or a model with an input (it runs the model once). Given the model, token text is its
- * tokenizer's display strings (byte pieces as <0xNN> rather than "�"); a bare result shows its strTokens.
+ * tokenizer's display strings (byte pieces as <0xNN> rather than "�"); a bare result shows its strTokens. Given a
+ * model and a text, the view has a prompt box: a new prompt typed there is run by the kernel (recompute), and in an
+ * export with --live by the reader's page, with the same code (fields.ts).
  */
-import { logitLensHooks, logitLensTopK } from "../../analysis/logitLens";
-import type { LogitLensTopK, LogitLensTopKOptions } from "../../analysis/logitLens";
-import { ActivationCache } from "../../cache/activationCache";
+import type { LogitLensTopK } from "../../analysis/logitLens";
+import type { ActivationCache } from "../../cache/activationCache";
 import type { HookedTransformer, ModelInput } from "../../model/hookedTransformer";
-import type { Values } from "../../common/spec";
-import type { Tokenizer } from "../../tokenizer";
 import { ViewWidget } from "../core/viewWidget";
+import { lensFields, lensLiveClasses, lensOf, logitLensWireFields } from "./fields";
+import type { LogitLensOptions } from "./fields";
 import { logitLensPng } from "./snapshot";
 import { LogitLensFields, logitLensSpec } from "./spec";
 
-/** Options of logitLens. */
-export interface LogitLensOptions extends LogitLensTopKOptions {
-  /** Predictions listed per cell (default 5). */
-  topK?: number;
-  /** The sequence to show when the input or the cache holds several (required then). */
-  batchIndex?: number;
-}
-
-/** The lens of `input` (a run's cache, or anything the model takes: it is run once, keeping only what the lens reads). */
-function lensOf(model: HookedTransformer, input: ModelInput | ActivationCache, options: LogitLensOptions): LogitLensTopK {
-  const shown = (batch: number) => {
-    if (batch > 1 && options.batchIndex === undefined)
-      throw new Error(`logitLens shows one sequence, got a batch of ${batch}: pass batchIndex to pick one`);
-  };
-  if (input instanceof ActivationCache) {
-    shown(input.tokens.shape[0]);
-    return logitLensTopK(model, input, options);
-  }
-  const { cache } = model.runWithCache(input, { namesFilter: logitLensHooks(model.cfg.nLayers), returnType: "none" });
-  try {
-    shown(cache.tokens.shape[0]);
-    return logitLensTopK(model, cache, options);
-  } finally {
-    cache.dispose();
-  }
-}
-
-/** Where each position's next token ranks in each layer's top k (0 = top prediction, −1 = absent or no next token). */
-export function nextTokenRanks(lens: Pick<LogitLensTopK, "tokens" | "topTokens">): number[][] {
-  return lens.topTokens.map((layer) =>
-    layer.map((cells, p) => (p + 1 < lens.tokens.length ? cells.indexOf(lens.tokens[p + 1]) : -1)),
-  );
-}
-
-/**
- * The view's fields for a lens result, checked to be one that can be shown (token text, matching shapes). With a
- * tokenizer, token text is its display strings; without one, the result's strTokens and topStrTokens.
- */
-function lensFields(lens: LogitLensTopK, tokenizer?: Tokenizer): Partial<Values<LogitLensFields>> {
-  const { labels, topProbs } = lens;
-  let { strTokens, topStrTokens } = lens;
-  if (tokenizer && strTokens && topStrTokens) {
-    const text = new Map<number, string>();
-    const shown = (id: number) => text.get(id) ?? text.set(id, tokenizer.displayStrings([id])[0]).get(id)!;
-    strTokens = lens.tokens.map(shown);
-    topStrTokens = lens.topTokens.map((layer) => layer.map((cells) => cells.map(shown)));
-  }
-  if (!strTokens || !topStrTokens)
-    throw new Error(
-      "logitLens shows token text, and this lens has none (its model has no tokenizer): read lens.topTokens instead",
-    );
-  const k = topProbs[0]?.[0]?.length ?? 0;
-  const positions = strTokens.length;
-  const fits = (grid: unknown[][][]) =>
-    grid.length === labels.length && grid.every((layer) => layer.length === positions && layer.every((c) => c.length === k));
-  if (labels.length === 0 || k === 0 || !fits(topProbs) || !fits(topStrTokens) || !fits(lens.topTokens))
-    throw new Error(
-      `a logit lens needs topTokens, topStrTokens and topProbs of [${labels.length} labels, ${positions} positions, k ≥ 1] each`,
-    );
-  const text = strTokens;
-  return {
-    tokens: [...text],
-    layerLabels: [...labels],
-    topTokens: topStrTokens, // [layers, pos, k]
-    topProbs: new Float32Array(topProbs.flat(2)), // [layers, pos, k] float32
-    topK: k,
-    nextTokens: text.map((_, p) => text[p + 1] ?? ""),
-    nextRank: nextTokenRanks(lens),
-  };
-}
+export { nextTokenRanks } from "./fields";
+export type { LogitLensOptions } from "./fields";
 
 /** True for a lens result (lens.logitLensTopK's), as opposed to a model. */
 function isLensResult(value: unknown): value is LogitLensTopK {
@@ -95,6 +28,11 @@ function isLensResult(value: unknown): value is LogitLensTopK {
 
 /** The logit-lens view. */
 export class LogitLens extends ViewWidget<LogitLensFields> {
+  /** The last typed prompt's error (shown under the prompt box too), or undefined. */
+  lastError: string | undefined;
+  /** The model and options a typed prompt runs with; undefined when the view has no prompt box. */
+  private readonly promptRun: { model: HookedTransformer; options: LogitLensOptions } | undefined;
+
   /**
    * Shows `lens` (from lens.logitLensTopK; with its `model`, token text as the tokenizer displays it), or the lens of
    * `model` on `input`: a run's cache or an input to run.
@@ -112,8 +50,31 @@ export class LogitLens extends ViewWidget<LogitLensFields> {
       logitLensSpec,
       isLensResult(source)
         ? lensFields(source, (input as HookedTransformer | undefined)?.tokenizer)
-        : lensFields(lensOf(source, input as ModelInput | ActivationCache, options), source.tokenizer),
+        : {
+            ...lensFields(lensOf(source, input as ModelInput | ActivationCache, options), source.tokenizer),
+            // A text gets a prompt box (a cache or token ids have no text to edit).
+            prompt: typeof input === "string" ? input : null,
+          },
     );
+    if (!isLensResult(source) && typeof input === "string") {
+      this.promptRun = { model: source, options };
+      // The view names its model and top k, so an export with --live can recompute it in the page.
+      this.set({ _dom_classes: lensLiveClasses(source, options) });
+      this.on("change:prompt", (change) => this.recompute(String(change.new ?? "")));
+    }
+  }
+
+  /** Shows the lens of `prompt` (typed in the prompt box): its fields, or its error under the box. */
+  recompute(prompt: string): void {
+    if (!this.promptRun) throw new Error("this logitLens has no prompt box: make it from a model and a text");
+    try {
+      this.set(logitLensWireFields(this.promptRun.model, prompt, this.promptRun.options));
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.setFields({ promptError: this.lastError });
+      console.error(`logitLens: ${this.lastError}`);
+    }
   }
 
   protected snapshot(): Uint8Array | undefined {

@@ -4,12 +4,14 @@
  * colours. The header row and the layer column stay in place when the table scrolls (position: sticky), and a
  * "next token" row at the bottom (sticky too) holds the actual next token at each position; a cell whose top
  * prediction is that token is marked (✓ and a bar along its bottom). Hovering a cell lists the top k with
- * probabilities and where the next token ranks. Every string is set as text.
+ * probabilities and where the next token ranks. Every string is set as text. A view made from a model and a text has
+ * a prompt box above the table (the prompt field is not null): its text is sent when it loses focus, and whoever
+ * answers (the kernel, or the page of a live export) sets the new prompt's fields or an error, shown under the box.
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
 import { colorOf, cssColor, textColorOn } from "../../../src/common/draw/colors";
 import { displayToken, formatValue, positionLabel } from "../../../src/common/draw/tokens";
-import { LogitLensFields, logitLensSpec } from "../../../src/views/logitLens/spec";
+import { LENS_PLACEHOLDER, LogitLensFields, logitLensSpec } from "../../../src/views/logitLens/spec";
 import { element } from "../core/dom";
 import { FieldAccess, fieldsOf } from "../core/model";
 import { addStyle } from "../core/style";
@@ -25,6 +27,8 @@ const CSS = `
 .tslens-lens-table tr.tslens-lens-next td { position: sticky; bottom: 0; z-index: 2; background: var(--jp-layout-color2, #eee); border-top: 2px solid var(--jp-border-color1, #bdbdbd); font-weight: 600; }
 .tslens-lens-table tr.tslens-lens-next td.tslens-lens-label { z-index: 3; }
 .tslens-lens-cell.tslens-lens-hit { font-weight: 700; }
+.tslens-lens-prompt { display: block; width: 100%; box-sizing: border-box; margin-bottom: 4px; font-family: inherit; background: var(--jp-layout-color1, #fff); color: var(--jp-ui-font-color1, #000); border: 1px solid var(--jp-border-color1, #bdbdbd); }
+.tslens-lens-error { color: var(--jp-error-color1, #d32f2f); margin-bottom: 2px; }
 .tslens-lens-note { color: var(--jp-ui-font-color2, #555); margin-bottom: 2px; }
 `;
 
@@ -40,22 +44,47 @@ function addLensStyle(doc: Document): void {
 export class LogitLensView extends DOMWidgetView {
   private fields!: FieldAccess<LogitLensFields>;
   private stopWatching: (() => void) | undefined;
+  /** The prompt box (kept across redraws, so typing is never interrupted); undefined when the view has none. */
+  private promptBox: HTMLTextAreaElement | undefined;
+  /** Where the table is drawn (everything under the prompt box). */
+  private content!: HTMLElement;
 
   render(): void {
     this.fields = fieldsOf(logitLensSpec, this.model);
     addStyle(document);
     addLensStyle(document);
     this.el.classList.add("tslens-view", "tslens-logit-lens");
+    this.content = element("div", "tslens-lens-content", this.el);
     this.listenTo(this.model, "change", () => this.build());
     this.stopWatching = watchTheme(() => this.build());
     this.build();
   }
 
+  /** Adds the prompt box when the prompt field is set (once), and keeps its text the model's unless it has focus. */
+  private syncPromptBox(): void {
+    const prompt = this.fields.get("prompt");
+    if (prompt === null) return;
+    if (!this.promptBox) {
+      const box = document.createElement("textarea");
+      box.className = "tslens-lens-prompt";
+      box.rows = 2;
+      box.placeholder = LENS_PLACEHOLDER;
+      box.setAttribute("aria-label", "prompt");
+      box.addEventListener("change", () => this.fields.save("prompt", box.value));
+      this.el.insertBefore(box, this.content);
+      this.promptBox = box;
+    }
+    if (document.activeElement !== this.promptBox && this.promptBox.value !== prompt) this.promptBox.value = prompt;
+  }
+
   private build(): void {
+    this.syncPromptBox();
     const scrollTop = this.el.querySelector(".tslens-scroll")?.scrollTop ?? 0;
     const scrollLeft = this.el.querySelector(".tslens-scroll")?.scrollLeft ?? 0;
-    this.el.replaceChildren();
+    this.content.replaceChildren();
     const field = this.fields.get;
+    const error = field("promptError");
+    if (error) element("div", "tslens-lens-error", this.content).textContent = `error: ${error}`;
     const tokens = field("tokens");
     const labels = field("layerLabels");
     const top = field("topTokens");
@@ -65,10 +94,10 @@ export class LogitLensView extends DOMWidgetView {
     const ranks = field("nextRank");
     if (!probs) return;
     const theme = pageTheme();
-    element("div", "tslens-lens-note", this.el).textContent =
+    element("div", "tslens-lens-note", this.content).textContent =
       "top prediction after each layer; colour: its probability (0 → 1); ✓ and a bar: it is the next token";
-    const scroller = element("div", "tslens-scroll", this.el);
-    const tooltip = element("div", "tslens-tooltip", this.el);
+    const scroller = element("div", "tslens-scroll", this.content);
+    const tooltip = element("div", "tslens-tooltip", this.content);
     const table = element("table", "tslens-lens-table", scroller);
     const head = table.insertRow();
     head.className = "tslens-lens-head";
