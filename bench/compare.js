@@ -20,7 +20,8 @@
  * Checked, and the run fails when not: tslens's and TransformerLens's 1×128 logits agree to 1e-4; the patching grids
  * agree to 1e-4 too. Prints JSON: per side the median over rounds of each measurement, `ratios` (the median over
  * rounds of tslens / TransformerLens, < 1 = tslens faster or smaller) with `ratioSpread` [min, max], Hugging Face's
- * floor, and os.loadavg() before, after and per round.
+ * floor, and os.loadavg() before, after and per round. `sgemm1024` (one fp32 1024×1024 product in each library, same
+ * threads) calibrates: it shows how fast each library's matrix product is on this CPU, apart from the model code.
  */
 "use strict";
 const { execFileSync, spawnSync } = require("child_process");
@@ -202,6 +203,7 @@ function summarise(report, perRound, sides, job) {
     ...job.lengths.flatMap((n) => [`forward_1x${n}`, `forwardWithFullCache_1x${n}`, `runWithCachePatterns_1x${n}`]),
     ...(job.generate ? ["generate64"] : []),
     ...(job.patching ? ["patchResidPre"] : []),
+    "sgemm1024",
     "loadMs",
     "peakRssMB",
   ];
