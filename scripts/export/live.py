@@ -2,8 +2,9 @@
 models the notebook's live views use, and the call that wires those views to recompute in the reader's browser.
 
 A live view is an induction view (lens.inductionHeads) whose column's DOM classes name its model (see
-src/views/inductionHeads/fields.ts). Its model is embedded when it is a folder under models/ with one
-model.safetensors: always for the models tslens ships, up to LIMIT_BYTES of weights for others. A view whose model
+src/views/inductionHeads/fields.ts), or a logit-lens view made from a model and a text, which has a prompt
+box and names its model the same way (src/views/logitLens/fields.ts). Its model is embedded when it is a folder
+under models/ with one model.safetensors: always for the models tslens ships, up to LIMIT_BYTES of weights for others. A view whose model
 cannot be embedded exports as without --live (its prompt box then needs the kernel), and the export says why.
 """
 import base64
@@ -12,6 +13,9 @@ import os
 from urllib.parse import unquote
 
 INDUCTION_VIEW_CLASS = "tslens-induction-heads"
+LOGIT_LENS_VIEW_CLASS = "tslens-logit-lens-prompt"
+# The DOM class that marks each kind of live view, by the view's name.
+VIEW_CLASSES = {"inductionHeads": INDUCTION_VIEW_CLASS, "logitLens": LOGIT_LENS_VIEW_CLASS}
 LIVE_TAG_PREFIX = "tslens-live:"
 # The models tslens ships (src/model/loadModel.ts EMBEDDED_MODELS): embedded whatever their size.
 SHIPPED_MODELS = {"attn-only-2l", "attn-only-1l"}
@@ -27,14 +31,15 @@ WIRE = (
 
 
 def live_views(state):
-    """(widget id, live tag) of every induction view in a notebook's widget state."""
+    """(widget id, view name, live tag) of every induction view and logit lens with a prompt box in a widget state."""
     views = []
     for model_id, entry in state.items():
         classes = entry.get("state", {}).get("_dom_classes") or []
-        if INDUCTION_VIEW_CLASS not in classes:
+        view = next((name for name, mark in VIEW_CLASSES.items() if mark in classes), None)
+        if view is None:
             continue
         tags = [c for c in classes if c.startswith(LIVE_TAG_PREFIX)]
-        views.append((model_id, json.loads(unquote(tags[0][len(LIVE_TAG_PREFIX):])) if tags else {}))
+        views.append((model_id, view, json.loads(unquote(tags[0][len(LIVE_TAG_PREFIX):])) if tags else {}))
     return views
 
 
@@ -70,12 +75,12 @@ def why_not_embedded(name, models_dir, limit):
 def live_scripts(state, bundle_path, models_dir, limit=LIMIT_BYTES):
     """(the scripts to inline, in order, or [] when no view is live; notes for stderr about views left as they are)."""
     names, notes = [], []
-    for model_id, tag in live_views(state):
+    for model_id, view, tag in live_views(state):
         name = tag.get("model")
         reason = why_not_embedded(name, models_dir, limit)
         if reason:
             notes.append(
-                f"tslens export --live: the inductionHeads view (widget {model_id}) exports as without --live "
+                f"tslens export --live: the {view} view (widget {model_id}) exports as without --live "
                 f"(its prompt box needs the kernel): {reason}"
             )
         elif name not in names:
@@ -83,7 +88,8 @@ def live_scripts(state, bundle_path, models_dir, limit=LIMIT_BYTES):
     if not names:
         if not notes:
             notes.append(
-                "tslens export --live: the notebook's saved state holds no inductionHeads view that names its model "
+                "tslens export --live: the notebook's saved state holds no inductionHeads view "
+                "(nor logitLens view with a prompt box) that names its model "
                 "(a view saved before the live export existed names none: run the notebook again, or export with "
                 "--execute); exported as without --live"
             )
