@@ -4,8 +4,9 @@ models the notebook's live views use, and the call that wires those views to rec
 A live view is an induction view (lens.inductionHeads) whose column's DOM classes name its model (see
 src/views/inductionHeads/fields.ts), or a logit-lens view made from a model and a text, which has a prompt
 box and names its model the same way (src/views/logitLens/fields.ts). Its model is embedded when it is a folder
-under models/ with one model.safetensors: always for the models tslens ships, up to LIMIT_BYTES of weights for others. A view whose model
-cannot be embedded exports as without --live (its prompt box then needs the kernel), and the export says why.
+under models/ with one model.safetensors: always for the models tslens ships, up to LIMIT_BYTES of weights for
+others. A view whose model cannot be embedded exports as without --live (its prompt box then needs the kernel),
+and the export says why.
 """
 import base64
 import json
