@@ -5,6 +5,9 @@
  *
  *   const model = await tslensLive.loadModel("attn-only-2l");
  *   const scores = tslensLive.repeatedSequenceScores(model, { prompt: "The cat sat on the mat." });
+ *
+ * Loading the script also registers the live elements <tslens-induction-heads> and <tslens-logit-lens> (see
+ * live/src/elements/index.ts).
  */
 export { tf } from "../platform/tensor";
 export { chosenBackend, initLiveBackend as initBackend } from "./backend";
@@ -23,3 +26,8 @@ export { repeatedSequence, repeatedSequenceScores } from "../../src/analysis/rep
 export { logitLensHooks, logitLensTopK } from "../../src/analysis/logitLens";
 export { wireExportedPage } from "./exportedPage";
 export type { LiveViewReport } from "./exportedPage";
+export { defineElements, InductionHeadsElement, LogitLensElement, sharedModel } from "./elements";
+export type { InductionHeadsResult, LogitLensResult } from "./elements";
+import { defineElements } from "./elements";
+
+defineElements();
