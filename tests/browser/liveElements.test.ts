@@ -16,6 +16,7 @@ import type { HookedTransformer } from "../../src";
 import { TestBrowser } from "./browser";
 import { REPO_ROOT } from "./lab-server";
 import { maxDiff } from "./live-pages";
+import { colorOf, paletteOf } from "../../src/common/draw/colors";
 import { displayToken } from "../../src/common/draw/tokens";
 
 const live = require(path.join(REPO_ROOT, "live", "build.js"));
@@ -348,6 +349,32 @@ describe("tslens live elements in a static page (live/example/elements.html), of
     assert.deepEqual(got[0].induction, got[1].induction, "the same weights give the same scores");
     assert.ok((await events()) >= before + 2);
     await run(`["one", "two"].forEach((id) => document.getElementById(id).remove())`);
+  });
+
+  it("draws in the theme attribute's palette, else the reader's system setting, without recomputing", async function () {
+    const look = () =>
+      run(`(() => { const el = document.querySelector("${LENS}");
+        const cell = el.shadowRoot.querySelector("table.lens tbody td");
+        return { host: getComputedStyle(el).backgroundColor, cell: cell.style.background, prob: el.result.topProbs[0][0][0] }; })()`);
+    const rgb = (c: number[]) => `rgb(${c.join(", ")})`;
+    const computed = await events();
+    await browser!.page.emulateMedia({ colorScheme: "light" });
+    const light = await look();
+    assert.equal(light.host, rgb(paletteOf("light").zero));
+    assert.equal(light.cell, rgb(colorOf(light.prob, 0, 1, "light")));
+    await run(`document.querySelector("${LENS}").setAttribute("theme", "dark")`);
+    const dark = await look();
+    assert.equal(dark.host, rgb(paletteOf("dark").zero));
+    assert.equal(dark.cell, rgb(colorOf(dark.prob, 0, 1, "dark")));
+    // Without the attribute the element follows the reader's setting, and its changes.
+    await run(`document.querySelector("${LENS}").removeAttribute("theme")`);
+    assert.equal((await look()).host, rgb(paletteOf("light").zero));
+    await browser!.page.emulateMedia({ colorScheme: "dark" });
+    await browser!.page.waitForFunction(
+      `getComputedStyle(document.querySelector("${LENS}")).backgroundColor === "${rgb(paletteOf("dark").zero)}"`,
+    );
+    await browser!.page.emulateMedia({ colorScheme: "light" });
+    assert.equal(await events(), computed, "a theme change redraws; it does not recompute");
   });
 
   it("leaks no tensor across recomputations, errors included", async function () {
