@@ -7,34 +7,20 @@
  * first recomputation are printed.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import * as os from "os";
 import * as path from "path";
 import * as lens from "../../src";
 import { gridCell } from "../../src/common/draw/grid";
 import { formatValue } from "../../src/common/draw/tokens";
 import { installFakeHost, removeFakeHost } from "../widgets/fake-host";
 import { TestBrowser } from "./browser";
-import { REPO_ROOT } from "./lab-server";
+import { liveExportOf04Views } from "./liveExport04";
 import { maxDiff } from "./live-pages";
 import { ARTIFACTS } from "./session";
 import { eventually } from "./wait";
 
 const PROMPT = "The cat sat on the mat. The dog ran to the park, and the cat sat down.";
-
-/** Runs `tslens export` on notebooks/04-views.ipynb with `flags`; returns the page and what the export printed. */
-function exportViews(out: string, flags: string[]): { html: string; stderr: string } {
-  const args = [path.join(REPO_ROOT, "bin", "tslens.js"), "export", path.join(REPO_ROOT, "notebooks", "04-views.ipynb")];
-  const result = spawnSync(process.execPath, [...args, "-o", out, ...flags], {
-    encoding: "utf8",
-    timeout: 280_000,
-  });
-  assert.equal(result.status, 0, `export failed: ${result.stderr}`);
-  return { html: fs.readFileSync(out, "utf8"), stderr: result.stderr };
-}
 
 /** What the kernel's inductionHeads view holds after `prompt`: its children's fields, as plain data. */
 async function kernelFields(prompt: string): Promise<any> {
@@ -88,15 +74,13 @@ const PAGE_FIELDS = `(async () => {
 
 describe("live export of notebooks/04-views: the induction view recomputes in the page (no kernel, offline)", function () {
   this.timeout(300_000);
-  let tmpDir: string;
   let html: string;
   let stderr: string;
   let server: http.Server | undefined;
   let browser: TestBrowser | undefined;
 
   before(async function () {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-live-export-"));
-    ({ html, stderr } = exportViews(path.join(tmpDir, "04-views.html"), ["--execute", "--live"]));
+    ({ html, stderr } = liveExportOf04Views());
     console.log(`      page with --live: ${(html.length / 1e6).toFixed(2)} MB`);
     server = http.createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -109,7 +93,6 @@ describe("live export of notebooks/04-views: the induction view recomputes in th
   after(async function () {
     await browser?.close();
     server?.close();
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   });
 
   it("embeds the engine and the view's model, and nothing else is fetched from anywhere", function () {

@@ -8,17 +8,14 @@
  * The page's size and the time to the lens's first recomputation are printed.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import * as os from "os";
 import * as path from "path";
 import * as lens from "../../src";
 import { displayToken, formatValue } from "../../src/common/draw/tokens";
 import { installFakeHost, removeFakeHost } from "../widgets/fake-host";
 import { TestBrowser } from "./browser";
-import { REPO_ROOT } from "./lab-server";
+import { liveExportOf04Views } from "./liveExport04";
 import { maxDiff } from "./live-pages";
 import { ARTIFACTS } from "./session";
 import { eventually } from "./wait";
@@ -68,7 +65,6 @@ const LENS_FIELDS = withModel(
 
 describe("live export of notebooks/04-views: the logit lens's prompt box, exact hover from the start (offline)", function () {
   this.timeout(300_000);
-  let tmpDir: string;
   let html: string;
   let stderr: string;
   let server: http.Server | undefined;
@@ -77,15 +73,7 @@ describe("live export of notebooks/04-views: the logit lens's prompt box, exact 
   let reports: any[];
 
   before(async function () {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslens-live-lens-"));
-    const out = path.join(tmpDir, "04-views.html");
-    const args = [path.join(REPO_ROOT, "bin", "tslens.js"), "export", path.join(REPO_ROOT, "notebooks", "04-views.ipynb")];
-    const result = spawnSync(process.execPath, [...args, "-o", out, "--execute", "--live"], {
-      encoding: "utf8",
-      timeout: 280_000,
-    });
-    assert.equal(result.status, 0, `export failed: ${result.stderr}`);
-    [html, stderr] = [fs.readFileSync(out, "utf8"), result.stderr];
+    ({ html, stderr } = liveExportOf04Views());
     console.log(`      page with --live: ${(html.length / 1e6).toFixed(2)} MB`);
     server = http.createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -103,7 +91,6 @@ describe("live export of notebooks/04-views: the logit lens's prompt box, exact 
     await browser?.close();
     server?.close();
     model?.dispose();
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   });
 
   it("the page wires the logit lens and the induction view to the embedded model, embedded once", function () {
