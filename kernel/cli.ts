@@ -7,7 +7,7 @@
  *   tslens build-native                               builds @tensorflow/tfjs-node's native binding offline
  *   tslens export NOTEBOOK [-o OUT.html] [--execute [--fail-on-error]] [--live]
  *                                                     one HTML file that shows the notebook's widgets offline;
- *                                                     --live: its induction views recompute typed prompts in the page
+ *                                                     --live: its induction and logit-lens views recompute typed prompts in the page
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -67,7 +67,8 @@ function lab(args: string[]): void {
  * state, with the widget bundle inlined; --execute runs the notebook first, which saves that state. A failing cell
  * is exported with its error and named on stderr (exit 0, as nbconvert's --allow-errors, which is also accepted);
  * with --fail-on-error it stops the export: no HTML, exit 1. With --live the page embeds tslens live's engine and the
- * models of its induction views, which then recompute a typed prompt in the reader's browser (scripts/export/live.py).
+ * models of its induction and logit-lens views, which then recompute a typed prompt in the reader's browser
+ * (scripts/export/live.py).
  */
 function exportHtml(args: string[]): void {
   let notebook: string | undefined;
