@@ -98,7 +98,7 @@ def main():
     print(f"wrote {target} ({len(html) / 1e6:.1f} MB, {len(state)} widget models)")
     if live_bundle and resources["tslens_live_js"]:
         live_mb = len(resources["tslens_live_js"]) / 1e6
-        print(f"--live: tslens live's engine and the induction views' models embedded ({live_mb:.1f} MB of the page)")
+        print(f"--live: tslens live's engine and the models of its live views embedded ({live_mb:.1f} MB of the page)")
     for i, out in failed:
         print(
             f"tslens export: {describe(nb, i)} failed ({out.get('ename')}: {out.get('evalue')}); "
