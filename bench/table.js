@@ -19,6 +19,7 @@ const ROWS = [
   ["runWithCachePatterns_1x1024", "1×1024 runWithCache, patterns only"],
   ["generate64", "generate 64 tokens (KV cache)"],
   ["patchResidPre", "patching sweep, resid_pre (batched vs TL's loop)"],
+  ["sgemm1024", "calibration: one fp32 1024×1024 matmul (the library alone)"],
   ["loadMs", "load"],
   ["peakRssMB", "peak RSS"],
 ];
