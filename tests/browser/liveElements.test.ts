@@ -307,6 +307,10 @@ describe("tslens live elements in a static page (live/example/elements.html), of
       await run(`document.querySelector("${LENS}").error`),
       `top-k must be a whole number from 1 to ${model.cfg.dVocabOut}, got "0"`,
     );
+    const lensPrompt = await run(`document.querySelector("${LENS}").getAttribute("prompt")`);
+    await setAndWait(LENS, "prompt", "", "tslens-error");
+    assert.equal(await run(`document.querySelector("${LENS}").error`), "the logit lens needs a prompt: type some text");
+    await setAndWait(LENS, "prompt", lensPrompt, "tslens-error"); // top-k is still 0
     // Fixed attributes recover.
     await setAndWait(INDUCTION, "head", "L1H2");
     await setAndWait(LENS, "top-k", "3");

@@ -114,7 +114,6 @@ export abstract class LiveElement<Result> extends ElementBase {
     this.status.setAttribute("role", "status");
     this.view = make("div", "view");
     this.root.append(this.sheet, this.promptBox, this.status, this.view);
-    window.matchMedia?.("(prefers-color-scheme: dark)").addEventListener?.("change", () => this.redraw());
   }
 
   /** The model attribute (DEFAULT_MODEL when absent). */
@@ -136,8 +135,17 @@ export abstract class LiveElement<Result> extends ElementBase {
     return elementTheme(this);
   }
 
+  /** The reader's colour scheme, watched while the element is in the page. */
+  private readonly scheme = window.matchMedia?.("(prefers-color-scheme: dark)");
+  private readonly schemeChanged = () => this.redraw();
+
   connectedCallback(): void {
+    this.scheme?.addEventListener?.("change", this.schemeChanged);
     this.schedule();
+  }
+
+  disconnectedCallback(): void {
+    this.scheme?.removeEventListener?.("change", this.schemeChanged);
   }
 
   attributeChangedCallback(name: string, before: string | null, after: string | null): void {

@@ -7,7 +7,7 @@
  *
  *   <tslens-logit-lens model="attn-only-2l" prompt="def add(a, b): return a + b" top-k="5"></tslens-logit-lens>
  *
- * Attributes (a change recomputes): model (an embedded model, default attn-only-2l), prompt, top-k (predictions per
+ * Attributes (a change recomputes): model (an embedded model, default attn-only-2l), prompt (required), top-k (predictions per
  * cell, default 5), theme ("light" or "dark"; default the reader's system setting). Events: tslens-computed with a
  * LogitLensResult, tslens-error with { message } (see base.ts).
  */
@@ -53,6 +53,7 @@ export class LogitLensElement extends LiveElement<LogitLensResult> {
 
   protected compute(model: HookedTransformer): LogitLensResult {
     const started = performance.now();
+    if (this.prompt === "") throw new Error("the logit lens needs a prompt: type some text"); // as the kernel's view
     const topK = topKOf(this.getAttribute("top-k"), model.cfg.dVocabOut);
     const tokenizer = model.tokenizer;
     if (!tokenizer) throw new Error(`${this.modelName} has no tokenizer, and the logit lens shows token text`);
