@@ -58,11 +58,22 @@ const IGNORED: Record<string, RegExp[]> = {
   tslens: [],
 };
 
+/** The conversion running now: conversions take turns (see paramsFromFiles). */
+let converting: Promise<unknown> = Promise.resolve();
+
 /**
  * Reads the TransformerLens parameters of `source.cfg`'s architecture out of `files` (a model's one
  * model.safetensors, or its shards), then closes them. Throws naming the file, key and config field at fault.
+ * Loads started together convert one at a time: a conversion frees its intermediates with one engine scope that spans
+ * its reads, and the engine's scopes are one stack, so two interleaved conversions would free each other's tensors.
  */
-export async function paramsFromFiles(files: SafetensorsFile[], source: CheckpointSource): Promise<Params> {
+export function paramsFromFiles(files: SafetensorsFile[], source: CheckpointSource): Promise<Params> {
+  const turn = converting.then(() => convert(files, source));
+  converting = turn.catch(() => undefined); // the next one waits for this one, whether it loads or fails
+  return turn;
+}
+
+async function convert(files: SafetensorsFile[], source: CheckpointSource): Promise<Params> {
   const { configFile, hfConfig, cfg } = source;
   const architecture = cfg.originalArchitecture;
   const keyMap = KEY_MAPS[architecture];
