@@ -187,7 +187,7 @@ async function streamFeatureActs(
   const hook = sae.cfg.hookName as HookName;
   const layer = /^blocks\.(\d+)\./.exec(hook);
   const stopAtLayer = layer ? Number(layer[1]) + 1 : undefined;
-  const progress = sweepProgress(options.progress, label, batches);
+  const progress = sweepProgress(options.progress, label, batches, "batches");
   try {
     for (let b = 0; b < batches; b++) {
       const first = b * batchSize;

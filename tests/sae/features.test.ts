@@ -237,7 +237,7 @@ describe("SAE feature analysis", function () {
         }),
         (error: Error) => {
           assert.ok(error instanceof SweepCancelledError, `rejected with ${String(error)}`);
-          assert.equal(error.message, "top examples of feature 0 sweep interrupted after 2 of 4 runs");
+          assert.equal(error.message, "top examples of feature 0 sweep interrupted after 2 of 4 batches");
           return true;
         },
       );

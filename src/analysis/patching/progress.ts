@@ -66,7 +66,7 @@ function callbackReporter(callback: (done: number, total: number) => void, total
 }
 
 /** A one-line bar on stderr, redrawn at most ten times a second; `end()` ends its line. */
-function textBar(label: string, total: number): { report: (done: number) => void; end: () => void } {
+function textBar(label: string, total: number, unit: string): { report: (done: number) => void; end: () => void } {
   const started = Date.now();
   let last = 0;
   let open = false;
@@ -77,7 +77,7 @@ function textBar(label: string, total: number): { report: (done: number) => void
     const width = 24;
     const filled = Math.round((done / total) * width);
     const seconds = ((now - started) / 1000).toFixed(1);
-    const line = `${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} runs ${seconds} s`;
+    const line = `${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${unit} ${seconds} s`;
     process.stderr.write(`\r${line}${done === total ? "\n" : ""}`);
     open = done < total;
   };
@@ -89,16 +89,17 @@ function textBar(label: string, total: number): { report: (done: number) => void
 }
 
 /**
- * The progress of a sweep of `total` runs named `label` ("patching resid_pre"). Long sweeps (or `true`) show a
- * bar: a widget in a notebook cell, text on stderr elsewhere. The sweep stops at its next step when the widget's
- * Cancel is clicked or the cell is interrupted, whatever `option` says.
+ * The progress of a sweep of `total` steps named `label` ("patching resid_pre"), counted in `unit` ("runs" of the
+ * model, or "batches" of a corpus). Long sweeps (or `true`) show a bar: a widget in a notebook cell, text on stderr
+ * elsewhere. The sweep stops at its next step when the widget's Cancel is clicked or the cell is interrupted, whatever
+ * `option` says.
  */
-export function sweepProgress(option: PatchProgress, label: string, total: number): SweepProgress {
+export function sweepProgress(option: PatchProgress, label: string, total: number, unit = "runs"): SweepProgress {
   checkOption(option);
   const cell = runningCell();
   const shown = option === true || (option === undefined && total >= LONG_SWEEP_RUNS);
-  const widget: ProgressBar | undefined = shown ? showProgressBar({ label, total, unit: "runs", cancellable: true }) : undefined;
-  const text = shown && !widget ? textBar(label, total) : undefined;
+  const widget: ProgressBar | undefined = shown ? showProgressBar({ label, total, unit, cancellable: true }) : undefined;
+  const text = shown && !widget ? textBar(label, total, unit) : undefined;
   const report =
     typeof option === "function" ? callbackReporter(option, total) : widget ? (n: number) => widget.update(n) : text?.report;
   let done = 0;
@@ -109,7 +110,7 @@ export function sweepProgress(option: PatchProgress, label: string, total: numbe
       await breathe();
       if (now >= total) return;
       const why = widget?.cancelRequested ? "cancelled" : cell?.interrupted ? "interrupted" : undefined;
-      if (why) throw new SweepCancelledError(`${label} sweep ${why} after ${now} of ${total} runs`, now, total);
+      if (why) throw new SweepCancelledError(`${label} sweep ${why} after ${now} of ${total} ${unit}`, now, total);
     },
     finish() {
       widget?.finish(total);
@@ -117,7 +118,7 @@ export function sweepProgress(option: PatchProgress, label: string, total: numbe
     },
     fail(error) {
       const message =
-        error instanceof SweepCancelledError ? error.message : `${label} sweep failed after ${done} of ${total} runs`;
+        error instanceof SweepCancelledError ? error.message : `${label} sweep failed after ${done} of ${total} ${unit}`;
       widget?.stop(message.replace(`${label} sweep `, ""));
       text?.end();
     },
