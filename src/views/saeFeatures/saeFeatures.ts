@@ -129,7 +129,7 @@ export class SaeFeatureTokens extends ViewWidget<SaeFeatureTokensFields> {
     const featureActs = new Float32Array(positions); // [pos]
     for (let p = 0; p < positions; p++) featureActs[p] = data.acts[p * dSae + feature]!;
     const top = Math.max(0, ...featureActs);
-    return { featureActs, featureMax: top > 0 ? top : 1 };
+    return { featureActs, actsFeature: feature, featureMax: top > 0 ? top : 1 };
   }
 
   /** The feature the tokens are coloured by; setting it recolours them. */

@@ -71,6 +71,7 @@ describe("saeFeatures over the kernel wire", function () {
     const published = await frontendUpdate(kernel, tokensId, { feature: 4 });
     const update = updatesOn(published, tokensId).find((s) => s.feature_acts);
     assert.ok(update, "feature_acts pushed within the update's comm_msg");
+    assert.equal(update.acts_feature, 4, "the pushed activations name their feature (the view's title waits for it)");
     const view = update.feature_acts as DataView;
     const sent = Array.from(new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength)));
     const truth = (await kernel.evaluate(`(() => {

@@ -24,6 +24,8 @@ export const saeFeatureTokensSpec = defineView("SaeFeatureTokens", {
   topActs: field<Float32Array | null>("top_acts", null, floatsSerializer),
   /** The feature the tokens are coloured by (−1 before one is chosen). */
   feature: field("feature", -1),
+  /** The feature featureActs belongs to: it trails `feature` while the kernel recolours after a pick in the view. */
+  actsFeature: field("acts_feature", -1),
   /** Its activation at every token [pos], float32. */
   featureActs: field<Float32Array | null>("feature_acts", null, floatsSerializer),
   /** The colour scale's top: the feature's largest activation on the text (1 when it never fires). */

@@ -73,9 +73,11 @@ export class SaeFeatureTokensView extends DOMWidgetView {
     const theme = pageTheme();
     const tokens = get("tokens");
     const feature = get("feature");
+    const shown = get("actsFeature"); // the feature of featureActs: trails `feature` until the kernel answers a pick
     const max = get("featureMax");
+    const pending = shown === feature ? "" : ` (asking the kernel for feature ${feature}…)`;
     element("div", "tslens-title", this.el).textContent =
-      `SAE features at ${get("hookName")} (d_sae ${get("dSae")}); tokens coloured by feature ${feature}`;
+      `SAE features at ${get("hookName")} (d_sae ${get("dSae")}); tokens coloured by feature ${shown}${pending}`;
     const controls = element("div", "tslens-controls", this.el);
     const picker = element("select", "tslens-sae-picker", controls);
     picker.title = "the features that fire on this text, strongest first";
@@ -124,7 +126,7 @@ export class SaeFeatureTokensView extends DOMWidgetView {
       span.style.background = cssColor(background);
       span.style.color = cssColor(textColorOn(background));
       span.addEventListener("mouseenter", () => {
-        tooltip.textContent = `${positionLabel(tokens, i)}: feature ${feature} = ${formatValue(acts[i])}`;
+        tooltip.textContent = `${positionLabel(tokens, i)}: feature ${shown} = ${formatValue(acts[i])}`;
         showPanel(i);
       });
       span.addEventListener("mouseleave", () => {
