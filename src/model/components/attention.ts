@@ -14,6 +14,7 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../../tensor";
+import { chain, releaseNow } from "../../tensor/release";
 import type { PointNames } from "../hookPoints";
 import type { HookContext } from "../hooks";
 import type { PointTable } from "../pointSpec";
@@ -183,15 +184,30 @@ export function attention(
   // Without soft-capping, q is scaled before q·kᵀ (a pass over [b, p, heads, e], not over the scores).
   const qScaled = cap === undefined && divisor !== 1 ? q.mul(1 / divisor) : q; // [b, p, heads, e]
   const qh = qScaled.transpose([0, 2, 1, 3]); // [b, heads, query, e]
+  if (qScaled !== q) releaseNow(qScaled);
   const kh = repeatKv(keys, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
+  // The raw scores and their soft-capped steps are temporaries (hook_attn_scores holds the masked ones): each is
+  // freed once read, so the masked scores can take its memory.
   let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
-  if (cap !== undefined) scores = scores.div(divisor).div(cap).tanh().mul(cap); // Gemma 2: cap·tanh(scores / cap)
+  releaseNow(qh, kh);
+  if (cap !== undefined)
+    scores = chain(
+      scores,
+      (t) => t.div(divisor),
+      (t) => t.div(cap),
+      (t) => t.tanh(),
+      (t) => t.mul(cap),
+    ); // Gemma 2: cap·tanh(scores / cap)
   const allowed = o.slidingWindow ? o.mask.logicalAnd(windowMask(pos, keys.shape[1]!, o.slidingWindow)) : o.mask;
   const masked = o.slidingWindow ? tf.where(allowed, scores, tf.scalar(-Infinity)) : scores.add(o.maskBias);
+  releaseNow(scores);
   scores = ctx.point(at.hook_attn_scores, masked); // [b, heads, query, key]
   const pattern = ctx.point(at.hook_pattern, o.padded ? paddedSoftmax(scores, allowed) : tf.softmax(scores)); // [b, heads, query, key]
-  const z = ctx.point(at.hook_z, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [b, pos, heads, e]
+  const headsFirstZ = tf.matMul(pattern, vh); // [b, heads, pos, e]
+  releaseNow(vh);
+  const z = ctx.point(at.hook_z, headsFirstZ.transpose([0, 2, 1, 3])); // [b, pos, heads, e]
+  releaseNow(headsFirstZ);
   if (o.useAttnResult) {
     const written = tf.matMul(z.transpose([2, 0, 1, 3]).reshape([o.nHeads, batch * pos, o.dHead]), w.W_O); // [heads, b·p, d]
     const result = ctx.point(at.hook_result, written.reshape([o.nHeads, batch, pos, -1]).transpose([1, 2, 0, 3])); // [b, p, heads, d]
