@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { configFromJson, TransformerConfig } from "../src/loading/config";
 import { parameterShapes } from "../src/loading/keymaps/native";
-import { forward, fuseWeights } from "../src/model/forward";
+import { forward, forwardWeights } from "../src/model/forward";
 import { HookedTransformer } from "../src/model/hookedTransformer";
 import { HookContext } from "../src/model/hooks";
 import { backend, initBackend, tf } from "../src/tensor";
@@ -185,7 +185,7 @@ export function runTraining(
         recipe.pairsAfterStep > 0 && step > recipe.pairsAfterStep ? { ...recipe, copyLayout: "pairs" } : recipe;
       if (recipe.copyBatch > 0) batches.push(sampleCopyBatch(cfg.dVocab, data.bos, mix, random)); // [copyBatch, copyLen]
       return optimizer.minimize(() => {
-        const { weights } = fuseWeights(cfg, withUnembed());
+        const { weights } = forwardWeights(cfg, withUnembed());
         const losses = batches.map((tokens) => {
           const logits = forward(cfg, weights, new HookContext(), tokens); // [rows, pos, dVocab]
           return HookedTransformer.lossFromLogits(logits, tokens);

@@ -22,7 +22,7 @@ import type { HookContext } from "./hooks";
 import type { PastPositions } from "./kvCache";
 import type { ModelWeights } from "./weights";
 
-export { fuseWeights } from "./weights";
+export { forwardWeights } from "./weights";
 export type { BlockWeights, ModelWeights } from "./weights";
 
 /** A forward that starts inside the model: `resid` [batch, pos, d_model] is the input of block `layer`. */

@@ -6,7 +6,7 @@
  *   cache.get("blocks.1.attn.hook_pattern"); // [batch, head, query, key]
  *   cache.dispose(); logits.dispose();
  *
- * The class is the public face; the work lives in one module per job: params.ts (parameters, stacks, fused
+ * The class is the public face; the work lives in one module per job: params.ts (parameters, stacks, forward
  * weights), tokens.ts (text and token ids), run.ts (forward, hooks, caches, loss), generate.ts, and
  * loading/save.ts. Hook point names come from the components' tables (hookPoints.ts).
  */

@@ -1,6 +1,6 @@
 /**
  * The parameter store of a model: its tensors by TransformerLens name, the per-layer stacks (`W_Q` …
- * [n_layers, …]), and the fused weights the forward pass reads, rebuilt after any change. It owns every tensor
+ * [n_layers, …]), and the weights the forward pass reads, rebuilt after any change. It owns every tensor
  * it holds and frees them on dispose.
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
@@ -8,17 +8,17 @@ import type { TransformerConfig } from "../loading/config";
 import type { Params } from "../loading/keymaps/types";
 import { tf } from "../tensor";
 import { unknownHookError } from "./hooks";
-import { fuseWeights, ModelWeights } from "./weights";
+import { forwardWeights, ModelWeights } from "./weights";
 
 const ATTN_STACKED = ["W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O"] as const;
 
 /** Names of per-layer parameters `stacked()` accepts. */
 export type StackedName = (typeof ATTN_STACKED)[number] | "W_in" | "W_out" | "b_in" | "b_out" | "W_gate";
 
-/** A model's parameters and the weights fused from them. */
+/** A model's parameters and the forward pass's view of them. */
 export class ParamStore {
   private weights: ModelWeights | undefined;
-  private fused: Tensor[] = [];
+  private derived: Tensor[] = [];
   private disposed = false;
 
   /** Takes ownership of `params` (TransformerLens names and layouts). */
@@ -95,19 +95,19 @@ export class ParamStore {
     ); // [heads, …]
   }
 
-  /** The fused weights the forward pass reads, built on first use after a weight change. */
+  /** The weights the forward pass reads, built on first use after a weight change. */
   compiled(): ModelWeights {
     this.checkAlive();
     if (this.weights) return this.weights;
-    // Keep the fused tensors until the weights change; the transposes in between are freed.
+    // Keep the tensors made for them (W_O's reshape) until the weights change.
     let weights: ModelWeights | undefined;
     const created = tf.tidy(() => {
-      const built = fuseWeights(this.cfg, this.params);
+      const built = forwardWeights(this.cfg, this.params);
       weights = built.weights;
       return built.created;
     });
     // Built on a first run inside the caller's tf.tidy, they would be freed with its scope: keep them from it.
-    this.fused = created.map((t) => tf.keep(t));
+    this.derived = created.map((t) => tf.keep(t));
     // Adding a zero b_U costs a full pass over the logits (a fifth of the unembedding's time at 50k tokens).
     if (weights!.b_U && tf.tidy(() => weights!.b_U!.abs().max().dataSync()[0]) === 0) weights!.b_U = undefined;
     this.weights = weights!;
@@ -115,12 +115,12 @@ export class ParamStore {
   }
 
   private dropFused(): void {
-    tf.dispose(this.fused);
-    this.fused = [];
+    tf.dispose(this.derived);
+    this.derived = [];
     this.weights = undefined;
   }
 
-  /** Frees every parameter and fused weight; the store is unusable after. */
+  /** Frees every parameter and derived weight; the store is unusable after. */
   dispose(): void {
     if (this.disposed) return;
     this.dropFused();

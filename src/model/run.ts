@@ -1,7 +1,7 @@
 /**
  * The run API of a model: forward, runWithHooks, runWithCache, runFromLayer and loss. Each checks its options (hook
  * names against the model's hook points), turns the input into checked token ids and runs the forward pass on the
- * model's fused weights with a HookContext holding the hooks and what to cache.
+ * model's forward weights with a HookContext holding the hooks and what to cache.
  */
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
 import { ActivationCache } from "../cache/activationCache";

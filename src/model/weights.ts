@@ -1,10 +1,10 @@
 /**
- * The weights the forward pass reads: the parameters by role, with the per-head q, k and v matrices fused into one
- * [d_model, (heads + 2·kvHeads)·d_head] matrix (one matMul for all three instead of one per head and projection).
+ * The weights the forward pass reads: the parameters by role, in TransformerLens's layouts (q, k and v are projected
+ * by products batched over the heads, so no fused copy of their weights is kept), with W_O seen as one
+ * [heads·d_head, d_model] matrix (a reshape: it shares the parameter's memory).
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { TransformerConfig } from "../loading/config";
-import { tf } from "../tensor";
 import type { AttentionWeights } from "./components/attention";
 import type { MlpWeights } from "./components/mlp";
 import type { NormWeights } from "./components/norm";
@@ -32,24 +32,19 @@ export interface ModelWeights {
 }
 
 /**
- * The weights the forward pass reads, from TransformerLens-named parameters: per-head
- * matrices fused into [d_model, heads·d_head] for one matMul per projection. `created`
- * lists the new (fused) tensors; the rest are the parameters themselves. Differentiable,
- * so training can call it inside a gradient tape.
+ * The weights the forward pass reads, from TransformerLens-named parameters. `created` lists the new tensors (W_O's
+ * reshape); the rest are the parameters themselves. Differentiable, so training can call it inside a gradient tape.
  */
-export function fuseWeights(
+export function forwardWeights(
   cfg: TransformerConfig,
   params: ReadonlyMap<string, Tensor>,
 ): { weights: ModelWeights; created: Tensor[] } {
   const p = (name: string) => params.get(name);
   const created: Tensor[] = [];
   const made = (t: Tensor) => (created.push(t), t);
-  const kvHeads = cfg.nKeyValueHeads ?? cfg.nHeads;
   const blocks: BlockWeights[] = Array.from({ length: cfg.nLayers }, (_, l) => {
     const b = `blocks.${l}.`;
     const kv = (n: string) => p(`${b}attn.${n}`) ?? p(`${b}attn._${n}`)!;
-    const flat = (w: Tensor, heads: number) => w.transpose([1, 0, 2]).reshape([cfg.dModel, heads * cfg.dHead]); // [d_model, heads·e]
-    const flatBias = (t: Tensor) => t.reshape([-1]); // [heads·e]
     return {
       ln1: { w: p(`${b}ln1.w`), b: p(`${b}ln1.b`) },
       ln2: { w: p(`${b}ln2.w`), b: p(`${b}ln2.b`) },
@@ -62,8 +57,6 @@ export function fuseWeights(
         b_K: kv("b_K"),
         W_V: kv("W_V"),
         b_V: kv("b_V"),
-        Wqkv: made(tf.concat([flat(p(`${b}attn.W_Q`)!, cfg.nHeads), flat(kv("W_K"), kvHeads), flat(kv("W_V"), kvHeads)], 1)),
-        bqkv: made(tf.concat([flatBias(p(`${b}attn.b_Q`)!), flatBias(kv("b_K")), flatBias(kv("b_V"))])),
         W_O: p(`${b}attn.W_O`)!,
         Wo: made(p(`${b}attn.W_O`)!.reshape([cfg.nHeads * cfg.dHead, cfg.dModel])), // [heads·e, d_model]
         b_O: p(`${b}attn.b_O`)!,

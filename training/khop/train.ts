@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { configFromJson, TransformerConfig } from "../../src/loading/config";
-import { forward, fuseWeights } from "../../src/model/forward";
+import { forward, forwardWeights } from "../../src/model/forward";
 import { HookedTransformer } from "../../src/model/hookedTransformer";
 import { HookContext } from "../../src/model/hooks";
 import { backend, initBackend, tf } from "../../src/tensor";
@@ -139,7 +139,7 @@ export function khopConfig(model: KhopModelSpec, recipe: KhopRecipe = KHOP_RECIP
 
 /** Logits at `positions` [batch · positions, d_vocab] of `tokens` [batch, pos] under `params`. */
 function logitsAt(cfg: TransformerConfig, params: ReadonlyMap<string, Tensor>, tokens: Tensor, positions: number[]): Tensor {
-  const { weights } = fuseWeights(cfg, params);
+  const { weights } = forwardWeights(cfg, params);
   const logits = forward(cfg, weights, new HookContext(), tokens); // [batch, pos, d_vocab]
   const picked = tf.gather(logits, positions, 1); // [batch, positions, d_vocab]
   return picked.reshape([-1, cfg.dVocab]); // [batch · positions, d_vocab]
@@ -237,7 +237,7 @@ export function trainKhop(
           // one forward pass for every loss: answers, sources at targets, the lens at the queries
           const nQ = batch.positions.length;
           const slots = [...batch.positions, ...targetSlots];
-          const { weights } = fuseWeights(cfg, withUnembed());
+          const { weights } = forwardWeights(cfg, withUnembed());
           const ctx = new HookContext([], (name) => name === lensPoint);
           contexts.push(ctx);
           const logits = tf.gather(forward(cfg, weights, ctx, tokens), slots, 1); // [batch, slots, d_vocab]

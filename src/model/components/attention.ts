@@ -14,6 +14,7 @@
  */
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../../tensor";
+import { headsMatMul } from "../../tensor/headsMatMul";
 import { chain, releaseNow } from "../../tensor/release";
 import type { PointNames } from "../hookPoints";
 import type { HookContext } from "../hooks";
@@ -46,18 +47,14 @@ export const ATTN_POINTS = {
   hook_result: { shape: "[batch, pos, head_index, d_model]", rank: 4, when: ["useAttnResult"] },
 } as const satisfies PointTable;
 
-/** One block's attention weights, fused for matrix multiplication. */
+/** One block's attention weights (TransformerLens's per-head layouts, and W_O flattened for one product). */
 export interface AttentionWeights {
-  /** Per-head layouts, for per-head inputs (split qkv input). */
   W_Q: Tensor; // [heads, d_model, d_head]
   b_Q: Tensor; // [heads, d_head]
   W_K: Tensor; // [kvHeads, d_model, d_head]
   b_K: Tensor; // [kvHeads, d_head]
   W_V: Tensor; // [kvHeads, d_model, d_head]
   b_V: Tensor; // [kvHeads, d_head]
-  /** q, k and v side by side, for one matMul when all three read the same input. */
-  Wqkv: Tensor; // [d_model, (heads + 2·kvHeads)·d_head]
-  bqkv: Tensor; // [(heads + 2·kvHeads)·d_head]
   W_O: Tensor; // [heads, d_head, d_model]
   Wo: Tensor; // [heads·d_head, d_model]
   b_O: Tensor; // [d_model]
@@ -114,6 +111,22 @@ function repeatKv(x: Tensor, heads: number): Tensor {
   );
 }
 
+/**
+ * Projection of x [b, p, d_model] by per-head weights W [heads, d_model, e] + b [heads, e] → [b, p, heads, e]: one
+ * product batched over the heads, reading W in its own layout, so no fused copy of q, k and v's weights is kept.
+ */
+function project(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  const [batch, pos, d] = x.shape as [number, number, number];
+  const [heads, , e] = w.shape as [number, number, number];
+  return chain(
+    x.reshape([1, batch * pos, d]), // [1, b·p, d_model]
+    (t) => headsMatMul(t, w), // [heads, b·p, e]
+    (t) => t.add(b.reshape([heads, 1, e])), // [heads, b·p, e]
+    (t) => t.reshape([heads, batch, pos, e]),
+    (t) => t.transpose([1, 2, 0, 3]),
+  ); // [b, p, heads, e]
+}
+
 /** Per-head projection: x [b, p, heads, d_model] · W [heads, d_model, e] + b [heads, e] → [b, p, heads, e]. */
 function perHead(x: Tensor, w: Tensor, b: Tensor): Tensor {
   const [batch, pos, heads, d] = x.shape as [number, number, number, number];
@@ -136,30 +149,15 @@ export function attention(
   const split = !(x instanceof tf.Tensor);
   const [batch, pos] = split ? x.q.shape : x.shape;
   const position = o.qkPosition;
-  const [qWidth, kvWidth] = [o.nHeads * o.dHead, o.nKvHeads * o.dHead];
   let q: Tensor, k: Tensor, v: Tensor; // [b, p, heads or kvHeads, e]
-  if (split || position) {
-    // Per-head inputs, or (shortformer) q and k read x + W_pos while v reads x: one projection each.
+  if (split) {
+    // Per-head inputs (a shortformer's q and k also read W_pos).
     const withPos = (t: Tensor) => (position ? t.add(position.expandDims(2)) : t); // [b, p, heads, d_model]
-    const columns = (from: number, width: number) => w.Wqkv.slice([0, from], [-1, width]); // [d_model, width]
-    const bias = (from: number, width: number) => w.bqkv.slice([from], [width]); // [width]
-    const heads = (t: Tensor, n: number) => t.reshape([batch, pos, n, o.dHead]); // [b, p, n, e]
-    if (split) {
-      [q, k, v] = [perHead(withPos(x.q), w.W_Q, w.b_Q), perHead(withPos(x.k), w.W_K, w.b_K), perHead(x.v, w.W_V, w.b_V)];
-    } else {
-      const shared = (x as Tensor).add(position!); // [b, p, d_model]
-      q = heads(linear(shared, columns(0, qWidth), bias(0, qWidth)), o.nHeads);
-      k = heads(linear(shared, columns(qWidth, kvWidth), bias(qWidth, kvWidth)), o.nKvHeads);
-      v = heads(linear(x as Tensor, columns(qWidth + kvWidth, kvWidth), bias(qWidth + kvWidth, kvWidth)), o.nKvHeads);
-    }
+    [q, k, v] = [perHead(withPos(x.q), w.W_Q, w.b_Q), perHead(withPos(x.k), w.W_K, w.b_K), perHead(x.v, w.W_V, w.b_V)];
   } else {
-    const qkv = linear(x as Tensor, w.Wqkv, w.bqkv); // [b, p, (heads + 2·kvHeads)·e]
-    const [qf, kf, vf] = tf.split(qkv, [qWidth, kvWidth, kvWidth], 2); // [b, p, width]
-    [q, k, v] = [
-      qf.reshape([batch, pos, o.nHeads, o.dHead]),
-      kf.reshape([batch, pos, o.nKvHeads, o.dHead]),
-      vf.reshape([batch, pos, o.nKvHeads, o.dHead]),
-    ]; // [b, p, heads or kvHeads, e]
+    // q and k read x (a shortformer's read x + W_pos), v reads x.
+    const qkIn = position ? (x as Tensor).add(position) : (x as Tensor); // [b, p, d_model]
+    [q, k, v] = [project(qkIn, w.W_Q, w.b_Q), project(qkIn, w.W_K, w.b_K), project(x as Tensor, w.W_V, w.b_V)];
   }
   q = ctx.point(at.hook_q, q); // [b, p, heads, e]
   k = ctx.point(at.hook_k, k); // [b, p, kvHeads, e]
