@@ -177,34 +177,41 @@ export function runTraining(
   const curve: CurvePoint[] = [];
   const started = Date.now();
   let window = 0;
-  for (let step = 1; step <= steps; step++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = recipe.lr * Math.min(1, step / recipe.warmup);
-    const loss = tf.tidy(() => {
-      const batches = [sampleBatch(data.tokens, cfg.dVocab, data.bos, recipe, random)]; // [batch, nCtx]
-      const mix: DataMix =
-        recipe.pairsAfterStep > 0 && step > recipe.pairsAfterStep ? { ...recipe, copyLayout: "pairs" } : recipe;
-      if (recipe.copyBatch > 0) batches.push(sampleCopyBatch(cfg.dVocab, data.bos, mix, random)); // [copyBatch, copyLen]
-      return optimizer.minimize(() => {
-        const { weights } = forwardWeights(cfg, withUnembed());
-        const losses = batches.map((tokens) => {
-          const logits = forward(cfg, weights, new HookContext(), tokens); // [rows, pos, dVocab]
-          return HookedTransformer.lossFromLogits(logits, tokens);
-        });
-        return tf.addN(losses).div(losses.length) as tf.Scalar;
-      }, true)!;
-    });
-    window += loss.dataSync()[0];
-    loss.dispose();
-    if (step % recipe.logEvery === 0 || step === steps) {
-      const point = {
-        step,
-        loss: +(window / (step % recipe.logEvery || recipe.logEvery)).toFixed(4),
-        seconds: Math.round((Date.now() - started) / 1000),
-      };
-      curve.push(point);
-      onLog(point, params);
-      window = 0;
+  try {
+    for (let step = 1; step <= steps; step++) {
+      (optimizer as unknown as { learningRate: number }).learningRate = recipe.lr * Math.min(1, step / recipe.warmup);
+      const loss = tf.tidy(() => {
+        const batches = [sampleBatch(data.tokens, cfg.dVocab, data.bos, recipe, random)]; // [batch, nCtx]
+        const mix: DataMix =
+          recipe.pairsAfterStep > 0 && step > recipe.pairsAfterStep ? { ...recipe, copyLayout: "pairs" } : recipe;
+        if (recipe.copyBatch > 0) batches.push(sampleCopyBatch(cfg.dVocab, data.bos, mix, random)); // [copyBatch, copyLen]
+        return optimizer.minimize(() => {
+          const { weights } = forwardWeights(cfg, withUnembed());
+          const losses = batches.map((tokens) => {
+            const logits = forward(cfg, weights, new HookContext(), tokens); // [rows, pos, dVocab]
+            return HookedTransformer.lossFromLogits(logits, tokens);
+          });
+          return tf.addN(losses).div(losses.length) as tf.Scalar;
+        }, true)!;
+      });
+      window += loss.dataSync()[0];
+      loss.dispose();
+      if (step % recipe.logEvery === 0 || step === steps) {
+        const point = {
+          step,
+          loss: +(window / (step % recipe.logEvery || recipe.logEvery)).toFixed(4),
+          seconds: Math.round((Date.now() - started) / 1000),
+        };
+        curve.push(point);
+        onLog(point, params);
+        window = 0;
+      }
     }
+  } catch (err) {
+    // A failed run frees what it made (so its variables' names can be registered again), then rethrows.
+    optimizer.dispose();
+    tf.dispose([...params.values()]);
+    throw err;
   }
   optimizer.dispose();
   if (recipe.tiedEmbeddings) {

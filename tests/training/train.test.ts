@@ -150,4 +150,18 @@ describe("training", function () {
     tf.dispose([...params.values()]);
     assert.equal(tf.memory().numTensors, before);
   });
+
+  it("a run that fails part-way frees its parameters and optimiser, so the next run can register them again", () => {
+    const recipe = { ...RECIPE, dModel: 32, nHeads: 2, nCtx: 16, copyBatch: 0, warmup: 2, logEvery: 2, seed: 3 };
+    const cfg = configFromJson(nativeConfig(1, recipe, 16), "test");
+    const before = tf.memory().numTensors;
+    const fail = () => {
+      throw new Error("stop at the first log");
+    };
+    assert.throws(() => runTraining(cfg, { tokens: stream, bos: 0 }, 4, recipe, fail), /stop at the first log/);
+    assert.equal(tf.memory().numTensors, before, "the failed run left tensors behind");
+    const { params } = runTraining(cfg, { tokens: stream, bos: 0 }, 2, recipe); // the same variable names again
+    tf.dispose([...params.values()]);
+    assert.equal(tf.memory().numTensors, before);
+  });
 });

@@ -221,60 +221,68 @@ export function trainKhop(
   const curve: KhopCurvePoint[] = [];
   const started = Date.now();
   let window = 0;
-  for (let step = 1; step <= recipe.steps; step++) {
-    const decay = 1 - (1 - recipe.finalLrShare) * Math.max(0, (step - recipe.warmup) / (recipe.steps - recipe.warmup));
-    (optimizer as unknown as { learningRate: number }).learningRate = recipe.lr * Math.min(1, step / recipe.warmup) * decay;
-    const phase = recipe.curriculum.filter((c) => c.fromStep <= step).pop();
-    if (!phase) throw new Error(`khop: the curriculum has no phase for step ${step}`);
-    const batch = sampleKhopBatch(random, recipe.batch, phase.ks);
-    const loss = tf.tidy(() => {
-      const tokens = tf.tensor2d(batch.tokens, [batch.batch, batch.length], "int32"); // [batch, pos]
-      const answers = tf.tensor1d(batch.answers, "int32"); // [batch · questions]
-      const sources = tf.gather(tokens, sourceSlots, 1).reshape([-1]); // [batch · links]
-      const hopOnes = tf.tensor1d(firstHops(batch.tokens, batch.batch, batch.length, nLinks, batch.positions), "int32"); // [batch · questions]
-      return optimizer.minimize(() => {
-        if (recipe.firstHopLensWeight !== 0) {
-          // one forward pass for every loss: answers, sources at targets, the lens at the queries
-          const nQ = batch.positions.length;
-          const slots = [...batch.positions, ...targetSlots];
-          const { weights } = forwardWeights(cfg, withUnembed());
-          const ctx = new HookContext([], (name) => name === lensPoint);
-          contexts.push(ctx);
-          const logits = tf.gather(forward(cfg, weights, ctx, tokens), slots, 1); // [batch, slots, d_vocab]
-          const part = (from: number, size: number): Tensor =>
-            logits.slice([0, from, 0], [-1, size, -1]).reshape([-1, cfg.dVocab]);
-          let total = crossEntropy(part(0, nQ), answers, cfg.dVocab);
-          total = total.add(crossEntropy(part(nQ, nLinks), sources, cfg.dVocab).mul(recipe.sourceLossWeight));
-          const resid = tf.gather(ctx.cache[lensPoint], batch.positions, 1); // [batch, questions, d_model]
-          const centred = resid.sub(resid.mean(-1, true)); // [batch, questions, d_model]
-          const unit = centred.div(centred.square().mean(-1, true).add(cfg.eps).sqrt()); // [batch, questions, d_model]
-          const normalized = unit.mul(weights.lnFinal.w!).add(weights.lnFinal.b!); // [batch, questions, d_model]
-          const lensNoBias = tf.matMul(normalized.reshape([-1, cfg.dModel]), weights.W_U); // [batch · questions, d_vocab]
-          const lens = weights.b_U ? lensNoBias.add(weights.b_U) : lensNoBias;
-          total = total.add(crossEntropy(lens, hopOnes, cfg.dVocab).mul(recipe.firstHopLensWeight));
-          return total as tf.Scalar;
-        }
-        const queries = crossEntropy(logitsAt(cfg, withUnembed(), tokens, batch.positions), answers, cfg.dVocab);
-        if (recipe.sourceLossWeight === 0) return queries as tf.Scalar;
-        const links = crossEntropy(logitsAt(cfg, withUnembed(), tokens, targetSlots), sources, cfg.dVocab);
-        return queries.add(links.mul(recipe.sourceLossWeight)) as tf.Scalar;
-      }, true)!;
-    });
-    for (const ctx of contexts.splice(0)) ctx.disposeCache();
-    window += loss.dataSync()[0];
-    loss.dispose();
-    if (step % recipe.logEvery === 0 || step === recipe.steps) {
-      const accuracy = tf.tidy(() => accuracyByK(cfg, withUnembed(), validation)).map((a) => +a.toFixed(3));
-      const point = {
-        step,
-        loss: +(window / (step % recipe.logEvery || recipe.logEvery)).toFixed(4),
-        accuracy,
-        seconds: Math.round((Date.now() - started) / 1000),
-      };
-      curve.push(point);
-      onLog(point);
-      window = 0;
+  try {
+    for (let step = 1; step <= recipe.steps; step++) {
+      const decay = 1 - (1 - recipe.finalLrShare) * Math.max(0, (step - recipe.warmup) / (recipe.steps - recipe.warmup));
+      (optimizer as unknown as { learningRate: number }).learningRate = recipe.lr * Math.min(1, step / recipe.warmup) * decay;
+      const phase = recipe.curriculum.filter((c) => c.fromStep <= step).pop();
+      if (!phase) throw new Error(`khop: the curriculum has no phase for step ${step}`);
+      const batch = sampleKhopBatch(random, recipe.batch, phase.ks);
+      const loss = tf.tidy(() => {
+        const tokens = tf.tensor2d(batch.tokens, [batch.batch, batch.length], "int32"); // [batch, pos]
+        const answers = tf.tensor1d(batch.answers, "int32"); // [batch · questions]
+        const sources = tf.gather(tokens, sourceSlots, 1).reshape([-1]); // [batch · links]
+        const hopOnes = tf.tensor1d(firstHops(batch.tokens, batch.batch, batch.length, nLinks, batch.positions), "int32"); // [batch · questions]
+        return optimizer.minimize(() => {
+          if (recipe.firstHopLensWeight !== 0) {
+            // one forward pass for every loss: answers, sources at targets, the lens at the queries
+            const nQ = batch.positions.length;
+            const slots = [...batch.positions, ...targetSlots];
+            const { weights } = forwardWeights(cfg, withUnembed());
+            const ctx = new HookContext([], (name) => name === lensPoint);
+            contexts.push(ctx);
+            const logits = tf.gather(forward(cfg, weights, ctx, tokens), slots, 1); // [batch, slots, d_vocab]
+            const part = (from: number, size: number): Tensor =>
+              logits.slice([0, from, 0], [-1, size, -1]).reshape([-1, cfg.dVocab]);
+            let total = crossEntropy(part(0, nQ), answers, cfg.dVocab);
+            total = total.add(crossEntropy(part(nQ, nLinks), sources, cfg.dVocab).mul(recipe.sourceLossWeight));
+            const resid = tf.gather(ctx.cache[lensPoint], batch.positions, 1); // [batch, questions, d_model]
+            const centred = resid.sub(resid.mean(-1, true)); // [batch, questions, d_model]
+            const unit = centred.div(centred.square().mean(-1, true).add(cfg.eps).sqrt()); // [batch, questions, d_model]
+            const normalized = unit.mul(weights.lnFinal.w!).add(weights.lnFinal.b!); // [batch, questions, d_model]
+            const lensNoBias = tf.matMul(normalized.reshape([-1, cfg.dModel]), weights.W_U); // [batch · questions, d_vocab]
+            const lens = weights.b_U ? lensNoBias.add(weights.b_U) : lensNoBias;
+            total = total.add(crossEntropy(lens, hopOnes, cfg.dVocab).mul(recipe.firstHopLensWeight));
+            return total as tf.Scalar;
+          }
+          const queries = crossEntropy(logitsAt(cfg, withUnembed(), tokens, batch.positions), answers, cfg.dVocab);
+          if (recipe.sourceLossWeight === 0) return queries as tf.Scalar;
+          const links = crossEntropy(logitsAt(cfg, withUnembed(), tokens, targetSlots), sources, cfg.dVocab);
+          return queries.add(links.mul(recipe.sourceLossWeight)) as tf.Scalar;
+        }, true)!;
+      });
+      for (const ctx of contexts.splice(0)) ctx.disposeCache();
+      window += loss.dataSync()[0];
+      loss.dispose();
+      if (step % recipe.logEvery === 0 || step === recipe.steps) {
+        const accuracy = tf.tidy(() => accuracyByK(cfg, withUnembed(), validation)).map((a) => +a.toFixed(3));
+        const point = {
+          step,
+          loss: +(window / (step % recipe.logEvery || recipe.logEvery)).toFixed(4),
+          accuracy,
+          seconds: Math.round((Date.now() - started) / 1000),
+        };
+        curve.push(point);
+        onLog(point);
+        window = 0;
+      }
     }
+  } catch (err) {
+    // A failed run frees what it made (so its variables' names can be registered again), then rethrows.
+    for (const ctx of contexts.splice(0)) ctx.disposeCache();
+    optimizer.dispose();
+    tf.dispose([...params.values()]);
+    throw err;
   }
   optimizer.dispose();
   if (recipe.tiedEmbeddings) {
