@@ -11,17 +11,11 @@
  * compute x · w + b directly.
  */
 import { tf } from "./tf";
-import { matMul2d } from "./matMul2d";
+import { matMul2d, NativeBackend } from "./matMul2d";
 
 const KERNEL = "TslensLinearRows";
 /** Bytes of one block's product: the rows per block are as many as fit. */
 const BLOCK_BYTES = 48 * 2 ** 20;
-
-/** The parts of tfjs-node's backend the kernel uses (its binding's attribute type codes and op execution). */
-interface NativeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_INT32: number };
-  executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
-}
 
 let registered = false;
 

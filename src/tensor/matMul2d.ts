@@ -9,9 +9,9 @@ import { tf } from "./tf";
 
 const KERNEL = "TslensMatMul2D";
 
-/** The parts of tfjs-node's backend the kernel uses (its binding's attribute type codes and op execution). */
-interface NativeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
+/** The parts of tfjs-node's backend tslens's own kernels use (the binding's type codes and op execution). */
+export interface NativeBackend {
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_INT32: number };
   executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
 }
 
