@@ -187,11 +187,12 @@ export function attention(
   const vh = repeatKv(values, o.nHeads).transpose([0, 2, 1, 3]); // [b, heads, key, e]
   // The raw scores and their soft-capped steps are temporaries (hook_attn_scores holds the masked ones): each is
   // freed once read, so the masked scores can take its memory.
-  let scores = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
+  const raw = tf.matMul(qh, kh, false, true); // [b, heads, query, key]
   releaseNow(qh, kh);
+  let scores = raw;
   if (cap !== undefined)
     scores = chain(
-      scores,
+      raw,
       (t) => t.div(divisor),
       (t) => t.div(cap),
       (t) => t.tanh(),
@@ -199,7 +200,7 @@ export function attention(
     ); // Gemma 2: cap·tanh(scores / cap)
   const allowed = o.slidingWindow ? o.mask.logicalAnd(windowMask(pos, keys.shape[1]!, o.slidingWindow)) : o.mask;
   const masked = o.slidingWindow ? tf.where(allowed, scores, tf.scalar(-Infinity)) : scores.add(o.maskBias);
-  releaseNow(scores);
+  releaseNow(raw, scores);
   scores = ctx.point(at.hook_attn_scores, masked); // [b, heads, query, key]
   const pattern = ctx.point(at.hook_pattern, o.padded ? paddedSoftmax(scores, allowed) : tf.softmax(scores)); // [b, heads, query, key]
   const headsFirstZ = tf.matMul(pattern, vh); // [b, heads, pos, e]
